@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Configuration of the datapath, set by the daemon through the skeleton.
+ * Read-only globals are fixed when the programs load, so the verifier can
+ * prune the branches they disable. The writable part lives in .data, which
+ * the daemon shares between the tc and XDP objects, so a change made while
+ * running reaches both hooks at once.
+ */
+#ifndef PPING_CONFIG_BPF_H
+#define PPING_CONFIG_BPF_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "pping.h"
+
+/* False on interfaces without an Ethernet header (tun, PPP, wireguard). */
+const volatile bool has_l2 = true;
+/* Also timestamp ingress packets and match them on egress (-l). */
+const volatile bool include_local = false;
+
+/*
+ * Values the daemon may change while running. Keep this the only .data
+ * global in every object: both objects must agree on the section layout
+ * because they share one map for it.
+ */
+volatile struct pping_runtime runtime = {
+	.rate_limit_ns = 100 * 1000 * 1000ULL,
+};
+
+#endif /* PPING_CONFIG_BPF_H */

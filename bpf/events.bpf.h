@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters and ring buffer events. A reservation that fails is counted, never
+ * dropped silently: the daemon reports events_lost.
+ */
+#ifndef PPING_EVENTS_BPF_H
+#define PPING_EVENTS_BPF_H
+
+#include "maps.bpf.h"
+
+static __always_inline struct pping_counters *get_counters(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline void fill_flow_counts(struct pping_event *e,
+					     const struct flow_state *fs)
+{
+	e->pkts[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].pkts;
+	e->pkts[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].pkts;
+	e->bytes[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].bytes;
+	e->bytes[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].bytes;
+}
+
+static __always_inline void emit_rtt_event(const struct flow_key *key,
+					   const struct flow_state *fs,
+					   __u8 ts_dir, __u64 rtt, __u64 now,
+					   __u32 flags, struct pping_counters *cnt)
+{
+	const struct flow_dir_state *st = &fs->dir[ts_dir & 1];
+	struct pping_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		cnt->events_lost++;
+		return;
+	}
+	e->type = PPING_EVENT_RTT;
+	e->flow_event = 0;
+	e->reason = 0;
+	e->dir = ts_dir;
+	e->flags = flags;
+	e->time_ns = now;
+	e->rtt = rtt;
+	e->min_rtt = st->min_rtt;
+	e->srtt = st->srtt;
+	fill_flow_counts(e, fs);
+	e->flow = *key;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit_flow_event(const struct flow_key *key,
+					    const struct flow_state *fs,
+					    __u8 what, __u8 reason, __u8 dir,
+					    __u64 now, struct pping_counters *cnt)
+{
+	struct pping_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		cnt->events_lost++;
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = PPING_EVENT_FLOW;
+	e->flow_event = what;
+	e->reason = reason;
+	e->dir = dir;
+	e->time_ns = now;
+	if (fs) {
+		e->min_rtt = fs->dir[PPING_DIR_OUT].min_rtt;
+		e->srtt = fs->dir[PPING_DIR_OUT].srtt;
+		fill_flow_counts(e, fs);
+	}
+	e->flow = *key;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* PPING_EVENTS_BPF_H */

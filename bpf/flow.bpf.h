@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-connection state: finding or creating the flow entry for a packet,
+ * counting its traffic, and the opening/closing events.
+ */
+#ifndef PPING_FLOW_BPF_H
+#define PPING_FLOW_BPF_H
+
+#include "parse.bpf.h"
+#include "events.bpf.h"
+
+/* What a hook knows about the packet besides its headers. */
+struct hook_pkt {
+	__u64 now;     /* ns, monotonic */
+	__u32 len;     /* frame bytes seen by the hook */
+	__u32 segs;    /* wire packets (a GSO packet counts all its segments) */
+	__u8 hook;     /* enum pping_hook */
+	__u8 dir;      /* enum pping_dir of this packet */
+};
+
+/* TSval a is newer than the packed last value (wrap-aware, strictly). */
+static __always_inline bool ts_newer(__u32 a, __u64 last)
+{
+	return !(last & PPING_TS_VALID) || (__s32)(a - (__u32)last) > 0;
+}
+
+static __always_inline void flow_key_from_pkt(struct flow_key *key,
+					      const struct pkt_info *p, __u8 dir)
+{
+	if (dir == PPING_DIR_OUT) {
+		__builtin_memcpy(key->local_addr, p->saddr, 16);
+		__builtin_memcpy(key->remote_addr, p->daddr, 16);
+		key->local_port = p->sport;
+		key->remote_port = p->dport;
+	} else {
+		__builtin_memcpy(key->local_addr, p->daddr, 16);
+		__builtin_memcpy(key->remote_addr, p->saddr, 16);
+		key->local_port = p->dport;
+		key->remote_port = p->sport;
+	}
+	key->ipv = p->ipv;
+	key->proto = IPPROTO_TCP;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+}
+
+static __always_inline __u8 opening_reason(const struct pkt_info *p)
+{
+	if (p->tcp_flags & TCP_FLAG_SYN_B)
+		return (p->tcp_flags & TCP_FLAG_ACK_B) ? PPING_REASON_SYN_ACK :
+							 PPING_REASON_SYN;
+	return PPING_REASON_FIRST_PACKET;
+}
+
+/*
+ * A SYN on a known tuple starts a new connection when the old one was
+ * closing, or when its TSval went backwards (the peer picked a new random
+ * timestamp offset): the old last-TSval would otherwise block sampling.
+ * A retransmitted SYN has a newer TSval and keeps the entry.
+ */
+static __always_inline bool flow_is_reused(const struct flow_state *fs,
+					   const struct pkt_info *p, __u8 dir)
+{
+	if ((p->tcp_flags & (TCP_FLAG_SYN_B | TCP_FLAG_ACK_B)) != TCP_FLAG_SYN_B)
+		return false;
+	return (fs->flags & PPING_FLOW_CLOSING) ||
+	       !ts_newer(p->tsval, fs->dir[dir & 1].last_tsval);
+}
+
+/*
+ * Find the flow of a packet with a timestamp option, creating it if needed.
+ * Only the CPU whose insert succeeds reports the opening, so two hooks seeing
+ * the first packets at once cannot both announce it. Packets that close a
+ * flow never create one.
+ */
+static __always_inline struct flow_state *
+flow_get(const struct flow_key *key, const struct pkt_info *p,
+	 const struct hook_pkt *h, struct pping_counters *cnt)
+{
+	struct flow_state *fs, init = {};
+	long err;
+
+	fs = bpf_map_lookup_elem(&flow_map, key);
+	if (fs) {
+		if (!flow_is_reused(fs, p, h->dir))
+			return fs;
+		bpf_map_delete_elem(&flow_map, key);
+	}
+	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
+		return NULL;
+
+	init.first_seen = h->now;
+	init.last_seen = h->now;
+	err = bpf_map_update_elem(&flow_map, key, &init, BPF_NOEXIST);
+	if (err == 0) {
+		cnt->flows_opened++;
+		emit_flow_event(key, NULL, PPING_FLOW_OPENING, opening_reason(p),
+				h->dir, h->now, cnt);
+	} else if (err != -EEXIST) {
+		cnt->flow_map_full++;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&flow_map, key);
+}
+
+static __always_inline void flow_account(struct flow_state *fs,
+					 const struct hook_pkt *h)
+{
+	struct flow_dir_state *st = &fs->dir[h->dir & 1];
+
+	__sync_fetch_and_add(&st->pkts, h->segs);
+	__sync_fetch_and_add(&st->bytes, h->len);
+	fs->last_seen = h->now;
+}
+
+/*
+ * FIN or RST. The first of them reports the closing (fetch-or makes that
+ * decision atomic); a reset connection is forgotten at once, a FIN-closed
+ * one stays so the final ACKs can still be matched, until cleanup removes it.
+ */
+static __always_inline void flow_close(const struct flow_key *key,
+				       struct flow_state *fs,
+				       const struct pkt_info *p,
+				       const struct hook_pkt *h,
+				       struct pping_counters *cnt)
+{
+	bool rst = p->tcp_flags & TCP_FLAG_RST_B;
+	__u32 bit, old;
+
+	if (rst)
+		bit = PPING_FLOW_RST;
+	else
+		bit = h->dir == PPING_DIR_OUT ? PPING_FLOW_FIN_OUT : PPING_FLOW_FIN_IN;
+
+	old = __sync_fetch_and_or(&fs->flags, bit | PPING_FLOW_CLOSING);
+	if (!(old & PPING_FLOW_CLOSING)) {
+		cnt->flows_closed++;
+		emit_flow_event(key, fs, PPING_FLOW_CLOSING_EV,
+				rst ? PPING_REASON_RST : PPING_REASON_FIN,
+				h->dir, h->now, cnt);
+	}
+	if (rst)
+		bpf_map_delete_elem(&flow_map, key);
+}
+
+#endif /* PPING_FLOW_BPF_H */

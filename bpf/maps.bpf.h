@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Maps shared by every pping program. Both BPF objects (tc and XDP) declare
+ * them; the daemon creates them once with the tc object and hands the same
+ * fds to the XDP object before it loads, so all hooks see one state.
+ */
+#ifndef PPING_MAPS_BPF_H
+#define PPING_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <linux/errno.h>
+#include "pping.h"
+
+/* Sizes here are defaults; the daemon may resize before loading. */
+#define PPING_DEFAULT_MAX_FLOWS       131072
+#define PPING_DEFAULT_MAX_TIMESTAMPS  131072
+#define PPING_DEFAULT_RINGBUF_BYTES   (1U << 22)
+
+/* Per-connection state, global (not per-CPU): egress and ingress of one
+ * flow may run on different CPUs and must see the same entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PPING_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_state);
+} flow_map SEC(".maps");
+
+/* Outstanding identifiers: when each sampled TSval left. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PPING_DEFAULT_MAX_TIMESTAMPS);
+	__type(key, struct ts_key);
+	__type(value, __u64);
+} ts_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, PPING_DEFAULT_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pping_counters);
+} counters SEC(".maps");
+
+#endif /* PPING_MAPS_BPF_H */

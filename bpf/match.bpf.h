@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Matching replies to identifiers. The first packet that echoes a TSval
+ * (TSecr) of the opposite direction is looked up; later echoes of the same
+ * value are skipped without touching the timestamp map, which is what keeps
+ * the per-packet cost of a bulk flow's ACK stream low.
+ */
+#ifndef PPING_MATCH_BPF_H
+#define PPING_MATCH_BPF_H
+
+#include "sampling.bpf.h"
+
+static __always_inline void update_rtt_stats(struct flow_dir_state *st,
+					     __u64 rtt)
+{
+	/* Plain stores: a lost update between two CPUs only skews a
+	 * statistic by one sample, and is cheaper than a lock. */
+	if (!st->min_rtt || rtt < st->min_rtt)
+		st->min_rtt = rtt;
+	if (!st->srtt)
+		st->srtt = rtt;
+	else
+		st->srtt = st->srtt - (st->srtt >> 3) + (rtt >> 3);
+}
+
+static __always_inline void match_packet(const struct flow_key *key,
+					 struct flow_state *fs,
+					 const struct pkt_info *p,
+					 const struct hook_pkt *h,
+					 struct pping_counters *cnt)
+{
+	__u8 ts_dir = (h->dir ^ 1) & 1;   /* whose TSvals this packet echoes */
+	struct flow_dir_state *st = &fs->dir[ts_dir];
+	struct ts_key tk;
+	__u64 *sent, sent_at, rtt;
+
+	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
+		return;
+	if (!claim_newer_ts(&st->last_tsecr, p->tsecr))
+		return;
+
+	tk.flow = *key;
+	tk.tsval = p->tsecr;
+	tk.dir = ts_dir;
+	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
+	sent = bpf_map_lookup_elem(&ts_map, &tk);
+	if (!sent)
+		return;
+	sent_at = *sent;
+	/* Only the program whose delete succeeds reports the sample: two CPUs
+	 * can never report the same identifier twice. */
+	if (bpf_map_delete_elem(&ts_map, &tk) != 0)
+		return;
+	if (h->now < sent_at)
+		return;
+
+	rtt = h->now - sent_at;
+	update_rtt_stats(st, rtt);
+	cnt->rtt_samples++;
+	emit_rtt_event(key, fs, ts_dir, rtt, h->now,
+		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
+		       cnt);
+}
+
+#endif /* PPING_MATCH_BPF_H */

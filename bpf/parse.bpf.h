@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Packet parsing for both hooks. A cursor walks the headers and every access
+ * is preceded by a bounds check against the end of the packet, so a truncated
+ * or malformed packet stops the walk instead of being read past its end. The
+ * result is a pkt_info that the sampling and matching code use; anything that
+ * is not a well-formed TCP segment yields PARSE_NOT_TCP and no identifier.
+ */
+#ifndef PPING_PARSE_BPF_H
+#define PPING_PARSE_BPF_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+
+#define MAX_VLAN_TAGS      2   /* 802.1Q, and 802.1ad (QinQ) outside it */
+#define MAX_IPV6_EXT_HDRS  6   /* longer chains are given up on */
+#define MAX_TCP_OPT_BYTES  40  /* doff 15 minus the fixed 20-byte header */
+
+#define TCPOPT_EOL_KIND    0
+#define TCPOPT_NOP_KIND    1
+#define TCPOPT_TS_KIND     8
+#define TCPOPT_TS_LEN      10
+
+#define TCP_FLAG_FIN_B  0x01
+#define TCP_FLAG_SYN_B  0x02
+#define TCP_FLAG_RST_B  0x04
+#define TCP_FLAG_ACK_B  0x10
+
+enum parse_result {
+	PARSE_NOT_TCP = 0,   /* not TCP, a non-first fragment, or malformed */
+	PARSE_TCP = 1,       /* well-formed TCP header; has_ts tells about options */
+};
+
+struct cursor {
+	void *pos;
+	void *end;
+};
+
+struct pkt_info {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be16 sport;
+	__be16 dport;
+	__u32 tsval;
+	__u32 tsecr;
+	__u32 payload_len;   /* TCP payload bytes according to the IP header */
+	__u8 ipv;
+	__u8 tcp_flags;
+	__u8 has_ts;         /* a well-formed kind-8 length-10 option was found */
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 proto;
+};
+
+static __always_inline __u32 load_be32(const __u8 *p)
+{
+	__u32 v;
+
+	/* Options sit at any byte offset; memcpy lets the compiler avoid an
+	 * unaligned word load on architectures that would trap on it. */
+	__builtin_memcpy(&v, p, sizeof(v));
+	return bpf_ntohl(v);
+}
+
+/* Ethernet plus up to MAX_VLAN_TAGS tags; returns the L3 ethertype or 0. */
+static __always_inline __u16 parse_eth(struct cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+	__u16 proto;
+	int i;
+
+	if ((void *)(eth + 1) > c->end)
+		return 0;
+	proto = bpf_ntohs(eth->h_proto);
+	c->pos = eth + 1;
+
+#pragma unroll
+	for (i = 0; i < MAX_VLAN_TAGS; i++) {
+		struct vlan_tag *tag = c->pos;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(tag + 1) > c->end)
+			return 0;
+		proto = bpf_ntohs(tag->proto);
+		c->pos = tag + 1;
+	}
+	return proto;
+}
+
+/*
+ * IPv4 with options. Non-first fragments carry no TCP header, so they are
+ * not TCP for our purposes. Returns the L4 length (payload of IP) or -1.
+ */
+static __always_inline int parse_ipv4(struct cursor *c, struct pkt_info *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hdr_len, tot_len;
+	__u32 *addr;
+
+	if ((void *)(iph + 1) > c->end)
+		return -1;
+	if (iph->version != 4 || iph->ihl < 5)
+		return -1;
+	hdr_len = iph->ihl * 4;
+	if (c->pos + hdr_len > c->end)
+		return -1;
+	if (iph->frag_off & bpf_htons(0x1fff))
+		return -1;
+	if (iph->protocol != IPPROTO_TCP)
+		return -1;
+
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < hdr_len)
+		return -1;
+
+	/* IPv4-mapped IPv6: ::ffff:a.b.c.d */
+	__builtin_memset(p->saddr, 0, 10);
+	__builtin_memset(p->daddr, 0, 10);
+	p->saddr[10] = p->saddr[11] = 0xff;
+	p->daddr[10] = p->daddr[11] = 0xff;
+	addr = (__u32 *)&p->saddr[12];
+	*addr = iph->saddr;
+	addr = (__u32 *)&p->daddr[12];
+	*addr = iph->daddr;
+	p->ipv = 4;
+
+	c->pos += hdr_len;
+	return tot_len - hdr_len;
+}
+
+/*
+ * Tell the verifier a scalar is within mask without changing it (callers
+ * have already checked it is). The asm keeps the compiler from dropping an
+ * AND it can prove redundant. Offsets bounded this way make every path
+ * through a header or option walk converge on the same verifier state;
+ * pointers advanced by a constant on one path and a variable on another
+ * would instead double the states at every step.
+ */
+#define BOUND_SCALAR(v, mask) asm volatile("%0 &= " #mask : "+r"(v))
+
+/*
+ * IPv6 and a bounded chain of extension headers. Returns the L4 length or -1
+ * if the packet is not TCP, is a non-first fragment, or the chain is longer
+ * than MAX_IPV6_EXT_HDRS or MAX_IPV6_EXT_BYTES.
+ */
+#define MAX_IPV6_EXT_BYTES 1024
+
+static __always_inline int parse_ipv6(struct cursor *c, struct pkt_info *p)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	__u32 l4_len, off = 0;
+	__u8 *base, nexthdr;
+	int i;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return -1;
+	if (ip6->version != 6)
+		return -1;
+	nexthdr = ip6->nexthdr;
+	l4_len = bpf_ntohs(ip6->payload_len);
+	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	p->ipv = 6;
+	base = (__u8 *)(ip6 + 1);
+
+	for (i = 0; i < MAX_IPV6_EXT_HDRS; i++) {
+		__u8 *hdr;
+		__u32 len;
+
+		if (nexthdr == IPPROTO_TCP)
+			break;
+		BOUND_SCALAR(off, 0x7ff);
+		hdr = base + off;
+		if ((void *)(hdr + 8) > c->end)   /* every ext header is >= 8 bytes */
+			return -1;
+
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			len = ((__u32)hdr[1] + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			len = ((__u32)hdr[1] + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			/* Offset is the top 13 bits of bytes 2-3. */
+			if ((hdr[2] << 5 | hdr[3] >> 3) != 0)
+				return -1;
+			len = 8;
+			break;
+		default:
+			return -1;
+		}
+		nexthdr = hdr[0];
+		off += len;
+		if (off > MAX_IPV6_EXT_BYTES)
+			return -1;
+	}
+	if (nexthdr != IPPROTO_TCP)
+		return -1;
+	if (l4_len < off)
+		return -1;
+	BOUND_SCALAR(off, 0x7ff);
+	c->pos = base + off;
+	return l4_len - off;
+}
+
+/*
+ * Walk the TCP options looking for the timestamp. The walk is bounded by the
+ * option area (doff) and by the packet end; any inconsistency — a length
+ * below 2, an option running past either bound, a kind-8 option whose length
+ * is not exactly 10 — ends the walk without a timestamp, so a malformed
+ * option list can never produce an identifier.
+ */
+static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
+					__u32 *tsval, __u32 *tsecr)
+{
+	__u32 off = 0;
+	int i;
+
+	for (i = 0; i < MAX_TCP_OPT_BYTES; i++) {
+		__u8 *opt, kind, len;
+
+		if (off >= opt_len)
+			return -1;
+		BOUND_SCALAR(off, 0x3f);   /* off < opt_len <= 40 */
+		opt = opts + off;
+		if ((void *)(opt + 1) > end)
+			return -1;
+		kind = opt[0];
+		if (kind == TCPOPT_EOL_KIND)
+			return -1;
+		if (kind == TCPOPT_NOP_KIND) {
+			off++;
+			continue;
+		}
+		if (off + 2 > opt_len || (void *)(opt + 2) > end)
+			return -1;
+		len = opt[1];
+		if (len < 2)
+			return -1;
+		if (kind == TCPOPT_TS_KIND) {
+			if (len != TCPOPT_TS_LEN || off + TCPOPT_TS_LEN > opt_len ||
+			    (void *)(opt + TCPOPT_TS_LEN) > end)
+				return -1;
+			*tsval = load_be32(opt + 2);
+			*tsecr = load_be32(opt + 6);
+			return 0;
+		}
+		off += len;
+	}
+	return -1;
+}
+
+static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
+				     __u32 l4_len)
+{
+	struct tcphdr *tcp = c->pos;
+	__u32 hdr_len;
+
+	if ((void *)(tcp + 1) > c->end)
+		return PARSE_NOT_TCP;
+	hdr_len = tcp->doff * 4;
+	if (hdr_len < sizeof(*tcp) || l4_len < hdr_len)
+		return PARSE_NOT_TCP;
+
+	p->sport = tcp->source;
+	p->dport = tcp->dest;
+	p->tcp_flags = ((__u8 *)tcp)[13];
+	p->payload_len = l4_len - hdr_len;
+	p->has_ts = parse_tcp_ts((__u8 *)(tcp + 1), hdr_len - sizeof(*tcp),
+				 c->end, &p->tsval, &p->tsecr) == 0;
+	return PARSE_TCP;
+}
+
+/*
+ * Parse from the start of the frame. has_l2 is false on interfaces without
+ * an Ethernet header (tun, PPP, wireguard), decided when attaching; there the
+ * IP version nibble tells the family.
+ */
+static __always_inline int parse_packet(void *data, void *end, bool has_l2,
+					struct pkt_info *p)
+{
+	struct cursor c = { .pos = data, .end = end };
+	__u16 proto;
+	int l4_len;
+
+	if (has_l2) {
+		proto = parse_eth(&c);
+	} else {
+		__u8 *first = data;
+
+		if ((void *)(first + 1) > end)
+			return PARSE_NOT_TCP;
+		proto = (*first >> 4) == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	}
+
+	if (proto == ETH_P_IP)
+		l4_len = parse_ipv4(&c, p);
+	else if (proto == ETH_P_IPV6)
+		l4_len = parse_ipv6(&c, p);
+	else
+		return PARSE_NOT_TCP;
+	if (l4_len < 0)
+		return PARSE_NOT_TCP;
+
+	return parse_tcp(&c, p, l4_len);
+}
+
+#endif /* PPING_PARSE_BPF_H */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-packet logic every hook runs: parse, find the flow, count, then
+ * timestamp (leaving packets) and match (arriving packets). With
+ * include_local both happen on both hooks, so the RTT towards the local side
+ * is measured as well.
+ *
+ * Parsing and processing are global (non-inlined) functions on purpose: the
+ * verifier checks each of them once on its own, instead of re-walking all of
+ * the processing for every path through the header and option parsers,
+ * which otherwise exceeds its 1M-instruction budget.
+ */
+#ifndef PPING_BPF_H
+#define PPING_BPF_H
+
+#include "match.bpf.h"
+
+__noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
+{
+	struct pping_counters *cnt = get_counters();
+	struct flow_state *fs;
+	struct flow_key key;
+	bool out;
+
+	if (!p || !h || !cnt)
+		return 0;
+	out = h->dir == PPING_DIR_OUT;
+
+	if (!p->has_ts) {
+		cnt->tcp_no_ts[h->hook & 1]++;
+		/* A reset ends the flow even when it carries no timestamp
+		 * option (Linux sends RSTs without one). */
+		if (!(p->tcp_flags & TCP_FLAG_RST_B))
+			return 0;
+		flow_key_from_pkt(&key, p, h->dir);
+		fs = bpf_map_lookup_elem(&flow_map, &key);
+		if (fs)
+			flow_close(&key, fs, p, h, cnt);
+		return 0;
+	}
+
+	flow_key_from_pkt(&key, p, h->dir);
+	fs = flow_get(&key, p, h, cnt);
+	if (!fs)
+		return 0;
+	flow_account(fs, h);
+
+	if (out || include_local)
+		sample_packet(&key, fs, p, h, cnt);
+	if (!out || include_local)
+		match_packet(&key, fs, p, h, cnt);
+	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
+		flow_close(&key, fs, p, h, cnt);
+	return 0;
+}
+
+/* Count the packet, parse it, and process it if it is TCP. */
+static __always_inline void handle_packet(void *data, void *data_end,
+					  struct hook_pkt *h)
+{
+	struct pping_counters *cnt = get_counters();
+	struct pkt_info p = {};
+
+	if (!cnt)
+		return;
+	cnt->pkts[h->hook & 1]++;
+	if (parse_packet(data, data_end, has_l2, &p) != PARSE_TCP)
+		return;
+	cnt->tcp[h->hook & 1]++;
+	pping_process(&p, h);
+}
+
+#endif /* PPING_BPF_H */

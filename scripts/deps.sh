@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install every Debian package pping needs to build, test and demo.
+# Idempotent: packages already present are skipped, and the package index is
+# refreshed at most once per run.
+set -euo pipefail
+
+PKGS=(
+	# build
+	clang llvm gcc make pkg-config libbpf-dev libxdp-dev bpftool
+	libelf-dev zlib1g-dev linux-libc-dev
+	# run and test
+	iproute2 ethtool iperf3 tcpdump jq iputils-ping procps xdp-tools
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Attaching the programs to the interface, and undoing it on every exit. */
+#ifndef PPING_ATTACH_H
+#define PPING_ATTACH_H
+
+#include "guard.h"
+#include "iface.h"
+#include "loader.h"
+#include "options.h"
+
+struct attachment {
+	int ifindex;
+	int egress_link;              /* TCX link fds, -1 if not used */
+	int ingress_link;
+	struct xdp_program *xdp;      /* attached XDP program, or NULL */
+	struct guard_plan plan;       /* what must be undone by hand */
+	struct guard guard;
+	const char *egress_how;       /* "tcx" or "clsact", for messages */
+	const char *ingress_how;      /* "tcx", "clsact" or "xdp" */
+};
+
+/* Attach egress tc and the chosen ingress hook. On failure, everything that
+ * was attached is detached again before returning. */
+int attach_all(struct attachment *a, struct pping_bpf *b,
+	       const struct iface *ifc, const struct pping_opts *o);
+void detach_all(struct attachment *a);
+
+#endif /* PPING_ATTACH_H */

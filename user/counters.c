@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "counters.h"
+
+#define N_FIELDS (sizeof(struct pping_counters) / sizeof(__u64))
+
+int counters_read(int map_fd, struct pping_counters *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct pping_counters *per_cpu;
+	__u32 key = 0;
+	int cpu, err = 0;
+	size_t i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per_cpu = calloc(ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(map_fd, &key, per_cpu)) {
+		err = -errno;
+		goto out;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		const __u64 *src = (const __u64 *)&per_cpu[cpu];
+		__u64 *dst = (__u64 *)sum;
+
+		for (i = 0; i < N_FIELDS; i++)
+			dst[i] += src[i];
+	}
+out:
+	free(per_cpu);
+	return err;
+}
+
+void counters_print_summary(FILE *f, const struct pping_counters *c)
+{
+	fprintf(f,
+		"pping: packets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu); "
+		"RTT samples %llu; identifiers stored %llu (rate-limited %llu, claims lost %llu, map full %llu); "
+		"flows opened %llu closed %llu (flow map full %llu); events lost %llu\n",
+		(unsigned long long)c->pkts[PPING_HOOK_EGRESS],
+		(unsigned long long)c->pkts[PPING_HOOK_INGRESS],
+		(unsigned long long)c->tcp[PPING_HOOK_EGRESS],
+		(unsigned long long)c->tcp[PPING_HOOK_INGRESS],
+		(unsigned long long)c->tcp_no_ts[PPING_HOOK_EGRESS],
+		(unsigned long long)c->tcp_no_ts[PPING_HOOK_INGRESS],
+		(unsigned long long)c->rtt_samples,
+		(unsigned long long)c->ts_created,
+		(unsigned long long)c->rate_limited,
+		(unsigned long long)c->claims_lost,
+		(unsigned long long)c->ts_map_full,
+		(unsigned long long)c->flows_opened,
+		(unsigned long long)c->flows_closed,
+		(unsigned long long)c->flow_map_full,
+		(unsigned long long)c->events_lost);
+}

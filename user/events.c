@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "events.h"
+#include "log.h"
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct event_sink *s = ctx;
+	const struct pping_event *e = data;
+
+	if (size < sizeof(*e)) {
+		s->malformed++;
+		return 0;
+	}
+	if (e->type == PPING_EVENT_RTT)
+		s->rtt_events++;
+	else
+		s->flow_events++;
+	print_event_standard(s->out, e, &s->clock);
+	return 0;
+}
+
+struct ring_buffer *events_open(int map_fd, struct event_sink *sink)
+{
+	wall_clock_sync(&sink->clock);
+	return ring_buffer__new(map_fd, handle_event, sink, NULL);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Reading the ring buffer and handing each event to the output. */
+#ifndef PPING_EVENTS_H
+#define PPING_EVENTS_H
+
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include "output.h"
+
+struct event_sink {
+	FILE *out;
+	struct wall_clock clock;
+	unsigned long long rtt_events;
+	unsigned long long flow_events;
+	unsigned long long malformed;     /* records of an unexpected size */
+};
+
+struct ring_buffer *events_open(int map_fd, struct event_sink *sink);
+
+#endif /* PPING_EVENTS_H */

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "pping_tc.skel.h"
+#include "pping_xdp.skel.h"
+
+static int share_map(struct bpf_map *dst, const struct bpf_map *src)
+{
+	int err = bpf_map__reuse_fd(dst, bpf_map__fd(src));
+
+	if (err)
+		pr_warn("cannot share map %s with the XDP program: %s\n",
+			bpf_map__name(src), strerror(-err));
+	return err;
+}
+
+static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
+{
+	struct pping_xdp *x;
+	int err;
+
+	x = pping_xdp__open();
+	if (!x) {
+		err = -errno;
+		pr_warn("cannot open the XDP program: %s\n", strerror(errno));
+		return err;
+	}
+	b->xdp = x;
+	x->rodata->has_l2 = cfg->has_l2;
+	x->rodata->include_local = cfg->include_local;
+	x->data->runtime = b->tc->data->runtime;
+
+	/* One state for all hooks: the XDP object uses the tc object's maps,
+	 * including .data, so runtime changes reach both. */
+	err = share_map(x->maps.flow_map, b->tc->maps.flow_map);
+	err = err ?: share_map(x->maps.ts_map, b->tc->maps.ts_map);
+	err = err ?: share_map(x->maps.events, b->tc->maps.events);
+	err = err ?: share_map(x->maps.counters, b->tc->maps.counters);
+	err = err ?: share_map(x->maps.data, b->tc->maps.data);
+	return err;
+}
+
+int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
+{
+	struct pping_tc *tc;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	tc = pping_tc__open();
+	if (!tc) {
+		err = -errno;
+		pr_warn("cannot open the BPF programs: %s\n", strerror(errno));
+		return err;
+	}
+	b->tc = tc;
+	tc->rodata->has_l2 = cfg->has_l2;
+	tc->rodata->include_local = cfg->include_local;
+	tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+	if (cfg->xdp_ingress)
+		bpf_program__set_autoload(tc->progs.pping_tc_ingress, false);
+
+	err = pping_tc__load(tc);
+	if (err) {
+		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
+			strerror(-err),
+			log_get_level() < LOG_DEBUG ? " (run with -vv for the verifier log)" : "");
+		return err;
+	}
+	if (cfg->xdp_ingress)
+		err = prepare_xdp(b, cfg);
+	return err;
+}
+
+void pping_bpf_set_rate_limit(struct pping_bpf *b, __u64 ns)
+{
+	/* .data is mmapped and shared with the XDP object: one store. */
+	b->tc->data->runtime.rate_limit_ns = ns;
+}
+
+void pping_bpf_destroy(struct pping_bpf *b)
+{
+	pping_xdp__destroy(b->xdp);
+	pping_tc__destroy(b->tc);
+	b->xdp = NULL;
+	b->tc = NULL;
+}

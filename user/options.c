@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S  1000000000ULL
+
+#define RATE_LIMIT_MAX_NS (60 * NS_PER_S)
+#define DURATION_MAX_NS   (366ULL * 24 * 3600 * NS_PER_S)
+
+static const struct option long_opts[] = {
+	{ "interface",     required_argument, NULL, 'i' },
+	{ "rate-limit",    required_argument, NULL, 'r' },
+	{ "include-local", no_argument,       NULL, 'l' },
+	{ "ingress-hook",  required_argument, NULL, 'I' },
+	{ "xdp-mode",      required_argument, NULL, 'x' },
+	{ "duration",      required_argument, NULL, 'd' },
+	{ "verbose",       no_argument,       NULL, 'v' },
+	{ "version",       no_argument,       NULL, 'V' },
+	{ "help",          no_argument,       NULL, 'h' },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pping -i INTERFACE [options]\n"
+"\n"
+"Passively measures the round-trip time of every TCP flow through INTERFACE\n"
+"from the TCP timestamp option (TSval out, TSecr back). Sends no packets.\n"
+"\n"
+"Options:\n"
+"  -i, --interface IF       interface to monitor (required)\n"
+"  -r, --rate-limit DUR     minimum time between timestamped packets of one\n"
+"                           flow direction; 0 timestamps every new TSval\n"
+"                           (default 100ms; 0 to 60s)\n"
+"  -l, --include-local      also measure the RTT towards the local side:\n"
+"                           timestamp arriving packets and match replies on\n"
+"                           egress; such samples are marked\n"
+"  -I, --ingress-hook HOOK  tc or xdp: where arriving packets are seen\n"
+"                           (default tc)\n"
+"  -x, --xdp-mode MODE      native, generic or unspecified: how the XDP\n"
+"                           program attaches with -I xdp (default native)\n"
+"  -d, --duration DUR       stop after DUR (default: run until SIGINT/SIGTERM)\n"
+"  -v, --verbose            more diagnostics on stderr; twice shows libbpf\n"
+"                           and libxdp debug output\n"
+"  -V, --version            print the version and exit\n"
+"  -h, --help               print this help and exit\n"
+"\n"
+"DUR is a number with a unit ns, us, ms, s, m or h (100ms, 0.1s, 500us);\n"
+"a bare number is milliseconds.\n"
+"\n"
+"Output, one line per event on stdout:\n"
+"  HH:MM:SS.nnnnnnnnn RTT ms MIN_RTT ms TCP SRC:PORT+DST:PORT\n"
+"  HH:MM:SS.nnnnnnnnn TCP SRC:PORT+DST:PORT opening due to SYN from dest\n"
+"RTT lines name the flow from the side that sent the reply.\n"
+"A summary goes to stderr at exit.\n"
+"\n"
+"Exit status: 0 done, 1 runtime failure, 2 bad command line.\n");
+}
+
+int parse_duration(const char *s, __u64 *ns)
+{
+	static const struct {
+		const char *name;
+		double mult;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+		{ "m", 60e9 }, { "h", 3600e9 }, { "", 1e6 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].name) == 0) {
+			double t = v * units[i].mult;
+
+			if (t > 1e19)
+				return -1;
+			*ns = (__u64)llround(t);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int bad_value(const char *opt, const char *val, const char *allowed)
+{
+	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
+		val, opt, allowed);
+	return EXIT_USAGE;
+}
+
+int parse_options(int argc, char **argv, struct pping_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->rate_limit_ns = 100 * NS_PER_MS;
+	o->ingress = INGRESS_TC;
+	o->xdp_mode = XDP_MODE_NATIVE;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:r:lI:x:d:vVh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (!*optarg)
+				return bad_value("--interface", optarg,
+						 "an interface name");
+			o->ifname = optarg;
+			break;
+		case 'r':
+			if (parse_duration(optarg, &o->rate_limit_ns) ||
+			    o->rate_limit_ns > RATE_LIMIT_MAX_NS)
+				return bad_value("--rate-limit", optarg,
+						 "a duration from 0 to 60s (e.g. 100ms, 0.1s, 500us; a bare number is ms)");
+			break;
+		case 'l':
+			o->include_local = true;
+			break;
+		case 'I':
+			if (strcmp(optarg, "tc") == 0)
+				o->ingress = INGRESS_TC;
+			else if (strcmp(optarg, "xdp") == 0)
+				o->ingress = INGRESS_XDP;
+			else
+				return bad_value("--ingress-hook", optarg,
+						 "tc or xdp");
+			break;
+		case 'x':
+			if (strcmp(optarg, "native") == 0)
+				o->xdp_mode = XDP_MODE_NATIVE;
+			else if (strcmp(optarg, "generic") == 0)
+				o->xdp_mode = XDP_MODE_SKB;
+			else if (strcmp(optarg, "unspecified") == 0)
+				o->xdp_mode = XDP_MODE_UNSPEC;
+			else
+				return bad_value("--xdp-mode", optarg,
+						 "native, generic or unspecified");
+			break;
+		case 'd':
+			if (parse_duration(optarg, &o->duration_ns) ||
+			    o->duration_ns == 0 || o->duration_ns > DURATION_MAX_NS)
+				return bad_value("--duration", optarg,
+						 "a duration from 1ns to 366 days (e.g. 10s, 5m)");
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'V':
+			printf("pping %s\n", PPING_VERSION);
+			return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "pping: option %s needs a value (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "pping: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pping: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->ifname) {
+		fprintf(stderr, "pping: --interface is required (see --help)\n");
+		return EXIT_USAGE;
+	}
+	return -1;
+}

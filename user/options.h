@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command line: what the user asked for, validated. */
+#ifndef PPING_OPTIONS_H
+#define PPING_OPTIONS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include <xdp/libxdp.h>
+
+enum ingress_hook {
+	INGRESS_TC,
+	INGRESS_XDP,
+};
+
+struct pping_opts {
+	const char *ifname;
+	__u64 rate_limit_ns;
+	__u64 duration_ns;            /* 0: run until stopped */
+	bool include_local;
+	enum ingress_hook ingress;
+	enum xdp_attach_mode xdp_mode;
+	int verbose;
+};
+
+/* Exit codes the daemon uses. */
+#define EXIT_OK       0
+#define EXIT_FAIL     1   /* runtime failure: interface, kernel, load, attach */
+#define EXIT_USAGE    2   /* bad command line */
+
+/* Returns -1 to go on, or the exit code to end with (help, version, error). */
+int parse_options(int argc, char **argv, struct pping_opts *o);
+
+/*
+ * Parse a duration: a number with an optional unit ns, us, ms, s, m or h; a
+ * bare number means milliseconds, as ePPing's users type it. Returns 0 and
+ * the value in ns, or -1 if it is not a duration.
+ */
+int parse_duration(const char *s, __u64 *ns);
+
+#endif /* PPING_OPTIONS_H */
