@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 	log_set_level(opts.verbose >= 2 ? LOG_DEBUG :
 		      opts.verbose ? LOG_INFO : LOG_WARN);
 	log_route_libs();
+	log_options(&opts);
 
 	if (iface_lookup(opts.ifname, &ifc))
 		return EXIT_FAIL;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "options.h"
 
 #define NS_PER_MS 1000000ULL
@@ -187,4 +188,20 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		return EXIT_USAGE;
 	}
 	return -1;
+}
+
+void log_options(const struct pping_opts *o)
+{
+	static const char *const xdp_modes[] = {
+		[XDP_MODE_UNSPEC] = "unspecified", [XDP_MODE_NATIVE] = "native",
+		[XDP_MODE_SKB] = "generic", [XDP_MODE_HW] = "offload",
+	};
+
+	pr_info("config: interface %s, rate limit %llu ns, ingress %s%s%s, include-local %s, duration %llu ns\n",
+		o->ifname, (unsigned long long)o->rate_limit_ns,
+		o->ingress == INGRESS_XDP ? "xdp (" : "tc",
+		o->ingress == INGRESS_XDP ? xdp_modes[o->xdp_mode] : "",
+		o->ingress == INGRESS_XDP ? ")" : "",
+		o->include_local ? "yes" : "no",
+		(unsigned long long)o->duration_ns);
 }

@@ -37,4 +37,7 @@ int parse_options(int argc, char **argv, struct pping_opts *o);
  */
 int parse_duration(const char *s, __u64 *ns);
 
+/* Log the effective configuration (at -v). */
+void log_options(const struct pping_opts *o);
+
 #endif /* PPING_OPTIONS_H */

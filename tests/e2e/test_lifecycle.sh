@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The daemon's life: clean stop on SIGINT/SIGTERM and after --duration, with
+# its exit summary; nothing left attached after SIGINT or SIGKILL (tc and
+# XDP); a deleted interface ends it within 5 s with a message and status 1.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/check.sh
+. tests/lib/pping.sh
+
+NS_A=pp$$-lca
+NS_B=pp$$-lcb
+teardown() {
+	pping_cleanup_files
+	[ -n "$PP_PID" ] && kill -KILL "$PP_PID" 2>/dev/null
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap teardown EXIT
+
+# A plain veth pair: these tests need an interface, not a delay.
+link_up() {
+	ip netns add "$NS_A" 2>/dev/null
+	ip netns add "$NS_B" 2>/dev/null
+	ip -n "$NS_A" link add veth0 type veth peer name veth0 netns "$NS_B" &&
+		ip -n "$NS_A" link set veth0 up && ip -n "$NS_B" link set veth0 up &&
+		ip -n "$NS_A" addr add 10.201.0.1/24 dev veth0 &&
+		ip -n "$NS_B" addr add 10.201.0.2/24 dev veth0
+}
+
+xdp_on_link() {
+	ip -n "$NS_A" link show veth0 2>/dev/null | grep -q "prog/xdp"
+}
+
+# stop_test NAME HOOK SIGNAL WANT_STATUS
+stop_test() {
+	local name=$1 hook=$2 sig=$3 want=$4 ids st left i
+	if ! pping_start "$NS_A" -i veth0 -I "$hook"; then
+		fail "$name" "did not start"
+		return
+	fi
+	ids=$(pping_new_prog_ids)
+	if [ -z "$ids" ]; then
+		fail "$name" "no pping programs loaded while running"
+		pping_stop KILL
+		return
+	fi
+	pping_stop "$sig"; st=$PP_STATUS
+	# After SIGKILL the watchdog needs a moment to detach XDP.
+	for i in $(seq 40); do
+		left=$(pping_progs_alive $ids)
+		[ "$left" -eq 0 ] && ! xdp_on_link && break
+		sleep 0.1
+	done
+	if [ "$want" != any ] && [ "$st" != "$want" ]; then
+		fail "$name" "exit status $st, want $want: $(tail -2 "$PP_ERR")"
+	elif [ "$left" -ne 0 ]; then
+		fail "$name" "$left program(s) still loaded: $(bpftool prog show | grep pping_)"
+	elif xdp_on_link; then
+		fail "$name" "an XDP program is still attached to the interface"
+	elif [ "$sig" != KILL ] && ! grep -q "packets egress" "$PP_ERR"; then
+		fail "$name" "no exit summary on stderr"
+	else
+		pass "$name"
+	fi
+	pping_cleanup_files
+}
+
+if ! link_up; then
+	fail setup "could not create the veth pair"
+	summary
+fi
+
+stop_test sigint-tc tc INT 0
+stop_test sigterm-tc tc TERM 0
+stop_test sigint-xdp xdp INT 0
+stop_test sigkill-tc tc KILL any
+stop_test sigkill-xdp xdp KILL any
+
+# --duration ends the run by itself with status 0.
+start=$(date +%s%N)
+err=$(ip netns exec "$NS_A" "$PP_BIN" -i veth0 -d 1s 2>&1 >/dev/null); st=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ $st -eq 0 ] && [ $ms -ge 900 ] && [ $ms -lt 4000 ] && grep -q "packets egress" <<<"$err"; then
+	pass duration
+else
+	fail duration "status $st after $ms ms: $err"
+fi
+
+# The monitored interface disappears: exit within 5 s, status 1, a message.
+for hook in tc xdp; do
+	name="interface-vanishes-$hook"
+	if ! pping_start "$NS_A" -i veth0 -I "$hook"; then
+		fail "$name" "did not start"
+		continue
+	fi
+	ids=$(pping_new_prog_ids)
+	ip -n "$NS_A" link del veth0
+	pping_stop none 5; st=$PP_STATUS
+	if [ "$st" = 1 ] && grep -q "disappeared" "$PP_ERR" &&
+	   [ "$(pping_progs_alive $ids)" -eq 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "status $st, stderr: $(tail -2 "$PP_ERR")"
+	fi
+	pping_cleanup_files
+	ip netns del "$NS_A"; ip netns del "$NS_B"
+	link_up || { fail setup "could not recreate the veth pair"; break; }
+done
+summary

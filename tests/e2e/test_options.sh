@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Command-line handling: bad values exit 2 naming the option and the allowed
+# form; an unknown interface exits 1 naming it; valid durations are accepted
+# in every form users type.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/check.sh
+
+PPING=./pping
+NS=pp$$-opt
+cleanup() { ip netns del "$NS" 2>/dev/null; }
+trap cleanup EXIT
+
+# expect_usage NAME PATTERN ARGS...: exit 2 and stderr matching PATTERN.
+expect_usage() {
+	local name=$1 pattern=$2 err rc
+	shift 2
+	err=$($PPING "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 2 ] && grep -qE -- "$pattern" <<<"$err"; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, stderr: $err"
+	fi
+}
+
+expect_usage bad-rate-unit      "--rate-limit.*0 to 60s"   -i lo -r 5x
+expect_usage bad-rate-negative  "--rate-limit.*0 to 60s"   -i lo -r -1
+expect_usage bad-rate-too-big   "--rate-limit.*0 to 60s"   -i lo -r 61s
+expect_usage bad-rate-empty     "--rate-limit"             -i lo --rate-limit=
+expect_usage bad-ingress-hook   "--ingress-hook.*tc or xdp" -i lo -I ebpf
+expect_usage bad-xdp-mode       "--xdp-mode.*native, generic or unspecified" -i lo -x fast
+expect_usage bad-duration-zero  "--duration"               -i lo -d 0
+expect_usage bad-duration-text  "--duration"               -i lo -d soon
+expect_usage unknown-option     "unknown option '--bogus'" -i lo --bogus
+expect_usage missing-value      "needs a value"            -i lo -r
+expect_usage missing-interface  "--interface is required"
+expect_usage stray-argument     "unexpected argument 'eth0'" -i lo eth0
+
+err=$($PPING -i nosuchif0 2>&1 >/dev/null); rc=$?
+if [ $rc -eq 1 ] && grep -q "nosuchif0" <<<"$err"; then
+	pass unknown-interface
+else
+	fail unknown-interface "exit $rc, stderr: $err"
+fi
+
+help=$($PPING --help); rc=$?
+missing=""
+for o in --interface --rate-limit --include-local --ingress-hook --xdp-mode \
+	 --duration --verbose --version --help "default 100ms" "default tc"; do
+	grep -q -- "$o" <<<"$help" || missing="$missing $o"
+done
+[ $rc -eq 0 ] && [ -z "$missing" ] && pass help-lists-every-option ||
+	fail help-lists-every-option "exit $rc, missing:$missing"
+
+ver=$($PPING --version); rc=$?
+[ $rc -eq 0 ] && grep -q '^pping ' <<<"$ver" && pass version || fail version "exit $rc: $ver"
+
+# Accepted duration forms, checked through the configuration pping reports
+# at -v on a real attach (loopback of a private namespace).
+ip netns add "$NS" && ip -n "$NS" link set lo up
+for spec in "100ms:100000000" "0.1s:100000000" "500us:500000" "100:100000000" \
+	    "0:0" "2.5ms:2500000" "1m:60000000000"; do
+	arg=${spec%%:*} want=${spec#*:}
+	err=$(ip netns exec "$NS" $PPING -i lo -r "$arg" -d 50ms -v 2>&1 >/dev/null); rc=$?
+	if [ $rc -eq 0 ] && grep -q "rate limit $want ns" <<<"$err"; then
+		pass "rate-limit-form-$arg"
+	else
+		fail "rate-limit-form-$arg" "exit $rc, stderr: $err"
+	fi
+done
+summary

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test suite of `make test`. Each suite prints one line per test:
+# "PASS name", "FAIL name: why" or "SKIP name: why". This script streams
+# them, counts them, and ends with the line "N passed, N failed, N skipped".
+# PPING_TEST_ONLY=rtt (a regex of suite names) runs a subset.
+set -u
+cd "$(dirname "$0")/.."
+
+SUITES=(
+	"unit:./build/tests/test_bpf"
+	"options:./tests/e2e/test_options.sh"
+	"rtt:./tests/e2e/test_rtt.sh"
+	"lifecycle:./tests/e2e/test_lifecycle.sh"
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "FAIL setup: tests need root (BPF, network namespaces)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+passed=0 failed=0 skipped=0
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+for s in "${SUITES[@]}"; do
+	name=${s%%:*}
+	cmd=${s#*:}
+	if [ -n "${PPING_TEST_ONLY:-}" ] && ! [[ $name =~ ^(${PPING_TEST_ONLY})$ ]]; then
+		continue
+	fi
+	echo "== $name"
+	start=$SECONDS
+	$cmd >"$out" 2>&1 &
+	pid=$!
+	tail -f --pid=$pid -n +1 "$out" 2>/dev/null | sed 's/^/  /'
+	wait $pid
+	rc=$?
+	p=$(grep -c '^PASS' "$out"); f=$(grep -c '^FAIL' "$out"); k=$(grep -c '^SKIP' "$out")
+	# A suite that fails without saying which test failed still fails.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "  FAIL $name: suite exited with status $rc"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))
+	echo "  ($name: $p passed, $f failed, $k skipped in $((SECONDS - start))s)"
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
