@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <bpf/libbpf.h>
 
 #include "loader.h"
@@ -44,12 +46,53 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 	return err;
 }
 
+/* Oldest kernel with everything the programs use: BPF ring buffers (5.8),
+ * atomic compare-and-exchange and fetch-or (5.12). */
+#define MIN_KERNEL_MAJOR 5
+#define MIN_KERNEL_MINOR 12
+
+/*
+ * Name the missing kernel feature up front, rather than leaving the user
+ * with a verifier log or an errno from deep inside the load.
+ */
+static int check_kernel(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	    (major < MIN_KERNEL_MAJOR ||
+	     (major == MIN_KERNEL_MAJOR && minor < MIN_KERNEL_MINOR))) {
+		pr_warn("kernel %s is too old: pping needs Linux %d.%d or newer (BPF atomic compare-and-exchange)\n",
+			u.release, MIN_KERNEL_MAJOR, MIN_KERNEL_MINOR);
+		return -EOPNOTSUPP;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
+		pr_warn("this kernel cannot create BPF ring buffers (Linux 5.8+), which pping reports events through\n");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		pr_warn("not allowed to load BPF programs: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
+	else
+		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
+			strerror(-err),
+			log_get_level() < LOG_DEBUG ? " (run with -vv for the verifier log)" : "");
+}
+
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 {
 	struct pping_tc *tc;
 	int err;
 
 	memset(b, 0, sizeof(*b));
+	err = check_kernel();
+	if (err)
+		return err;
 	tc = pping_tc__open();
 	if (!tc) {
 		err = -errno;
@@ -65,9 +108,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 
 	err = pping_tc__load(tc);
 	if (err) {
-		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
-			strerror(-err),
-			log_get_level() < LOG_DEBUG ? " (run with -vv for the verifier log)" : "");
+		explain_load_error(err);
 		return err;
 	}
 	if (cfg->xdp_ingress)
