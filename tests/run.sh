@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 SUITES=(
 	"unit:./build/tests/test_bpf"
+	"relay:./tests/relay_selftest.sh"
 	"options:./tests/e2e/test_options.sh"
 	"rtt:./tests/e2e/test_rtt.sh"
 	"lifecycle:./tests/e2e/test_lifecycle.sh"
