@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <stdio.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -34,26 +35,26 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* libbpf warnings are shown at -v only: the daemon reports failures itself
- * in words a user can act on, and libbpf's raw text would come first. */
+/* libbpf's and libxdp's warnings are shown at -v only: the daemon reports
+ * failures itself in words a user can act on, and the libraries' raw text
+ * would come first. Their debug output needs -vv. */
+static int lib_print(bool debug, const char *fmt, va_list ap)
+{
+	if ((debug ? LOG_DEBUG : LOG_INFO) > cur_level)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	enum log_level l = level == LIBBPF_DEBUG ? LOG_DEBUG : LOG_INFO;
-
-	if (l > cur_level)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return lib_print(level == LIBBPF_DEBUG, fmt, ap);
 }
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	enum log_level l = level == LIBXDP_DEBUG ? LOG_DEBUG : LOG_INFO;
-
-	if (l > cur_level)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return lib_print(level == LIBXDP_DEBUG, fmt, ap);
 }
 
 void log_route_libs(void)
