@@ -44,7 +44,20 @@ enum parse_result {
 struct cursor {
 	void *pos;
 	void *end;
+	void *start;       /* first byte of the frame */
+	__u32 frame_len;   /* whole frame, including non-linear data */
 };
+
+/* The IP length fields are 16 bits; a GSO packet above 64 KiB (BIG TCP)
+ * carries 0 there and its length is the frame's. Only then is 0 valid. */
+#define IP_LEN_MAX 0xffff
+
+static __always_inline __u32 frame_bytes_from(const struct cursor *c)
+{
+	__u32 off = c->pos - c->start;
+
+	return c->frame_len > off ? c->frame_len - off : 0;
+}
 
 struct pkt_info {
 	__u8 saddr[16];
@@ -123,6 +136,8 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt_info *p)
 		return -1;
 
 	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len == 0 && frame_bytes_from(c) > IP_LEN_MAX)
+		tot_len = frame_bytes_from(c);
 	if (tot_len < hdr_len)
 		return -1;
 
@@ -171,6 +186,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt_info *p)
 		return -1;
 	nexthdr = ip6->nexthdr;
 	l4_len = bpf_ntohs(ip6->payload_len);
+	if (l4_len == 0 && frame_bytes_from(c) > IP_LEN_MAX + sizeof(*ip6))
+		l4_len = frame_bytes_from(c) - sizeof(*ip6);
 	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	p->ipv = 6;
@@ -292,10 +309,12 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
  * an Ethernet header (tun, PPP, wireguard), decided when attaching; there the
  * IP version nibble tells the family.
  */
-static __always_inline int parse_packet(void *data, void *end, bool has_l2,
-					struct pkt_info *p)
+static __always_inline int parse_packet(void *data, void *end, __u32 frame_len,
+					bool has_l2, struct pkt_info *p)
 {
-	struct cursor c = { .pos = data, .end = end };
+	struct cursor c = {
+		.pos = data, .end = end, .start = data, .frame_len = frame_len,
+	};
 	__u16 proto;
 	int l4_len;
 

@@ -64,7 +64,7 @@ static __always_inline void handle_packet(void *data, void *data_end,
 	if (!cnt)
 		return;
 	cnt->pkts[h->hook & 1]++;
-	if (parse_packet(data, data_end, has_l2, &p) != PARSE_TCP)
+	if (parse_packet(data, data_end, h->len, has_l2, &p) != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;
 	pping_process(&p, h);

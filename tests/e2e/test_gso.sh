@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Egress sees GSO super-packets. With BIG TCP (IPv6 GSO above 64 KiB) their
+# IP length field is 0; pping must still parse them, or it misses most bulk
+# data and, worse, times a later small packet that repeats a TSval the big
+# one carried first. Checks: every egress packet of the transfer is parsed
+# as TCP, and every identifier stored is matched.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/lib/check.sh
+. tests/lib/pping.sh
+
+NS_A=pp$$-gsa
+NS_B=pp$$-gsb
+teardown() {
+	pping_cleanup_files
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap teardown EXIT
+
+ip netns add "$NS_A" && ip netns add "$NS_B" &&
+ip -n "$NS_A" link add veth0 type veth peer name veth0 netns "$NS_B" &&
+ip -n "$NS_A" addr add fd00:202::1/64 dev veth0 nodad &&
+ip -n "$NS_B" addr add fd00:202::2/64 dev veth0 nodad &&
+ip -n "$NS_A" link set veth0 gso_max_size 131072 &&
+ip -n "$NS_B" link set veth0 gro_max_size 131072 &&
+ip -n "$NS_A" link set veth0 up && ip -n "$NS_B" link set veth0 up ||
+	{ fail setup "cannot build a BIG TCP veth pair"; summary; }
+
+ip netns exec "$NS_B" timeout 20 iperf3 -s -1 >/dev/null 2>&1 &
+srv=$!
+sleep 0.3
+pping_start "$NS_A" -i veth0 -r 10ms || { fail bigtcp-ipv6 "pping did not start"; summary; }
+ip netns exec "$NS_A" iperf3 -6 -c fd00:202::2 -t 2 >/dev/null 2>&1
+pping_stop INT
+wait $srv 2>/dev/null
+
+# "packets egress E ingress I (TCP Te/Ti, ...); RTT samples S; identifiers stored N"
+sum=$(grep "packets egress" "$PP_ERR")
+read -r e te s n < <(sed -E 's/.*packets egress ([0-9]+) .*TCP ([0-9]+)\/.*RTT samples ([0-9]+); identifiers stored ([0-9]+).*/\1 \2 \3 \4/' <<<"$sum")
+echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s"
+if [ "$PP_STATUS" != 0 ] || [ -z "$e" ]; then
+	fail bigtcp-ipv6 "pping status $PP_STATUS: $(tail -2 "$PP_ERR")"
+elif [ $((e - te)) -gt 10 ]; then
+	# A few are neighbour discovery and MLD, which are not TCP.
+	fail bigtcp-ipv6 "$((e - te)) of $e egress packets not parsed as TCP"
+elif [ "$s" -lt 50 ] || [ $((n - s)) -gt 3 ]; then
+	fail bigtcp-ipv6 "$s samples from $n identifiers"
+else
+	pass bigtcp-ipv6
+fi
+summary
