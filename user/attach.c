@@ -117,6 +117,22 @@ static const char *xdp_mode_name(enum xdp_attach_mode m)
 	}
 }
 
+/*
+ * libxdp falls back to attaching the program directly when the kernel will
+ * not load extension programs into its dispatcher; then no other XDP
+ * program can share the interface, which an operator should know.
+ */
+static void warn_if_exclusive(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+
+	if (libxdp_get_error(mp))
+		return;
+	if (xdp_multiprog__is_legacy(mp))
+		pr_info("XDP program attached without libxdp's dispatcher (the kernel refused extension programs): other XDP programs cannot share this interface while pping runs\n");
+	xdp_multiprog__close(mp);
+}
+
 static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 		      enum xdp_attach_mode mode)
 {
@@ -143,6 +159,7 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	}
 	a->xdp = prog;
 	a->plan.xdp_prog_id = xdp_program__id(prog);
+	warn_if_exclusive(a->ifindex);
 	a->plan.xdp_mode = mode;
 	a->ingress_how = "xdp";
 	return 0;

@@ -107,6 +107,7 @@ static int bad_value(const char *opt, const char *val, const char *allowed)
 
 int parse_options(int argc, char **argv, struct pping_opts *o)
 {
+	bool xdp_mode_set = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -152,6 +153,7 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			else
 				return bad_value("--xdp-mode", optarg,
 						 "native, generic or unspecified");
+			xdp_mode_set = true;
 			break;
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ns) ||
@@ -187,6 +189,8 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		fprintf(stderr, "pping: --interface is required (see --help)\n");
 		return EXIT_USAGE;
 	}
+	if (xdp_mode_set && o->ingress != INGRESS_XDP)
+		fprintf(stderr, "pping: note: --xdp-mode has no effect without --ingress-hook xdp\n");
 	return -1;
 }
 
