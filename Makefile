@@ -77,7 +77,7 @@ $(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
 
 $(OUT)/tests/test_bpf: tests/unit/test_bpf.c tests/unit/packets.h $(LIB_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
 
 $(OUT)/tests/delay_relay: tests/delay_relay.c | $(OUT)/tests
 	$(call msg,CC,$@)

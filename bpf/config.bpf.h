@@ -25,6 +25,10 @@ const volatile bool include_local = false;
  */
 volatile struct pping_runtime runtime = {
 	.rate_limit_ns = 100 * 1000 * 1000ULL,
+	.burst_window_ns = 4 * 1000 * 1000ULL,
+	.rtt_rate_fp = 0,
+	.rtt_type = PPING_RTT_MIN,
+	.burst = 1,
 };
 
 #endif /* PPING_CONFIG_BPF_H */

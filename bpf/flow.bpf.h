@@ -89,7 +89,6 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		return NULL;
 
-	init.first_seen = h->now;
 	init.last_seen = h->now;
 	err = bpf_map_update_elem(&flow_map, key, &init, BPF_NOEXIST);
 	if (err == 0) {

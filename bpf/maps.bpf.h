@@ -31,7 +31,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PPING_DEFAULT_MAX_TIMESTAMPS);
 	__type(key, struct ts_key);
-	__type(value, __u64);
+	__type(value, struct ts_value);
 } ts_map SEC(".maps");
 
 struct {

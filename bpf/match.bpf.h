@@ -10,9 +10,16 @@
 
 #include "sampling.bpf.h"
 
-static __always_inline void update_rtt_stats(struct flow_dir_state *st,
-					     __u64 rtt)
+static __always_inline __u32 saturate_u32(__u64 v)
 {
+	return v > PPING_RTT_SAT ? PPING_RTT_SAT : (__u32)v;
+}
+
+static __always_inline void update_rtt_stats(struct flow_dir_state *st,
+					     __u64 rtt_ns)
+{
+	__u32 rtt = saturate_u32(rtt_ns);
+
 	/* Plain stores: a lost update between two CPUs only skews a
 	 * statistic by one sample, and is cheaper than a lock. */
 	if (!st->min_rtt || rtt < st->min_rtt)
@@ -21,6 +28,22 @@ static __always_inline void update_rtt_stats(struct flow_dir_state *st,
 		st->srtt = rtt;
 	else
 		st->srtt = st->srtt - (st->srtt >> 3) + (rtt >> 3);
+	st->last_rtt = rtt;
+}
+
+/*
+ * A burst may produce several matches; print only its first, so a burst
+ * never floods the output (at most one line per flow direction and
+ * interval). Burst ids grow with time (wrap-aware), so a late match of an
+ * older burst cannot reopen reporting for a newer one.
+ */
+static __always_inline bool claim_report(struct flow_dir_state *st, __u32 burst)
+{
+	__u32 old = *(volatile __u32 *)&st->reported_burst;
+
+	if (old && (__s32)(burst - old) <= 0)
+		return false;
+	return __sync_val_compare_and_swap(&st->reported_burst, old, burst) == old;
 }
 
 static __always_inline void match_packet(const struct flow_key *key,
@@ -31,8 +54,9 @@ static __always_inline void match_packet(const struct flow_key *key,
 {
 	__u8 ts_dir = (h->dir ^ 1) & 1;   /* whose TSvals this packet echoes */
 	struct flow_dir_state *st = &fs->dir[ts_dir];
+	struct ts_value *tv, sent;
 	struct ts_key tk;
-	__u64 *sent, sent_at, rtt;
+	__u64 rtt;
 
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
 		return;
@@ -43,20 +67,24 @@ static __always_inline void match_packet(const struct flow_key *key,
 	tk.tsval = p->tsecr;
 	tk.dir = ts_dir;
 	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
-	sent = bpf_map_lookup_elem(&ts_map, &tk);
-	if (!sent)
+	tv = bpf_map_lookup_elem(&ts_map, &tk);
+	if (!tv)
 		return;
-	sent_at = *sent;
+	sent = *tv;
 	/* Only the program whose delete succeeds reports the sample: two CPUs
 	 * can never report the same identifier twice. */
 	if (bpf_map_delete_elem(&ts_map, &tk) != 0)
 		return;
-	if (h->now < sent_at)
+	if (h->now < sent.sent)
 		return;
 
-	rtt = h->now - sent_at;
+	rtt = h->now - sent.sent;
 	update_rtt_stats(st, rtt);
 	cnt->rtt_samples++;
+	if (!claim_report(st, sent.burst)) {
+		cnt->rtt_unreported++;
+		return;
+	}
 	emit_rtt_event(key, fs, ts_dir, rtt, h->now,
 		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
 		       cnt);

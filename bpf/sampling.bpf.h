@@ -6,9 +6,9 @@
  * direction to carry its TSval (later packets with the same TSval would
  * under-estimate the RTT by up to one TS clock tick), if it can elicit an
  * immediate reply (payload, SYN or FIN — never a pure ACK), and if the flow
- * direction's rate limit has passed. Both "first" and "rate limit" are
- * claimed with compare-and-exchange, so two CPUs racing on the same flow
- * cannot both win.
+ * direction's rate limit has passed or its current burst has room. Both
+ * "first" and the sampling slot are claimed with compare-and-exchange, so
+ * two CPUs racing on the same flow cannot both win.
  */
 #ifndef PPING_SAMPLING_BPF_H
 #define PPING_SAMPLING_BPF_H
@@ -17,18 +17,32 @@
 #include "flow.bpf.h"
 
 /*
+ * A compare-and-exchange that fails means another CPU changed the word
+ * first; the claim is then judged again against the new value, because it
+ * may still be valid (another CPU claimed an older TSval, or, with no rate
+ * limit, a different slot). Bounded so a hot flow cannot keep a CPU here.
+ */
+#define CLAIM_TRIES 3
+
+/*
  * Advance a packed last-TSval word to tsval if tsval is newer. Returns true
  * for exactly one caller per new value; an older (reordered) value never
  * moves the word back, so there is no ping-pong between old and new.
  */
 static __always_inline bool claim_newer_ts(__u64 *last, __u32 tsval)
 {
-	__u64 old = *(volatile __u64 *)last;
+	__u64 old;
+	int i;
 
-	if (!ts_newer(tsval, old))
-		return false;
-	return __sync_val_compare_and_swap(last, old,
-					   PPING_TS_VALID | tsval) == old;
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = *(volatile __u64 *)last;
+		if (!ts_newer(tsval, old))
+			return false;
+		if (__sync_val_compare_and_swap(last, old,
+						PPING_TS_VALID | tsval) == old)
+			return true;
+	}
+	return false;
 }
 
 static __always_inline bool can_elicit_reply(const struct pkt_info *p)
@@ -37,22 +51,66 @@ static __always_inline bool can_elicit_reply(const struct pkt_info *p)
 	       (p->tcp_flags & (TCP_FLAG_SYN_B | TCP_FLAG_FIN_B));
 }
 
-/* Claim the flow direction's rate-limit slot for time now. */
-static __always_inline bool claim_rate_slot(struct flow_dir_state *st,
-					    __u64 now,
-					    struct pping_counters *cnt)
+static __always_inline __u32 min_u32(__u32 a, __u32 b)
 {
-	__u64 last = *(volatile __u64 *)&st->last_ts_time;
+	return a < b ? a : b;
+}
 
-	if (last && now - last < runtime.rate_limit_ns) {
-		cnt->rate_limited++;
-		return false;
-	}
-	if (__sync_val_compare_and_swap(&st->last_ts_time, last, now) != last) {
+/*
+ * Time between bursts of one flow direction: --rate-limit, or with
+ * --rtt-rate a multiple of the direction's RTT once it has one. The
+ * smoothed variant uses the lower of srtt and the latest sample: srtt only
+ * moves 1/8 per sample, and a longer interval means fewer samples, so after
+ * an RTT spike it would stay high (and keep sampling sparse) long after the
+ * path recovered; the latest sample lets the interval shrink at once.
+ */
+static __always_inline __u64 sample_interval(const struct flow_dir_state *st)
+{
+	__u32 rtt;
+
+	if (!runtime.rtt_rate_fp)
+		return runtime.rate_limit_ns;
+	if (runtime.rtt_type == PPING_RTT_SMOOTHED)
+		rtt = min_u32(st->srtt, st->last_rtt);
+	else
+		rtt = st->min_rtt;
+	if (!rtt)
+		return runtime.rate_limit_ns;
+	return ((__u64)rtt * runtime.rtt_rate_fp) >> PPING_RTT_RATE_SHIFT;
+}
+
+/*
+ * Claim the right to create an identifier at time now: either the first of
+ * a new burst (the interval since the current burst began has passed) or
+ * one more within the burst (fewer than runtime.burst so far, and still
+ * inside the burst window). Start and count share one word, so exactly one
+ * CPU wins each claim. Returns the burst id, or 0 if not claimed.
+ */
+static __always_inline __u32 claim_slot(struct flow_dir_state *st, __u64 now,
+					struct pping_counters *cnt)
+{
+	__u64 old, start, count, new;
+	int i;
+
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = *(volatile __u64 *)&st->slot;
+		start = old & ~PPING_SLOT_COUNT_MASK;
+		count = old & PPING_SLOT_COUNT_MASK;
+		if (!old || now - start >= sample_interval(st)) {
+			new = (now & ~PPING_SLOT_COUNT_MASK) | 1;
+		} else if (count < runtime.burst &&
+			   now - start < runtime.burst_window_ns) {
+			new = old + 1;
+		} else {
+			cnt->rate_limited++;
+			return 0;
+		}
+		if (__sync_val_compare_and_swap(&st->slot, old, new) == old)
+			/* Coarse start time as id; never 0 ("none"). */
+			return (__u32)(new >> PPING_SLOT_COUNT_BITS) | 1;
 		cnt->claims_lost++;
-		return false;
 	}
-	return true;
+	return 0;
 }
 
 static __always_inline void sample_packet(const struct flow_key *key,
@@ -62,6 +120,7 @@ static __always_inline void sample_packet(const struct flow_key *key,
 					  struct pping_counters *cnt)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
+	struct ts_value tv;
 	struct ts_key tk;
 	long err;
 
@@ -69,14 +128,17 @@ static __always_inline void sample_packet(const struct flow_key *key,
 		return;
 	if (!claim_newer_ts(&st->last_tsval, p->tsval))
 		return;
-	if (!claim_rate_slot(st, h->now, cnt))
+	tv.burst = claim_slot(st, h->now, cnt);
+	if (!tv.burst)
 		return;
+	tv.sent = h->now;
+	tv.pad = 0;
 
 	tk.flow = *key;
 	tk.tsval = p->tsval;
 	tk.dir = h->dir;
 	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
-	err = bpf_map_update_elem(&ts_map, &tk, &h->now, BPF_NOEXIST);
+	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
 	if (err == 0)
 		cnt->ts_created++;
 	else if (err == -EEXIST)

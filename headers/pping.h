@@ -59,15 +59,34 @@ struct ts_key {
  */
 #define PPING_TS_VALID (1ULL << 32)
 
-/* State of one direction of a flow. */
+/*
+ * Sampling slot word of a flow direction: the start of the current burst in
+ * ns with the low 8 bits replaced by the number of identifiers created in
+ * it, so start and count are claimed together by one compare-and-exchange.
+ * The 256 ns lost from the start time are far below any rate limit.
+ */
+#define PPING_SLOT_COUNT_BITS 8
+#define PPING_SLOT_COUNT_MASK ((1ULL << PPING_SLOT_COUNT_BITS) - 1)
+#define PPING_BURST_MAX       PPING_SLOT_COUNT_MASK
+
+/* RTTs kept per flow are u32 ns and saturate here (4.29 s). */
+#define PPING_RTT_SAT 0xffffffffU
+
+/*
+ * State of one direction of a flow: what sampling needs for the
+ * identifiers this direction sends, and what matching keeps about them.
+ * 56 bytes; see SAMPLING_DESIGN.md for why each field is here.
+ */
 struct flow_dir_state {
 	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
-	__u64 last_tsecr;     /* newest TSecr looked up in this direction's map | VALID */
-	__u64 last_ts_time;   /* when the last timestamp entry was created (rate limit) */
-	__u64 min_rtt;        /* ns, of samples taken on this direction's packets */
-	__u64 srtt;           /* ns, smoothed as TCP does: 7/8 old + 1/8 new */
+	__u64 last_tsecr;     /* newest echo of this direction's TSvals looked up | VALID */
+	__u64 slot;           /* sampling slot: burst start | identifiers in it */
 	__u64 pkts;           /* packets sent in this direction (GSO segments counted) */
 	__u64 bytes;          /* bytes sent in this direction, frame length at the hook */
+	__u32 reported_burst; /* id of the newest burst whose first match was printed */
+	__u32 min_rtt;        /* ns, of samples of this direction's identifiers */
+	__u32 srtt;           /* ns, smoothed as TCP does: 7/8 old + 1/8 new */
+	__u32 last_rtt;       /* ns, the latest sample */
 };
 
 /* Bits of flow_state.flags */
@@ -76,12 +95,18 @@ struct flow_dir_state {
 #define PPING_FLOW_RST       (1U << 2)
 #define PPING_FLOW_CLOSING   (1U << 3)   /* closing event sent */
 
-/* Value of the flow map: both directions of one connection. */
+/* Value of the flow map: both directions of one connection (128 bytes). */
 struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
-	__u64 first_seen;     /* ns, monotonic */
 	__u64 last_seen;      /* ns, monotonic */
 	__u32 flags;          /* PPING_FLOW_* */
+	__u32 pad;
+};
+
+/* Value of the identifier map. */
+struct ts_value {
+	__u64 sent;           /* ns, monotonic, when the identifier left */
+	__u32 burst;          /* id of the burst it was created in (never 0) */
 	__u32 pad;
 };
 
@@ -138,14 +163,28 @@ struct pping_counters {
 	__u64 rate_limited;               /* new identifier skipped by the rate limit */
 	__u64 claims_lost;                /* another CPU claimed the same slot first */
 	__u64 rtt_samples;                /* matches whose delete this program won */
+	__u64 rtt_unreported;             /* ... not printed: their burst already was */
 	__u64 flows_opened;
 	__u64 flows_closed;
 	__u64 events_lost;                /* ring buffer reservations that failed */
 };
 
-/* Datapath settings the daemon may change while running (.data). */
+enum pping_rtt_type {
+	PPING_RTT_MIN = 0,
+	PPING_RTT_SMOOTHED = 1,
+};
+
+/* Fixed-point scale of the RTT-rate factor (the programs have no floats). */
+#define PPING_RTT_RATE_SHIFT 16
+
+/* Sampling settings; the daemon may change them while running (.data). */
 struct pping_runtime {
-	__u64 rate_limit_ns;   /* min time between identifiers of one flow direction */
+	__u64 rate_limit_ns;   /* min time between bursts of one flow direction */
+	__u64 burst_window_ns; /* a burst's identifiers all start within this */
+	__u32 rtt_rate_fp;     /* interval = RTT * this >> SHIFT; 0: rate_limit_ns only */
+	__u8 rtt_type;         /* enum pping_rtt_type */
+	__u8 burst;            /* identifiers per burst, 1..PPING_BURST_MAX */
+	__u8 pad[2];
 };
 
 #endif /* PPING_H */

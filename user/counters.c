@@ -43,7 +43,7 @@ void counters_print_summary(FILE *f, const struct pping_counters *c)
 {
 	fprintf(f,
 		"pping: packets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu); "
-		"RTT samples %llu; identifiers stored %llu (rate-limited %llu, claims lost %llu, map full %llu); "
+		"RTT samples %llu (not printed %llu); identifiers stored %llu (rate-limited %llu, claims lost %llu, map full %llu); "
 		"flows opened %llu closed %llu (flow map full %llu); events lost %llu\n",
 		(unsigned long long)c->pkts[PPING_HOOK_EGRESS],
 		(unsigned long long)c->pkts[PPING_HOOK_INGRESS],
@@ -52,6 +52,7 @@ void counters_print_summary(FILE *f, const struct pping_counters *c)
 		(unsigned long long)c->tcp_no_ts[PPING_HOOK_EGRESS],
 		(unsigned long long)c->tcp_no_ts[PPING_HOOK_INGRESS],
 		(unsigned long long)c->rtt_samples,
+		(unsigned long long)c->rtt_unreported,
 		(unsigned long long)c->ts_created,
 		(unsigned long long)c->rate_limited,
 		(unsigned long long)c->claims_lost,

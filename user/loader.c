@@ -102,7 +102,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->tc = tc;
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
-	tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+	tc->data->runtime = cfg->sampling;
 	if (cfg->xdp_ingress)
 		bpf_program__set_autoload(tc->progs.pping_tc_ingress, false);
 

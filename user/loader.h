@@ -15,7 +15,7 @@ struct datapath_config {
 	bool has_l2;          /* interface frames start with an Ethernet header */
 	bool include_local;
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
-	__u64 rate_limit_ns;
+	struct pping_runtime sampling;
 };
 
 struct pping_bpf {

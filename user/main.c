@@ -4,6 +4,7 @@
  * open skeleton -> set config -> load -> attach -> event loop -> detach.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -117,7 +118,13 @@ int main(int argc, char **argv)
 		.has_l2 = ifc.has_l2,
 		.include_local = opts.include_local,
 		.xdp_ingress = opts.ingress == INGRESS_XDP,
-		.rate_limit_ns = opts.rate_limit_ns,
+		.sampling = {
+			.rate_limit_ns = opts.rate_limit_ns,
+			.burst_window_ns = opts.burst_window_ns,
+			.rtt_rate_fp = (__u32)llround(opts.rtt_rate * (1 << PPING_RTT_RATE_SHIFT)),
+			.rtt_type = opts.rtt_type,
+			.burst = opts.burst,
+		},
 	};
 	if (pping_bpf_load(&bpf, &cfg)) {
 		ret = EXIT_FAIL;

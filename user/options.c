@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +9,30 @@
 
 #include "log.h"
 #include "options.h"
+#include "pping.h"
 
 #define NS_PER_MS 1000000ULL
 #define NS_PER_S  1000000000ULL
 
 #define RATE_LIMIT_MAX_NS (60 * NS_PER_S)
+#define BURST_WINDOW_MAX_NS (1 * NS_PER_S)
+#define RTT_RATE_MIN 0.001
+#define RTT_RATE_MAX 1000.0
+
+/* Long options without a short form. */
+enum {
+	OPT_BURST = 256,
+	OPT_BURST_WINDOW,
+};
 #define DURATION_MAX_NS   (366ULL * 24 * 3600 * NS_PER_S)
 
 static const struct option long_opts[] = {
 	{ "interface",     required_argument, NULL, 'i' },
 	{ "rate-limit",    required_argument, NULL, 'r' },
+	{ "rtt-rate",      required_argument, NULL, 'R' },
+	{ "rtt-type",      required_argument, NULL, 't' },
+	{ "burst",         required_argument, NULL, OPT_BURST },
+	{ "burst-window",  required_argument, NULL, OPT_BURST_WINDOW },
 	{ "include-local", no_argument,       NULL, 'l' },
 	{ "ingress-hook",  required_argument, NULL, 'I' },
 	{ "xdp-mode",      required_argument, NULL, 'x' },
@@ -38,9 +53,24 @@ static void usage(FILE *f)
 "\n"
 "Options:\n"
 "  -i, --interface IF       interface to monitor (required)\n"
-"  -r, --rate-limit DUR     minimum time between timestamped packets of one\n"
-"                           flow direction; 0 timestamps every new TSval\n"
+"  -r, --rate-limit DUR     minimum time between bursts of timestamped packets\n"
+"                           of one flow direction (one packet each unless\n"
+"                           --burst); 0 timestamps every new TSval\n"
 "                           (default 100ms; 0 to 60s)\n"
+"  -R, --rtt-rate FACTOR    make that interval FACTOR x the flow's RTT once it\n"
+"                           has one (--rate-limit until then); 0.001 to 1000\n"
+"                           (default: off)\n"
+"  -t, --rtt-type TYPE      min or smoothed: which RTT --rtt-rate uses; smoothed\n"
+"                           takes the lower of the smoothed RTT and the latest\n"
+"                           sample, so the interval shrinks as soon as the RTT\n"
+"                           does (default min)\n"
+"      --burst N            timestamp up to N packets with distinct TSvals per\n"
+"                           interval, all within --burst-window of the first;\n"
+"                           rescues flows whose delayed ACKs echo the second\n"
+"                           packet; only a burst's first match is printed\n"
+"                           (default 1; 1 to 255)\n"
+"      --burst-window DUR   how long after its first packet a burst may add\n"
+"                           more (default 4ms; 0 to 1s)\n"
 "  -l, --include-local      also measure the RTT towards the local side:\n"
 "                           timestamp arriving packets and match replies on\n"
 "                           egress; such samples are marked\n"
@@ -98,6 +128,32 @@ int parse_duration(const char *s, __u64 *ns)
 	return -1;
 }
 
+static int parse_factor(const char *s, double *v)
+{
+	char *end;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	*v = strtod(s, &end);
+	return (errno || *end || !isfinite(*v)) ? -1 : 0;
+}
+
+static int parse_int(const char *s, int *v)
+{
+	char *end;
+	long l;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (errno || *end || l < INT_MIN || l > INT_MAX)
+		return -1;
+	*v = (int)l;
+	return 0;
+}
+
 static int bad_value(const char *opt, const char *val, const char *allowed)
 {
 	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
@@ -112,11 +168,14 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->rate_limit_ns = 100 * NS_PER_MS;
+	o->burst_window_ns = 4 * NS_PER_MS;
+	o->burst = 1;
+	o->rtt_type = PPING_RTT_MIN;
 	o->ingress = INGRESS_TC;
 	o->xdp_mode = XDP_MODE_NATIVE;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:lI:x:d:vVh", long_opts,
+	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:vVh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -130,6 +189,33 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			    o->rate_limit_ns > RATE_LIMIT_MAX_NS)
 				return bad_value("--rate-limit", optarg,
 						 "a duration from 0 to 60s (e.g. 100ms, 0.1s, 500us; a bare number is ms)");
+			break;
+		case 'R':
+			if (parse_factor(optarg, &o->rtt_rate) ||
+			    o->rtt_rate < RTT_RATE_MIN || o->rtt_rate > RTT_RATE_MAX)
+				return bad_value("--rtt-rate", optarg,
+						 "a number from 0.001 to 1000 (e.g. 1, 0.5)");
+			break;
+		case 't':
+			if (strcmp(optarg, "min") == 0)
+				o->rtt_type = PPING_RTT_MIN;
+			else if (strcmp(optarg, "smoothed") == 0)
+				o->rtt_type = PPING_RTT_SMOOTHED;
+			else
+				return bad_value("--rtt-type", optarg,
+						 "min or smoothed");
+			break;
+		case OPT_BURST:
+			if (parse_int(optarg, &o->burst) || o->burst < 1 ||
+			    o->burst > (int)PPING_BURST_MAX)
+				return bad_value("--burst", optarg,
+						 "a whole number from 1 to 255");
+			break;
+		case OPT_BURST_WINDOW:
+			if (parse_duration(optarg, &o->burst_window_ns) ||
+			    o->burst_window_ns > BURST_WINDOW_MAX_NS)
+				return bad_value("--burst-window", optarg,
+						 "a duration from 0 to 1s (e.g. 4ms)");
 			break;
 		case 'l':
 			o->include_local = true;
@@ -201,8 +287,10 @@ void log_options(const struct pping_opts *o)
 		[XDP_MODE_SKB] = "generic", [XDP_MODE_HW] = "offload",
 	};
 
-	pr_info("config: interface %s, rate limit %llu ns, ingress %s%s%s, include-local %s, duration %llu ns\n",
-		o->ifname, (unsigned long long)o->rate_limit_ns,
+	pr_info("config: interface %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns\n",
+		o->ifname, (unsigned long long)o->rate_limit_ns, o->rtt_rate,
+		o->rtt_type == PPING_RTT_SMOOTHED ? "smoothed" : "min",
+		o->burst, (unsigned long long)o->burst_window_ns,
 		o->ingress == INGRESS_XDP ? "xdp (" : "tc",
 		o->ingress == INGRESS_XDP ? xdp_modes[o->xdp_mode] : "",
 		o->ingress == INGRESS_XDP ? ")" : "",

@@ -15,6 +15,10 @@ enum ingress_hook {
 struct pping_opts {
 	const char *ifname;
 	__u64 rate_limit_ns;
+	__u64 burst_window_ns;
+	double rtt_rate;              /* 0: static rate limit */
+	int rtt_type;                 /* enum pping_rtt_type */
+	int burst;
 	__u64 duration_ns;            /* 0: run until stopped */
 	bool include_local;
 	enum ingress_hook ingress;
