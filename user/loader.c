@@ -84,6 +84,48 @@ static void explain_load_error(int err)
 			log_get_level() < LOG_DEBUG ? " (run with -vv for the verifier log)" : "");
 }
 
+/* Kernel memory charged for a map, from its fdinfo (what bpftool shows
+ * as memlock); 0 if unknown. */
+static unsigned long long map_memory(int fd)
+{
+	unsigned long long bytes = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &bytes) == 1)
+			break;
+	fclose(f);
+	return bytes;
+}
+
+static void log_map_memory(const struct pping_tc *tc)
+{
+	const struct bpf_map *maps[] = { tc->maps.flow_map, tc->maps.ts_map,
+					 tc->maps.events };
+	unsigned long long total = 0, bytes;
+	size_t i;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		bytes = map_memory(bpf_map__fd(maps[i]));
+		total += bytes;
+		if (bpf_map__type(maps[i]) == BPF_MAP_TYPE_RINGBUF) {
+			pr_info("map %s: ring buffer, %.1f MiB\n",
+				bpf_map__name(maps[i]), bytes / 1048576.0);
+			continue;
+		}
+		pr_info("map %s: %u entries, %.1f MiB (%llu bytes per entry)\n",
+			bpf_map__name(maps[i]), bpf_map__max_entries(maps[i]),
+			bytes / 1048576.0,
+			bytes / (bpf_map__max_entries(maps[i]) ?: 1));
+	}
+	pr_info("maps take %.1f MiB of kernel memory\n", total / 1048576.0);
+}
+
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 {
 	struct pping_tc *tc;
@@ -111,6 +153,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		explain_load_error(err);
 		return err;
 	}
+	log_map_memory(tc);
 	if (cfg->xdp_ingress)
 		err = prepare_xdp(b, cfg);
 	return err;
