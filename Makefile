@@ -42,7 +42,7 @@ USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 # Objects shared by the daemon and the unit tests (everything but main).
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
-TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay
+TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -79,7 +79,8 @@ $(OUT)/tests/test_bpf: tests/unit/test_bpf.c tests/unit/packets.h $(LIB_OBJS) $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
 
-$(OUT)/tests/delay_relay: tests/delay_relay.c | $(OUT)/tests
+# Test tools: plain C programs, no BPF.
+$(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) $< -o $@
 

@@ -32,6 +32,13 @@ expect_usage bad-ingress-hook   "--ingress-hook.*tc or xdp" -i lo -I ebpf
 expect_usage bad-xdp-mode       "--xdp-mode.*native, generic or unspecified" -i lo -x fast
 expect_usage bad-duration-zero  "--duration"               -i lo -d 0
 expect_usage bad-duration-text  "--duration"               -i lo -d soon
+expect_usage bad-rtt-rate-zero   "--rtt-rate.*0.001 to 1000" -i lo -R 0
+expect_usage bad-rtt-rate-text   "--rtt-rate.*0.001 to 1000" -i lo --rtt-rate fast
+expect_usage bad-rtt-type        "--rtt-type.*min or smoothed" -i lo -t avg
+expect_usage bad-burst-zero      "--burst.*1 to 255"        -i lo --burst 0
+expect_usage bad-burst-too-big   "--burst.*1 to 255"        -i lo --burst 256
+expect_usage bad-burst-fraction  "--burst.*1 to 255"        -i lo --burst 2.5
+expect_usage bad-burst-window    "--burst-window.*0 to 1s"  -i lo --burst-window 2s
 expect_usage unknown-option     "unknown option '--bogus'" -i lo --bogus
 expect_usage missing-value      "needs a value"            -i lo -r
 expect_usage missing-interface  "--interface is required"
@@ -46,8 +53,9 @@ fi
 
 help=$($PPING --help); rc=$?
 missing=""
-for o in --interface --rate-limit --include-local --ingress-hook --xdp-mode \
-	 --duration --verbose --version --help "default 100ms" "default tc"; do
+for o in --interface --rate-limit --rtt-rate --rtt-type --burst --burst-window \
+	 --include-local --ingress-hook --xdp-mode --duration --verbose --version \
+	 --help "default 100ms" "default tc" "default 1;" "default 4ms" "default min"; do
 	grep -q -- "$o" <<<"$help" || missing="$missing $o"
 done
 [ $rc -eq 0 ] && [ -z "$missing" ] && pass help-lists-every-option ||
@@ -69,4 +77,12 @@ for spec in "100ms:100000000" "0.1s:100000000" "500us:500000" "100:100000000" \
 		fail "rate-limit-form-$arg" "exit $rc, stderr: $err"
 	fi
 done
+
+# The sampling options reach the datapath configuration.
+err=$(ip netns exec "$NS" $PPING -i lo -d 50ms -v -R 1.5 -t smoothed --burst 3 --burst-window 2ms 2>&1 >/dev/null); rc=$?
+if [ $rc -eq 0 ] && grep -q "rtt-rate 1.5 (smoothed), burst 3 within 2000000 ns" <<<"$err"; then
+	pass sampling-options-applied
+else
+	fail sampling-options-applied "exit $rc, stderr: $err"
+fi
 summary
