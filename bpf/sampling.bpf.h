@@ -25,6 +25,15 @@
 #define CLAIM_TRIES 3
 
 /*
+ * Burst ids are 32 bits of the coarse start time and are compared
+ * wrap-aware, which is exact for bursts less than 2^31 units (~550 s)
+ * apart. A burst that starts longer than half that after the previous one
+ * makes the flow direction forget which burst it reported last, so an
+ * idle flow's next burst cannot be mistaken for an older one.
+ */
+#define BURST_ID_STALE_NS ((1ULL << 30) << PPING_SLOT_COUNT_BITS)
+
+/*
  * Advance a packed last-TSval word to tsval if tsval is newer. Returns true
  * for exactly one caller per new value; an older (reordered) value never
  * moves the word back, so there is no ping-pong between old and new.
@@ -98,6 +107,8 @@ static __always_inline __u32 claim_slot(struct flow_dir_state *st, __u64 now,
 		count = old & PPING_SLOT_COUNT_MASK;
 		if (!old || now - start >= sample_interval(st)) {
 			new = (now & ~PPING_SLOT_COUNT_MASK) | 1;
+			if (old && now - start > BURST_ID_STALE_NS)
+				st->reported_burst = 0;
 		} else if (count < runtime.burst &&
 			   now - start < runtime.burst_window_ns) {
 			new = old + 1;

@@ -2495,8 +2495,44 @@ static bool test_burst_one_report(void)
 	REQUIRE(send_data(&e, &T4, 10));
 	REQUIRE(ack_echo(&e, 10));
 	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 2));
+	REQUIRE(ack_echo(&e, 1));    /* the old burst's unmatched first */
+	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 2));
 	REQUIRE(read_counters(&e, &c));
 	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 3));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_burst_id_after_idle(void)
+{
+	struct env_cfg cfg = CFG_TC;
+	struct flow_key k = tuple_key(&T4);
+	struct flow_state fs;
+	struct env e;
+	bool ok = false;
+	__u64 now;
+
+	/* A flow idle for 300 s whose last printed burst id, being 32 bits
+	 * of time, now looks newer than the id of the burst that resumes it:
+	 * that burst must still be printed. */
+	cfg.rate_limit_ns = 100 * MS;
+	REQUIRE(env_open(&e, &cfg));
+	REQUIRE(send_data(&e, &T4, 1));
+	REQUIRE(expect(bpf_map_lookup_elem(e.flow_fd, &k, &fs) == 0, "no flow"));
+	now = now_ns();
+	REQUIRE(expect(now > 301ULL * 1000 * MS, "machine up less than 301 s"));
+	fs.dir[PPING_DIR_OUT].slot = ((now - 300ULL * 1000 * MS) &
+				      ~PPING_SLOT_COUNT_MASK) | 1;
+	fs.dir[PPING_DIR_OUT].reported_burst =
+		(__u32)((now >> PPING_SLOT_COUNT_BITS) + 1000000) | 1;
+	REQUIRE(expect(bpf_map_update_elem(e.flow_fd, &k, &fs, BPF_EXIST) == 0,
+		       "updating the flow: %s", strerror(errno)));
+	REQUIRE(send_data(&e, &T4, 2));
+	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
+	REQUIRE(ack_echo(&e, 2));
+	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 1));
 	ok = true;
 out:
 	env_close(&e);
@@ -2758,6 +2794,7 @@ static const struct test tests[] = {
 	{ "burst", test_burst },
 	{ "burst_window", test_burst_window },
 	{ "burst_one_report", test_burst_one_report },
+	{ "burst_id_after_idle", test_burst_id_after_idle },
 	{ "rtt_rate", test_rtt_rate },
 	{ "older_tsval_ignored", test_older_tsval_ignored },
 	{ "claims_race", test_claims_race },
