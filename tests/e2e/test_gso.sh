@@ -35,9 +35,12 @@ ip netns exec "$NS_A" iperf3 -6 -c fd00:202::2 -t 2 >/dev/null 2>&1
 pping_stop INT
 wait $srv 2>/dev/null
 
-# "packets egress E ingress I (TCP Te/Ti, ...); RTT samples S; identifiers stored N"
-sum=$(grep "packets egress" "$PP_ERR")
-read -r e te s n < <(sed -E 's/.*packets egress ([0-9]+) .*TCP ([0-9]+)\/.*RTT samples ([0-9]+); identifiers stored ([0-9]+).*/\1 \2 \3 \4/' <<<"$sum")
+# One figure of the exit summary ("... RTT samples 187 ...").
+figure() { grep -o "$1 [0-9]*" "$PP_ERR" | head -1 | awk '{ print $NF }'; }
+e=$(figure "packets egress")
+te=$(grep -o "(TCP [0-9]*" "$PP_ERR" | head -1 | awk '{ print $NF }')
+s=$(figure "RTT samples")
+n=$(figure "identifiers stored")
 echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s"
 if [ "$PP_STATUS" != 0 ] || [ -z "$e" ]; then
 	fail bigtcp-ipv6 "pping status $PP_STATUS: $(tail -2 "$PP_ERR")"
