@@ -8,23 +8,15 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 . tests/lib/pping.sh
+. tests/lib/pair.sh
 
-NS_A=pp$$-gsa
-NS_B=pp$$-gsb
-teardown() {
-	pping_cleanup_files
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-}
-trap teardown EXIT
+NS_A=$PAIR_A NS_B=$PAIR_B
+trap 'pping_cleanup_files; pair_down' EXIT
 
-ip netns add "$NS_A" && ip netns add "$NS_B" &&
-ip -n "$NS_A" link add veth0 type veth peer name veth0 netns "$NS_B" &&
-ip -n "$NS_A" addr add fd00:202::1/64 dev veth0 nodad &&
-ip -n "$NS_B" addr add fd00:202::2/64 dev veth0 nodad &&
-ip -n "$NS_A" link set veth0 gso_max_size 131072 &&
+pair_up gso_max_size 131072 &&
 ip -n "$NS_B" link set veth0 gro_max_size 131072 &&
-ip -n "$NS_A" link set veth0 up && ip -n "$NS_B" link set veth0 up ||
+ip -n "$NS_A" addr add fd00:202::1/64 dev veth0 nodad &&
+ip -n "$NS_B" addr add fd00:202::2/64 dev veth0 nodad ||
 	{ fail setup "cannot build a BIG TCP veth pair"; summary; }
 
 ip netns exec "$NS_B" timeout 20 iperf3 -s -1 >/dev/null 2>&1 &

@@ -6,25 +6,20 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 . tests/lib/pping.sh
+. tests/lib/pair.sh
 
-NS_A=pp$$-lca
-NS_B=pp$$-lcb
+NS_A=$PAIR_A
 teardown() {
 	pping_cleanup_files
 	[ -n "$PP_PID" ] && kill -KILL "$PP_PID" 2>/dev/null
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	pair_down
 }
 trap teardown EXIT
 
-# A plain veth pair: these tests need an interface, not a delay.
+# These tests need an interface, not a delay: a plain veth pair.
 link_up() {
-	ip netns add "$NS_A" 2>/dev/null
-	ip netns add "$NS_B" 2>/dev/null
-	ip -n "$NS_A" link add veth0 type veth peer name veth0 netns "$NS_B" &&
-		ip -n "$NS_A" link set veth0 up && ip -n "$NS_B" link set veth0 up &&
-		ip -n "$NS_A" addr add 10.201.0.1/24 dev veth0 &&
-		ip -n "$NS_B" addr add 10.201.0.2/24 dev veth0
+	pair_up && ip -n "$PAIR_A" addr add 10.201.0.1/24 dev veth0 &&
+		ip -n "$PAIR_B" addr add 10.201.0.2/24 dev veth0
 }
 
 xdp_on_link() {
@@ -103,7 +98,7 @@ for hook in tc xdp; do
 		fail "$name" "status $st, stderr: $(tail -2 "$PP_ERR")"
 	fi
 	pping_cleanup_files
-	ip netns del "$NS_A"; ip netns del "$NS_B"
+	pair_down
 	link_up || { fail setup "could not recreate the veth pair"; break; }
 done
 summary
