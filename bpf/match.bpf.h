@@ -34,14 +34,14 @@ static __always_inline void update_rtt_stats(struct flow_dir_state *st,
 /*
  * A burst may produce several matches; print only its first, so a burst
  * never floods the output (at most one line per flow direction and
- * interval). Burst ids grow with time (wrap-aware), so a late match of an
- * older burst cannot reopen reporting for a newer one.
+ * interval). Burst ids are their start times, so a late match of an older
+ * burst cannot reopen reporting for a newer one.
  */
-static __always_inline bool claim_report(struct flow_dir_state *st, __u32 burst)
+static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 {
-	__u32 old = *(volatile __u32 *)&st->reported_burst;
+	__u64 old = *(volatile __u64 *)&st->reported_burst;
 
-	if (old && (__s32)(burst - old) <= 0)
+	if (burst <= old)
 		return false;
 	return __sync_val_compare_and_swap(&st->reported_burst, old, burst) == old;
 }
@@ -60,7 +60,7 @@ static __always_inline void match_packet(const struct flow_key *key,
 
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
 		return;
-	if (!claim_newer_ts(&st->last_tsecr, p->tsecr))
+	if (!claim_newer_tsecr(&st->last_tsecr, p->tsecr))
 		return;
 
 	tk.flow = *key;
@@ -77,6 +77,11 @@ static __always_inline void match_packet(const struct flow_key *key,
 		return;
 	if (h->now < sent.sent)
 		return;
+	if (h->now - sent.sent >= PPING_TS_STALE_NS) {
+		/* Left over from before the TSval clock wrapped. */
+		cnt->ts_stale++;
+		return;
+	}
 
 	rtt = h->now - sent.sent;
 	update_rtt_stats(st, rtt);

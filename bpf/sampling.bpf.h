@@ -24,14 +24,11 @@
  */
 #define CLAIM_TRIES 3
 
-/*
- * Burst ids are 32 bits of the coarse start time and are compared
- * wrap-aware, which is exact for bursts less than 2^31 units (~550 s)
- * apart. A burst that starts longer than half that after the previous one
- * makes the flow direction forget which burst it reported last, so an
- * idle flow's next burst cannot be mistaken for an older one.
- */
-#define BURST_ID_STALE_NS ((1ULL << 30) << PPING_SLOT_COUNT_BITS)
+/* Time since t, or 0 if another CPU read a later clock than ours. */
+static __always_inline __u64 elapsed_since(__u64 now, __u64 t)
+{
+	return (__s64)(now - t) > 0 ? now - t : 0;
+}
 
 /*
  * Advance a packed last-TSval word to tsval if tsval is newer. Returns true
@@ -49,6 +46,26 @@ static __always_inline bool claim_newer_ts(__u64 *last, __u32 tsval)
 			return false;
 		if (__sync_val_compare_and_swap(last, old,
 						PPING_TS_VALID | tsval) == old)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The same for the 32-bit last-TSecr word, where 0 means "none yet": a
+ * genuine TSecr of 0 then only costs one extra lookup later, since this
+ * word just saves lookups (the delete still prevents double reports).
+ */
+static __always_inline bool claim_newer_tsecr(__u32 *last, __u32 tsecr)
+{
+	__u32 old;
+	int i;
+
+	for (i = 0; i < CLAIM_TRIES; i++) {
+		old = *(volatile __u32 *)last;
+		if (old && (__s32)(tsecr - old) <= 0)
+			return false;
+		if (__sync_val_compare_and_swap(last, old, tsecr) == old)
 			return true;
 	}
 	return false;
@@ -93,9 +110,10 @@ static __always_inline __u64 sample_interval(const struct flow_dir_state *st)
  * a new burst (the interval since the current burst began has passed) or
  * one more within the burst (fewer than runtime.burst so far, and still
  * inside the burst window). Start and count share one word, so exactly one
- * CPU wins each claim. Returns the burst id, or 0 if not claimed.
+ * CPU wins each claim. Returns the burst's start time (its id, never 0),
+ * or 0 if not claimed.
  */
-static __always_inline __u32 claim_slot(struct flow_dir_state *st, __u64 now,
+static __always_inline __u64 claim_slot(struct flow_dir_state *st, __u64 now,
 					struct pping_counters *cnt)
 {
 	__u64 old, start, count, new;
@@ -105,23 +123,37 @@ static __always_inline __u32 claim_slot(struct flow_dir_state *st, __u64 now,
 		old = *(volatile __u64 *)&st->slot;
 		start = old & ~PPING_SLOT_COUNT_MASK;
 		count = old & PPING_SLOT_COUNT_MASK;
-		if (!old || now - start >= sample_interval(st)) {
+		if (!old || elapsed_since(now, start) >= sample_interval(st)) {
 			new = (now & ~PPING_SLOT_COUNT_MASK) | 1;
-			if (old && now - start > BURST_ID_STALE_NS)
-				st->reported_burst = 0;
 		} else if (count < runtime.burst &&
-			   now - start < runtime.burst_window_ns) {
+			   elapsed_since(now, start) < runtime.burst_window_ns) {
 			new = old + 1;
 		} else {
 			cnt->rate_limited++;
 			return 0;
 		}
 		if (__sync_val_compare_and_swap(&st->slot, old, new) == old)
-			/* Coarse start time as id; never 0 ("none"). */
-			return (__u32)(new >> PPING_SLOT_COUNT_BITS) | 1;
+			return new & ~PPING_SLOT_COUNT_MASK;
 		cnt->claims_lost++;
 	}
 	return 0;
+}
+
+/*
+ * The TSval is already an outstanding identifier. Normally that one is
+ * kept (it left first), but one left from a TSval clock that has since
+ * wrapped around is stale: replace it. Returns 0 if replaced, else -EEXIST.
+ */
+static __always_inline long replace_if_stale(const struct ts_key *tk,
+					     const struct ts_value *tv,
+					     struct pping_counters *cnt)
+{
+	struct ts_value *old = bpf_map_lookup_elem(&ts_map, tk);
+
+	if (!old || elapsed_since(tv->sent, old->sent) < PPING_TS_STALE_NS)
+		return -EEXIST;
+	cnt->ts_stale++;
+	return bpf_map_update_elem(&ts_map, tk, tv, BPF_EXIST) ? -EEXIST : 0;
 }
 
 static __always_inline void sample_packet(const struct flow_key *key,
@@ -135,6 +167,7 @@ static __always_inline void sample_packet(const struct flow_key *key,
 	struct ts_key tk;
 	long err;
 
+
 	if (!can_elicit_reply(p))
 		return;
 	if (!claim_newer_ts(&st->last_tsval, p->tsval))
@@ -143,13 +176,14 @@ static __always_inline void sample_packet(const struct flow_key *key,
 	if (!tv.burst)
 		return;
 	tv.sent = h->now;
-	tv.pad = 0;
 
 	tk.flow = *key;
 	tk.tsval = p->tsval;
 	tk.dir = h->dir;
 	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
 	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
+	if (err == -EEXIST)
+		err = replace_if_stale(&tk, &tv, cnt);
 	if (err == 0)
 		cnt->ts_created++;
 	else if (err == -EEXIST)

@@ -79,11 +79,11 @@ struct ts_key {
  */
 struct flow_dir_state {
 	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
-	__u64 last_tsecr;     /* newest echo of this direction's TSvals looked up | VALID */
 	__u64 slot;           /* sampling slot: burst start | identifiers in it */
 	__u64 pkts;           /* packets sent in this direction (GSO segments counted) */
 	__u64 bytes;          /* bytes sent in this direction, frame length at the hook */
-	__u32 reported_burst; /* id of the newest burst whose first match was printed */
+	__u64 reported_burst; /* start of the newest burst whose first match was printed */
+	__u32 last_tsecr;     /* newest echo of this direction's TSvals looked up; 0: none */
 	__u32 min_rtt;        /* ns, of samples of this direction's identifiers */
 	__u32 srtt;           /* ns, smoothed as TCP does: 7/8 old + 1/8 new */
 	__u32 last_rtt;       /* ns, the latest sample */
@@ -106,9 +106,15 @@ struct flow_state {
 /* Value of the identifier map. */
 struct ts_value {
 	__u64 sent;           /* ns, monotonic, when the identifier left */
-	__u32 burst;          /* id of the burst it was created in (never 0) */
-	__u32 pad;
+	__u64 burst;          /* start of the burst it was created in (its id) */
 };
+
+/*
+ * An identifier this old is stale: no reply will come for it, and a TSval
+ * clock that has wrapped around to its value must not be matched with it
+ * (that would report an RTT of the wrap period). Far above any real RTT.
+ */
+#define PPING_TS_STALE_NS (60ULL * 1000000000ULL)
 
 enum pping_event_type {
 	PPING_EVENT_RTT = 1,
@@ -158,6 +164,7 @@ struct pping_counters {
 	__u64 tcp_no_ts[PPING_HOOK_MAX];  /* TCP without a valid timestamp option */
 	__u64 ts_created;                 /* identifier entries stored */
 	__u64 ts_exists;                  /* identifier already stored */
+	__u64 ts_stale;                   /* stale identifiers replaced or refused */
 	__u64 ts_map_full;                /* identifier insert failed */
 	__u64 flow_map_full;              /* flow insert failed */
 	__u64 rate_limited;               /* new identifier skipped by the rate limit */

@@ -75,7 +75,7 @@ static bool plan_empty(const struct guard_plan *p)
  * It ignores the terminal's signals, so Ctrl-C reaches only the daemon,
  * which then cleans up and releases it.
  */
-static void __attribute__((noreturn)) guard_main(int rfd,
+static void __attribute__((noreturn)) guard_main(int rfd, int wfd,
 						 const struct guard_plan *p)
 {
 	char c = 0;
@@ -85,6 +85,10 @@ static void __attribute__((noreturn)) guard_main(int rfd,
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	setsid();
+	/* The write end must go even if it got a low number (stdio closed
+	 * when the daemon started), or the pipe never reports EOF. */
+	if (wfd != 3)
+		close(wfd);
 	if (dup2(rfd, 3) < 0)
 		_exit(1);
 	close_range(4, ~0U, 0);
@@ -125,7 +129,7 @@ int guard_start(struct guard *g, const struct guard_plan *plan)
 		return err;
 	}
 	if (pid == 0)
-		guard_main(fds[0], plan);
+		guard_main(fds[0], fds[1], plan);
 
 	close(fds[0]);
 	g->pid = pid;

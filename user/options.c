@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -179,9 +180,9 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (!*optarg)
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
 				return bad_value("--interface", optarg,
-						 "an interface name");
+						 "an interface name of 1 to 15 characters");
 			o->ifname = optarg;
 			break;
 		case 'r':

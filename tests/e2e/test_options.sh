@@ -39,6 +39,7 @@ expect_usage bad-burst-zero      "--burst.*1 to 255"        -i lo --burst 0
 expect_usage bad-burst-too-big   "--burst.*1 to 255"        -i lo --burst 256
 expect_usage bad-burst-fraction  "--burst.*1 to 255"        -i lo --burst 2.5
 expect_usage bad-burst-window    "--burst-window.*0 to 1s"  -i lo --burst-window 2s
+expect_usage interface-too-long  "--interface.*1 to 15 characters" -i abcdefghijklmnopqrst
 expect_usage unknown-option     "unknown option '--bogus'" -i lo --bogus
 expect_usage missing-value      "needs a value"            -i lo -r
 expect_usage missing-interface  "--interface is required"

@@ -1380,7 +1380,7 @@ static bool match_one_family(const struct tuple *t)
 	REQUIRE(expect_eq("flow min_rtt[out]", fs.dir[PPING_DIR_OUT].min_rtt, ev->rtt));
 	/* The echo was claimed, so later echoes of it skip the lookup. */
 	REQUIRE(expect_eq("flow last_tsecr[out]", fs.dir[PPING_DIR_OUT].last_tsecr,
-			  PPING_TS_VALID | MATCH_TSVAL));
+			  MATCH_TSVAL));
 
 	/* A second ACK echoing the same TSval (delayed ACKs, dup ACKs): no
 	 * second sample. */
@@ -2387,7 +2387,7 @@ out:
 	return ok;
 }
 
-static bool burst_of(struct env *e, __u32 tsval, __u32 *burst)
+static bool burst_of(struct env *e, __u32 tsval, __u64 *burst)
 {
 	struct ts_value v;
 	struct ts_key k;
@@ -2405,7 +2405,7 @@ static bool burst_of(struct env *e, __u32 tsval, __u32 *burst)
 static bool test_burst(void)
 {
 	struct env_cfg cfg = CFG_TC;
-	__u32 b1, b2, b3, b4;
+	__u64 b1, b2, b3, b4;
 	struct env e;
 	bool ok = false;
 	__u64 t0;
@@ -2424,14 +2424,16 @@ static bool test_burst(void)
 	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
 	REQUIRE(expect_ts(&e, &T4, 3, PPING_DIR_OUT));
 	REQUIRE(burst_of(&e, 1, &b1) && burst_of(&e, 3, &b3));
-	REQUIRE(expect(b1 == b3, "one burst has two ids: %u %u", b1, b3));
+	REQUIRE(expect(b1 == b3, "one burst has two ids: %llu %llu",
+		       (unsigned long long)b1, (unsigned long long)b3));
 
 	sleep_until(t0 + 101 * MS);
 	REQUIRE(send_paced(&e, &T4, 1000, 1 * MS, 10 * MS) == 10);
 	REQUIRE(expect_created(&e, 6, 6));
 	REQUIRE(burst_of(&e, 1000, &b2) && burst_of(&e, 1002, &b4));
-	REQUIRE(expect(b2 == b4 && b2 != b1, "burst ids %u %u after %u", b2,
-		       b4, b1));
+	REQUIRE(expect(b2 == b4 && b2 > b1, "burst ids %llu %llu after %llu",
+		       (unsigned long long)b2, (unsigned long long)b4,
+		       (unsigned long long)b1));
 	ok = true;
 out:
 	env_close(&e);
@@ -2505,34 +2507,89 @@ out:
 	return ok;
 }
 
+/* Set the sampling slot and the last printed burst of T4's direction out. */
+static bool set_burst_history(struct env *e, __u64 slot_start,
+			      __u64 reported_burst)
+{
+	struct flow_key k = tuple_key(&T4);
+	struct flow_state fs;
+
+	if (bpf_map_lookup_elem(e->flow_fd, &k, &fs))
+		return fail("no flow");
+	fs.dir[PPING_DIR_OUT].slot = (slot_start & ~PPING_SLOT_COUNT_MASK) | 1;
+	fs.dir[PPING_DIR_OUT].reported_burst = reported_burst & ~PPING_SLOT_COUNT_MASK;
+	if (bpf_map_update_elem(e->flow_fd, &k, &fs, BPF_EXIST))
+		return fail("updating the flow: %s", strerror(errno));
+	return true;
+}
+
 static bool test_burst_id_after_idle(void)
 {
 	struct env_cfg cfg = CFG_TC;
-	struct flow_key k = tuple_key(&T4);
-	struct flow_state fs;
 	struct env e;
 	bool ok = false;
 	__u64 now;
 
-	/* A flow idle for 300 s whose last printed burst id, being 32 bits
-	 * of time, now looks newer than the id of the burst that resumes it:
-	 * that burst must still be printed. */
+	/* However long ago the last line was printed — an idle flow, or one
+	 * whose matches failed for many minutes while bursts went on — the
+	 * next burst's first match is printed. 32-bit ids compared
+	 * wrap-aware got both wrong once the gap passed ~9 minutes. */
 	cfg.rate_limit_ns = 100 * MS;
 	REQUIRE(env_open(&e, &cfg));
 	REQUIRE(send_data(&e, &T4, 1));
-	REQUIRE(expect(bpf_map_lookup_elem(e.flow_fd, &k, &fs) == 0, "no flow"));
 	now = now_ns();
-	REQUIRE(expect(now > 301ULL * 1000 * MS, "machine up less than 301 s"));
-	fs.dir[PPING_DIR_OUT].slot = ((now - 300ULL * 1000 * MS) &
-				      ~PPING_SLOT_COUNT_MASK) | 1;
-	fs.dir[PPING_DIR_OUT].reported_burst =
-		(__u32)((now >> PPING_SLOT_COUNT_BITS) + 1000000) | 1;
-	REQUIRE(expect(bpf_map_update_elem(e.flow_fd, &k, &fs, BPF_EXIST) == 0,
-		       "updating the flow: %s", strerror(errno)));
+	REQUIRE(expect(now > 601ULL * 1000 * MS, "machine up less than 601 s"));
+
+	REQUIRE(set_burst_history(&e, now - 600ULL * 1000 * MS, now - 600ULL * 1000 * MS));
 	REQUIRE(send_data(&e, &T4, 2));
-	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
 	REQUIRE(ack_echo(&e, 2));
-	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 1));
+	REQUIRE(expect_eq("RTT events after idle", count_events(&e, PPING_EVENT_RTT), 1));
+
+	REQUIRE(set_burst_history(&e, now_ns() - 200 * MS, now - 600ULL * 1000 * MS));
+	REQUIRE(send_data(&e, &T4, 3));
+	REQUIRE(ack_echo(&e, 3));
+	REQUIRE(expect_eq("RTT events after silence", count_events(&e, PPING_EVENT_RTT), 2));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_stale_identifier(void)
+{
+	struct pping_counters c;
+	struct ts_value v;
+	struct ts_key k;
+	struct env e;
+	bool ok = false;
+
+	/* An identifier never answered, met again after the TSval clock
+	 * wrapped: the old one is replaced, not matched (an RTT of the wrap
+	 * period would be reported). */
+	REQUIRE(env_open(&e, &CFG_TC));
+	REQUIRE(send_data(&e, &T4, 5));
+	memset(&k, 0, sizeof(k));
+	k.flow = tuple_key(&T4);
+	k.tsval = 5;
+	k.dir = PPING_DIR_OUT;
+	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "no identifier"));
+	v.sent -= PPING_TS_STALE_NS + 1000 * MS;
+	REQUIRE(expect(bpf_map_update_elem(e.ts_fd, &k, &v, BPF_EXIST) == 0, "aging it"));
+	REQUIRE(ack_echo(&e, 5));
+	REQUIRE(expect_eq("RTT events from a stale identifier",
+			  count_events(&e, PPING_EVENT_RTT), 0));
+
+	REQUIRE(expect(bpf_map_update_elem(e.ts_fd, &k, &v, BPF_ANY) == 0, "re-adding"));
+	/* The flow's TSval goes all the way round back to 5. */
+	REQUIRE(send_data(&e, &T4, 0x70000000));
+	REQUIRE(send_data(&e, &T4, 0xe0000000));
+	REQUIRE(send_data(&e, &T4, 5));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("ts_stale", c.ts_stale, 2));
+	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "identifier gone"));
+	REQUIRE(expect(now_ns() - v.sent < 1000 * MS,
+		       "identifier not replaced: sent %llu ns ago",
+		       (unsigned long long)(now_ns() - v.sent)));
 	ok = true;
 out:
 	env_close(&e);
@@ -2795,6 +2852,7 @@ static const struct test tests[] = {
 	{ "burst_window", test_burst_window },
 	{ "burst_one_report", test_burst_one_report },
 	{ "burst_id_after_idle", test_burst_id_after_idle },
+	{ "stale_identifier", test_stale_identifier },
 	{ "rtt_rate", test_rtt_rate },
 	{ "older_tsval_ignored", test_older_tsval_ignored },
 	{ "claims_race", test_claims_race },
