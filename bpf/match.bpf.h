@@ -63,10 +63,7 @@ static __always_inline void match_packet(const struct flow_key *key,
 	if (!claim_newer_tsecr(&st->last_tsecr, p->tsecr))
 		return;
 
-	tk.flow = *key;
-	tk.tsval = p->tsecr;
-	tk.dir = ts_dir;
-	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
+	ts_key_init(&tk, key, p->tsecr, ts_dir);
 	tv = bpf_map_lookup_elem(&ts_map, &tk);
 	if (!tv)
 		return;

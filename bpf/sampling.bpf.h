@@ -71,6 +71,17 @@ static __always_inline bool claim_newer_tsecr(__u32 *last, __u32 tsecr)
 	return false;
 }
 
+/* The identifier map key of TSval tsval sent in direction dir of key. */
+static __always_inline void ts_key_init(struct ts_key *tk,
+					const struct flow_key *key,
+					__u32 tsval, __u8 dir)
+{
+	tk->flow = *key;
+	tk->tsval = tsval;
+	tk->dir = dir;
+	tk->pad[0] = tk->pad[1] = tk->pad[2] = 0;
+}
+
 static __always_inline bool can_elicit_reply(const struct pkt_info *p)
 {
 	return p->payload_len > 0 ||
@@ -177,10 +188,7 @@ static __always_inline void sample_packet(const struct flow_key *key,
 		return;
 	tv.sent = h->now;
 
-	tk.flow = *key;
-	tk.tsval = p->tsval;
-	tk.dir = h->dir;
-	tk.pad[0] = tk.pad[1] = tk.pad[2] = 0;
+	ts_key_init(&tk, key, p->tsval, h->dir);
 	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
 	if (err == -EEXIST)
 		err = replace_if_stale(&tk, &tv, cnt);
