@@ -8,6 +8,7 @@
 
 #include "parse.bpf.h"
 #include "events.bpf.h"
+#include "admission.bpf.h"
 
 /* What a hook knows about the packet besides its headers. */
 struct hook_pkt {
@@ -84,14 +85,18 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 	if (fs) {
 		if (!flow_is_reused(fs, p, h->dir))
 			return fs;
-		bpf_map_delete_elem(&flow_map, key);
+		flow_delete(key);
 	}
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		return NULL;
+	if (!flow_admit(key, cnt))
+		return NULL;
 
 	init.last_seen = h->now;
+	init.opened = (__u32)(h->now >> PPING_OPENED_SHIFT);
 	err = bpf_map_update_elem(&flow_map, key, &init, BPF_NOEXIST);
 	if (err == 0) {
+		flow_count_add(1);
 		cnt->flows_opened++;
 		emit_flow_event(key, NULL, PPING_FLOW_OPENING, opening_reason(p),
 				h->dir, h->now, cnt);
@@ -139,7 +144,7 @@ static __always_inline void flow_close(const struct flow_key *key,
 				h->dir, h->now, cnt);
 	}
 	if (rst)
-		bpf_map_delete_elem(&flow_map, key);
+		flow_delete(key);
 }
 
 #endif /* PPING_FLOW_BPF_H */

@@ -16,6 +16,7 @@
 #define PPING_DEFAULT_MAX_FLOWS       131072
 #define PPING_DEFAULT_MAX_TIMESTAMPS  131072
 #define PPING_DEFAULT_RINGBUF_BYTES   (1U << 22)
+#define PPING_DEFAULT_SAMPLED_WORDS   32768   /* 2 Mi bits: 16 per flow */
 
 /* Per-connection state, global (not per-CPU): egress and ingress of one
  * flow may run on different CPUs and must see the same entry. */
@@ -33,6 +34,33 @@ struct {
 	__type(key, struct ts_key);
 	__type(value, struct ts_value);
 } ts_map SEC(".maps");
+
+/*
+ * Entries in flow_map, kept exact by atomic adds: +1 by the insert that
+ * succeeds, -1 by the delete that succeeds. The datapath reads it to judge
+ * admission without walking the map; flows are created and deleted far
+ * less often than packets pass, so the shared counter stays cool.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} flow_count SEC(".maps");
+
+/*
+ * One bit per flow hash: set when cleanup evicts a flow that already had an
+ * RTT reported during this epoch, so that under pressure it does not take a
+ * free entry ahead of a flow that has none. The daemon clears it (mmapped)
+ * to start a new epoch.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PPING_DEFAULT_SAMPLED_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} sampled_flows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

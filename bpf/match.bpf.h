@@ -72,6 +72,7 @@ static __always_inline void match_packet(const struct flow_key *key,
 	 * can never report the same identifier twice. */
 	if (bpf_map_delete_elem(&ts_map, &tk) != 0)
 		return;
+	cnt->ts_deleted++;
 	if (h->now < sent.sent)
 		return;
 	if (h->now - sent.sent >= PPING_TS_STALE_NS) {

@@ -117,6 +117,23 @@ static __always_inline __u64 sample_interval(const struct flow_dir_state *st)
 }
 
 /*
+ * The interval in force: under degradation level L it is at least
+ * PPING_DEGRADE_BASE_NS and multiplied by 2^L, so the identifier map
+ * relieves itself whatever the configured sampling.
+ */
+static __always_inline __u64 effective_interval(const struct flow_dir_state *st)
+{
+	__u64 iv = sample_interval(st);
+	__u8 level = runtime.level;
+
+	if (!level)
+		return iv;
+	if (iv < PPING_DEGRADE_BASE_NS)
+		iv = PPING_DEGRADE_BASE_NS;
+	return iv << (level & 7);
+}
+
+/*
  * Claim the right to create an identifier at time now: either the first of
  * a new burst (the interval since the current burst began has passed) or
  * one more within the burst (fewer than runtime.burst so far, and still
@@ -134,7 +151,7 @@ static __always_inline __u64 claim_slot(struct flow_dir_state *st, __u64 now,
 		old = *(volatile __u64 *)&st->slot;
 		start = old & ~PPING_SLOT_COUNT_MASK;
 		count = old & PPING_SLOT_COUNT_MASK;
-		if (!old || elapsed_since(now, start) >= sample_interval(st)) {
+		if (!old || elapsed_since(now, start) >= effective_interval(st)) {
 			new = (now & ~PPING_SLOT_COUNT_MASK) | 1;
 		} else if (count < runtime.burst &&
 			   elapsed_since(now, start) < runtime.burst_window_ns) {
@@ -190,14 +207,12 @@ static __always_inline void sample_packet(const struct flow_key *key,
 
 	ts_key_init(&tk, key, p->tsval, h->dir);
 	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
-	if (err == -EEXIST)
-		err = replace_if_stale(&tk, &tv, cnt);
 	if (err == 0)
-		cnt->ts_created++;
-	else if (err == -EEXIST)
-		cnt->ts_exists++;
-	else
+		cnt->ts_created++;   /* a replacement below is counted as stale */
+	else if (err != -EEXIST)
 		cnt->ts_map_full++;
+	else if (replace_if_stale(&tk, &tv, cnt) != 0)
+		cnt->ts_exists++;
 }
 
 #endif /* PPING_SAMPLING_BPF_H */

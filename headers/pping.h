@@ -42,7 +42,7 @@ struct flow_key {
 	__u8 ipv;      /* 4 or 6 */
 	__u8 proto;    /* IPPROTO_TCP */
 	__u8 pad[2];
-};
+} __attribute__((aligned(8)));   /* hashed as five 64-bit words */
 
 /* Key of an outstanding identifier: a TSval sent in one direction of a flow. */
 struct ts_key {
@@ -100,8 +100,15 @@ struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
 	__u64 last_seen;      /* ns, monotonic */
 	__u32 flags;          /* PPING_FLOW_* */
-	__u32 pad;
+	__u32 opened;         /* when the entry was created, in PPING_OPENED_SHIFT units */
 };
+
+/*
+ * flow_state.opened keeps only bits 20..51 of the monotonic clock (units of
+ * 1.05 ms): cleanup needs the age of young flows to a few ms, and the
+ * wrap after 52 days is harmless because ages are taken modulo 2^32.
+ */
+#define PPING_OPENED_SHIFT 20
 
 /* Value of the identifier map. */
 struct ts_value {
@@ -162,11 +169,13 @@ struct pping_counters {
 	__u64 pkts[PPING_HOOK_MAX];       /* every packet a program ran on */
 	__u64 tcp[PPING_HOOK_MAX];        /* well-formed TCP segments */
 	__u64 tcp_no_ts[PPING_HOOK_MAX];  /* TCP without a valid timestamp option */
-	__u64 ts_created;                 /* identifier entries stored */
+	__u64 ts_created;                 /* identifier entries inserted */
+	__u64 ts_deleted;                 /* ... and deleted by a match */
 	__u64 ts_exists;                  /* identifier already stored */
 	__u64 ts_stale;                   /* stale identifiers replaced or refused */
 	__u64 ts_map_full;                /* identifier insert failed */
-	__u64 flow_map_full;              /* flow insert failed */
+	__u64 flow_map_full;              /* flow insert failed (or would have: map full) */
+	__u64 flows_deferred;             /* new flow refused: sampled this epoch, map busy */
 	__u64 rate_limited;               /* new identifier skipped by the rate limit */
 	__u64 claims_lost;                /* another CPU claimed the same slot first */
 	__u64 rtt_samples;                /* matches whose delete this program won */
@@ -184,14 +193,72 @@ enum pping_rtt_type {
 /* Fixed-point scale of the RTT-rate factor (the programs have no floats). */
 #define PPING_RTT_RATE_SHIFT 16
 
-/* Sampling settings; the daemon may change them while running (.data). */
+/*
+ * Under degradation level L > 0 the interval between bursts is at least
+ * this, and is then multiplied by 2^L (so --rate-limit 0 degrades too).
+ */
+#define PPING_DEGRADE_BASE_NS (10ULL * 1000000ULL)
+#define PPING_DEGRADE_MAX_LEVEL 6
+
+/*
+ * Sampling and admission settings; the daemon changes them while running
+ * (.data, shared by every object).
+ */
 struct pping_runtime {
 	__u64 rate_limit_ns;   /* min time between bursts of one flow direction */
 	__u64 burst_window_ns; /* a burst's identifiers all start within this */
 	__u32 rtt_rate_fp;     /* interval = RTT * this >> SHIFT; 0: rate_limit_ns only */
 	__u8 rtt_type;         /* enum pping_rtt_type */
 	__u8 burst;            /* identifiers per burst, 1..PPING_BURST_MAX */
-	__u8 pad[2];
+	__u8 level;            /* degradation level, 0..PPING_DEGRADE_MAX_LEVEL */
+	__u8 pad;
+	__u64 flow_limit;      /* flow map capacity; 0: not known, always try */
+	__u64 sampled_admit;   /* level > 0: a flow sampled this epoch gets a new
+				* entry only while fewer flows than this exist */
+	__u64 sampled_mask;    /* bits in the sampled-flows bitmap - 1 */
+};
+
+/*
+ * Cleanup: what the daemon asks one pass of the map iterators to remove.
+ * Times are ns; the iterators run in the daemon's read() of the iterator.
+ */
+struct cleanup_params {
+	__u64 now;              /* 0: the kernel's monotonic clock */
+	__u64 ts_floor_ns;      /* identifiers live at least this long */
+	__u64 ts_cap_ns;        /* ... at most this long; this long if no RTT yet */
+	__u64 closed_ns;        /* both FINs seen and quiet this long */
+	__u64 half_closed_ns;   /* one FIN seen and quiet this long */
+	__u64 unanswered_ns;    /* no RTT sample yet, opened this long ago */
+	__u64 idle_ns;          /* no packet for this long */
+	__u64 evict_budget;     /* sampled flows to evict to make room */
+	__u64 sampled_mask;     /* as pping_runtime.sampled_mask */
+	__u32 ts_rtt_mult;      /* identifier lifetime = this x the flow's srtt */
+	__u32 pad;
+};
+
+enum cleanup_flow_reason {
+	CLEAN_FLOW_CLOSED = 0,
+	CLEAN_FLOW_HALF_CLOSED,
+	CLEAN_FLOW_UNANSWERED,
+	CLEAN_FLOW_IDLE,
+	CLEAN_FLOW_EVICTED,     /* sampled, made room for unsampled flows */
+	CLEAN_FLOW_REASONS,
+};
+
+enum cleanup_ts_reason {
+	CLEAN_TS_EXPIRED = 0,   /* older than its lifetime */
+	CLEAN_TS_ORPHANED,      /* its flow is gone */
+	CLEAN_TS_REASONS,
+};
+
+/* What one cleanup pass saw and did. */
+struct cleanup_stats {
+	__u64 flows_seen;
+	__u64 flows_removed[CLEAN_FLOW_REASONS];
+	__u64 flows_sampled;    /* of those seen: had an RTT reported */
+	__u64 ts_seen;
+	__u64 ts_removed[CLEAN_TS_REASONS];
+	__u64 delete_failed;    /* entries already gone when deleted */
 };
 
 #endif /* PPING_H */

@@ -10,14 +10,28 @@
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 
-static int share_map(struct bpf_map *dst, const struct bpf_map *src)
+int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src)
 {
-	int err = bpf_map__reuse_fd(dst, bpf_map__fd(src));
+	struct bpf_map *m;
+	const struct bpf_map *from;
+	int err;
 
-	if (err)
-		pr_warn("cannot share map %s with the XDP program: %s\n",
-			bpf_map__name(src), strerror(-err));
-	return err;
+	bpf_object__for_each_map(m, dst) {
+		if (bpf_map__is_internal(m))
+			continue;
+		from = bpf_object__find_map_by_name(src, bpf_map__name(m));
+		if (!from) {
+			pr_warn("map %s has no counterpart to share\n", bpf_map__name(m));
+			return -ENOENT;
+		}
+		err = bpf_map__reuse_fd(m, bpf_map__fd(from));
+		if (err) {
+			pr_warn("cannot share map %s: %s\n", bpf_map__name(m),
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
@@ -38,11 +52,12 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 
 	/* One state for all hooks: the XDP object uses the tc object's maps,
 	 * including .data, so runtime changes reach both. */
-	err = share_map(x->maps.flow_map, b->tc->maps.flow_map);
-	err = err ?: share_map(x->maps.ts_map, b->tc->maps.ts_map);
-	err = err ?: share_map(x->maps.events, b->tc->maps.events);
-	err = err ?: share_map(x->maps.counters, b->tc->maps.counters);
-	err = err ?: share_map(x->maps.data, b->tc->maps.data);
+	err = pping_bpf_share_maps(x->obj, b->tc->obj);
+	if (!err)
+		err = bpf_map__reuse_fd(x->maps.data, bpf_map__fd(b->tc->maps.data));
+	if (err)
+		pr_warn("cannot share the maps with the XDP program: %s\n",
+			strerror(-err));
 	return err;
 }
 
@@ -103,27 +118,65 @@ static unsigned long long map_memory(int fd)
 	return bytes;
 }
 
-static void log_map_memory(const struct pping_tc *tc)
+unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log)
 {
-	const struct bpf_map *maps[] = { tc->maps.flow_map, tc->maps.ts_map,
-					 tc->maps.events };
+	const struct bpf_map *m;
 	unsigned long long total = 0, bytes;
-	size_t i;
 
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		bytes = map_memory(bpf_map__fd(maps[i]));
-		total += bytes;
-		if (bpf_map__type(maps[i]) == BPF_MAP_TYPE_RINGBUF) {
-			pr_info("map %s: ring buffer, %.1f MiB\n",
-				bpf_map__name(maps[i]), bytes / 1048576.0);
+	bpf_object__for_each_map(m, b->tc->obj) {
+		if (bpf_map__is_internal(m))
 			continue;
-		}
-		pr_info("map %s: %u entries, %.1f MiB (%llu bytes per entry)\n",
-			bpf_map__name(maps[i]), bpf_map__max_entries(maps[i]),
-			bytes / 1048576.0,
-			bytes / (bpf_map__max_entries(maps[i]) ?: 1));
+		bytes = map_memory(bpf_map__fd(m));
+		total += bytes;
+		if (!log)
+			continue;
+		if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
+			pr_info("map %s: ring buffer, %.1f MiB\n",
+				bpf_map__name(m), bytes / 1048576.0);
+		else
+			pr_info("map %s: %u entries, %.1f MiB (%llu bytes per entry)\n",
+				bpf_map__name(m), bpf_map__max_entries(m),
+				bytes / 1048576.0,
+				bytes / (bpf_map__max_entries(m) ?: 1));
 	}
-	pr_info("maps take %.1f MiB of kernel memory\n", total / 1048576.0);
+	if (log)
+		pr_info("maps take %.1f MiB of kernel memory\n", total / 1048576.0);
+	return total;
+}
+
+/*
+ * 16 bits per flow entry, at least 64 Ki, a power of two: with many more
+ * distinct flows than entries the chance that an unsampled flow hashes
+ * onto a set bit stays a few percent.
+ */
+__u64 pping_sampled_bits(__u32 max_flows)
+{
+	__u64 want = (__u64)max_flows * 16, bits = 65536;
+
+	while (bits < want)
+		bits <<= 1;
+	return bits;
+}
+
+static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
+{
+	__u32 flows = cfg->max_flows ?: bpf_map__max_entries(tc->maps.flow_map);
+	int err = 0;
+
+	if (cfg->max_flows)
+		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
+	if (!err && cfg->max_timestamps)
+		err = bpf_map__set_max_entries(tc->maps.ts_map, cfg->max_timestamps);
+	if (!err)
+		err = bpf_map__set_max_entries(tc->maps.sampled_flows,
+					       pping_sampled_bits(flows) / 64);
+	if (err) {
+		pr_warn("cannot size the maps: %s\n", strerror(-err));
+		return err;
+	}
+	tc->data->runtime.flow_limit = flows;
+	tc->data->runtime.sampled_mask = pping_sampled_bits(flows) - 1;
+	return 0;
 }
 
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
@@ -145,6 +198,9 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
 	tc->data->runtime = cfg->sampling;
+	err = size_maps(tc, cfg);
+	if (err)
+		return err;
 	if (cfg->xdp_ingress)
 		bpf_program__set_autoload(tc->progs.pping_tc_ingress, false);
 
@@ -153,16 +209,10 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		explain_load_error(err);
 		return err;
 	}
-	log_map_memory(tc);
+	pping_bpf_map_memory(b, true);
 	if (cfg->xdp_ingress)
 		err = prepare_xdp(b, cfg);
 	return err;
-}
-
-void pping_bpf_set_rate_limit(struct pping_bpf *b, __u64 ns)
-{
-	/* .data is mmapped and shared with the XDP object: one store. */
-	b->tc->data->runtime.rate_limit_ns = ns;
 }
 
 void pping_bpf_destroy(struct pping_bpf *b)

@@ -15,6 +15,8 @@ struct datapath_config {
 	bool has_l2;          /* interface frames start with an Ethernet header */
 	bool include_local;
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
+	__u32 max_flows;      /* flow map entries; 0: the default */
+	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	struct pping_runtime sampling;
 };
 
@@ -31,7 +33,19 @@ struct pping_bpf {
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg);
 void pping_bpf_destroy(struct pping_bpf *b);
 
-/* Change the rate limit of a running datapath (both hooks see it). */
-void pping_bpf_set_rate_limit(struct pping_bpf *b, __u64 ns);
+struct bpf_object;
+
+/*
+ * Give every map of dst the fd of the map of the same name in src, so a
+ * second object works on the same state. Internal maps (.data, .bss,
+ * .rodata) are each object's own and are left alone.
+ */
+int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src);
+
+/* Kernel memory of the shared maps in bytes; logged per map at -v if log. */
+unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log);
+
+/* Bits in the sampled-flows bitmap for a flow map of max_flows entries. */
+__u64 pping_sampled_bits(__u32 max_flows);
 
 #endif /* PPING_LOADER_H */

@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "options.h"
+#include "upkeep.h"
 #include "pping_tc.skel.h"
 
 #define POLL_TIMEOUT_MS     100
@@ -53,9 +54,11 @@ static __u64 now_mono_ns(void)
 
 /* Returns the exit code. */
 static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
-		      const struct iface *ifc, const struct pping_opts *o)
+		      const struct iface *ifc, struct upkeep *up,
+		      const struct pping_opts *o)
 {
 	__u64 start = now_mono_ns(), next_housekeeping = start + HOUSEKEEPING_NS;
+	__u64 next_cleanup = start + o->cleanup_interval_ns;
 	__u64 now;
 	int err;
 
@@ -82,6 +85,12 @@ static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
 			wall_clock_sync(&sink->clock);
 			next_housekeeping = now + HOUSEKEEPING_NS;
 		}
+		if (o->cleanup_interval_ns && now >= next_cleanup) {
+			/* A failed pass is reported and retried next time:
+			 * measuring goes on, only the maps stay fuller. */
+			upkeep_tick(up);
+			next_cleanup = now + o->cleanup_interval_ns;
+		}
 	}
 	if (stop_signal)
 		pr_info("got %s, stopping\n", strsignal(stop_signal));
@@ -93,6 +102,7 @@ int main(int argc, char **argv)
 	struct event_sink sink = { .out = stdout };
 	struct pping_counters totals;
 	struct pping_bpf bpf = {};
+	struct upkeep up = {};
 	struct ring_buffer *rb = NULL;
 	struct attachment att;
 	struct pping_opts opts;
@@ -118,6 +128,8 @@ int main(int argc, char **argv)
 		.has_l2 = ifc.has_l2,
 		.include_local = opts.include_local,
 		.xdp_ingress = opts.ingress == INGRESS_XDP,
+		.max_flows = opts.max_flows,
+		.max_timestamps = opts.max_timestamps,
 		.sampling = {
 			.rate_limit_ns = opts.rate_limit_ns,
 			.burst_window_ns = opts.burst_window_ns,
@@ -134,6 +146,11 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
+	if (upkeep_open(&up, &bpf, opts.cleanup_interval_ns != 0, opts.adaptive,
+			opts.rate_limit_ns)) {
+		ret = EXIT_FAIL;
+		goto out_detach;
+	}
 	rb = events_open(bpf_map__fd(bpf.tc->maps.events), &sink);
 	if (!rb) {
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
@@ -141,15 +158,18 @@ int main(int argc, char **argv)
 		goto out_detach;
 	}
 
-	ret = event_loop(rb, &sink, &ifc, &opts);
+	ret = event_loop(rb, &sink, &ifc, &up, &opts);
 	/* Whatever is still queued belongs to the run: print it. */
 	ring_buffer__consume(rb);
 	fflush(sink.out);
 
 out_detach:
-	if (counters_read(bpf_map__fd(bpf.tc->maps.counters), &totals) == 0)
+	if (counters_read(bpf_map__fd(bpf.tc->maps.counters), &totals) == 0) {
 		counters_print_summary(stderr, &totals);
+		upkeep_print_summary(stderr, &up, &totals);
+	}
 	detach_all(&att);
+	upkeep_close(&up);
 	ring_buffer__free(rb);
 out_destroy:
 	pping_bpf_destroy(&bpf);

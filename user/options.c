@@ -24,7 +24,17 @@
 enum {
 	OPT_BURST = 256,
 	OPT_BURST_WINDOW,
+	OPT_MAX_FLOWS,
+	OPT_MAX_TIMESTAMPS,
+	OPT_NO_DEGRADE,
 };
+
+/* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
+#define MAP_ENTRIES_MIN 16
+#define MAP_ENTRIES_MAX (16U << 20)
+#define MAP_ENTRIES_DEFAULT 131072
+#define CLEANUP_DEFAULT_NS (1 * NS_PER_S)
+#define CLEANUP_MAX_NS (3600 * NS_PER_S)
 #define DURATION_MAX_NS   (366ULL * 24 * 3600 * NS_PER_S)
 
 static const struct option long_opts[] = {
@@ -38,6 +48,10 @@ static const struct option long_opts[] = {
 	{ "ingress-hook",  required_argument, NULL, 'I' },
 	{ "xdp-mode",      required_argument, NULL, 'x' },
 	{ "duration",      required_argument, NULL, 'd' },
+	{ "max-flows",     required_argument, NULL, OPT_MAX_FLOWS },
+	{ "max-timestamps", required_argument, NULL, OPT_MAX_TIMESTAMPS },
+	{ "cleanup-interval", required_argument, NULL, 'c' },
+	{ "no-degrade",    no_argument,       NULL, OPT_NO_DEGRADE },
 	{ "verbose",       no_argument,       NULL, 'v' },
 	{ "version",       no_argument,       NULL, 'V' },
 	{ "help",          no_argument,       NULL, 'h' },
@@ -80,6 +94,15 @@ static void usage(FILE *f)
 "  -x, --xdp-mode MODE      native, generic or unspecified: how the XDP\n"
 "                           program attaches with -I xdp (default native)\n"
 "  -d, --duration DUR       stop after DUR (default: run until SIGINT/SIGTERM)\n"
+"      --max-flows N        flow map entries (default 131072; 16 to 16777216)\n"
+"      --max-timestamps N   outstanding-identifier map entries (default 131072;\n"
+"                           16 to 16777216)\n"
+"  -c, --cleanup-interval DUR\n"
+"                           remove expired identifiers and closed, unanswered\n"
+"                           and idle flows this often; 0 turns cleanup and\n"
+"                           adaptive degradation off (default 1s; 0 to 1h)\n"
+"      --no-degrade         keep the configured rate limit and timeouts even\n"
+"                           when the maps fill (default: degrade gracefully)\n"
 "  -v, --verbose            more diagnostics on stderr; twice shows libbpf\n"
 "                           and libxdp debug output\n"
 "  -V, --version            print the version and exit\n"
@@ -155,6 +178,21 @@ static int parse_int(const char *s, int *v)
 	return 0;
 }
 
+static int parse_entries(const char *s, __u32 *v)
+{
+	char *end;
+	unsigned long l;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	l = strtoul(s, &end, 10);
+	if (errno || *end || l < MAP_ENTRIES_MIN || l > MAP_ENTRIES_MAX)
+		return -1;
+	*v = (__u32)l;
+	return 0;
+}
+
 static int bad_value(const char *opt, const char *val, const char *allowed)
 {
 	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
@@ -174,9 +212,13 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 	o->rtt_type = PPING_RTT_MIN;
 	o->ingress = INGRESS_TC;
 	o->xdp_mode = XDP_MODE_NATIVE;
+	o->max_flows = MAP_ENTRIES_DEFAULT;
+	o->max_timestamps = MAP_ENTRIES_DEFAULT;
+	o->cleanup_interval_ns = CLEANUP_DEFAULT_NS;
+	o->adaptive = true;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:vVh", long_opts,
+	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:c:vVh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -248,6 +290,26 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 				return bad_value("--duration", optarg,
 						 "a duration from 1ns to 366 days (e.g. 10s, 5m)");
 			break;
+		case OPT_MAX_FLOWS:
+			if (parse_entries(optarg, &o->max_flows))
+				return bad_value("--max-flows", optarg,
+						 "a whole number from 16 to 16777216");
+			break;
+		case OPT_MAX_TIMESTAMPS:
+			if (parse_entries(optarg, &o->max_timestamps))
+				return bad_value("--max-timestamps", optarg,
+						 "a whole number from 16 to 16777216");
+			break;
+		case 'c':
+			if (parse_duration(optarg, &o->cleanup_interval_ns) ||
+			    o->cleanup_interval_ns > CLEANUP_MAX_NS ||
+			    (o->cleanup_interval_ns && o->cleanup_interval_ns < NS_PER_MS))
+				return bad_value("--cleanup-interval", optarg,
+						 "0 (off) or a duration from 1ms to 1h (e.g. 1s, 500ms)");
+			break;
+		case OPT_NO_DEGRADE:
+			o->adaptive = false;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -288,7 +350,8 @@ void log_options(const struct pping_opts *o)
 		[XDP_MODE_SKB] = "generic", [XDP_MODE_HW] = "offload",
 	};
 
-	pr_info("config: interface %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns\n",
+	pr_info("config: interface %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns, "
+		"max flows %u, max timestamps %u, cleanup every %llu ns, degradation %s\n",
 		o->ifname, (unsigned long long)o->rate_limit_ns, o->rtt_rate,
 		o->rtt_type == PPING_RTT_SMOOTHED ? "smoothed" : "min",
 		o->burst, (unsigned long long)o->burst_window_ns,
@@ -296,5 +359,8 @@ void log_options(const struct pping_opts *o)
 		o->ingress == INGRESS_XDP ? xdp_modes[o->xdp_mode] : "",
 		o->ingress == INGRESS_XDP ? ")" : "",
 		o->include_local ? "yes" : "no",
-		(unsigned long long)o->duration_ns);
+		(unsigned long long)o->duration_ns, o->max_flows,
+		o->max_timestamps, (unsigned long long)o->cleanup_interval_ns,
+		!o->cleanup_interval_ns ? "off (no cleanup)" :
+		o->adaptive ? "adaptive" : "off");
 }

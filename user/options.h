@@ -20,6 +20,10 @@ struct pping_opts {
 	int rtt_type;                 /* enum pping_rtt_type */
 	int burst;
 	__u64 duration_ns;            /* 0: run until stopped */
+	__u32 max_flows;
+	__u32 max_timestamps;
+	__u64 cleanup_interval_ns;    /* 0: no cleanup (and no degradation) */
+	bool adaptive;                /* adaptive degradation (not --no-degrade) */
 	bool include_local;
 	enum ingress_hook ingress;
 	enum xdp_attach_mode xdp_mode;

@@ -38,6 +38,7 @@
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 #include "counters.h"
+#include "loader.h"
 #include "packets.h"
 
 #define TC_ACT_UNSPEC_RET ((__u32)-1)   /* what both tc programs return */
@@ -208,10 +209,7 @@ static bool env_open(struct env *e, const struct env_cfg *cfg)
 		e->xdp->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
 		if (e->tc) {
 			/* Same sharing as user/loader.c: one state for all hooks. */
-			err = share_map(e->xdp->maps.flow_map, e->tc->maps.flow_map);
-			err = err ?: share_map(e->xdp->maps.ts_map, e->tc->maps.ts_map);
-			err = err ?: share_map(e->xdp->maps.events, e->tc->maps.events);
-			err = err ?: share_map(e->xdp->maps.counters, e->tc->maps.counters);
+			err = pping_bpf_share_maps(e->xdp->obj, e->tc->obj);
 			err = err ?: share_map(e->xdp->maps.data, e->tc->maps.data);
 			if (err)
 				return fail("sharing the tc maps with XDP: %s", strerror(-err));
