@@ -79,6 +79,11 @@ $(OUT)/tests/test_bpf: tests/unit/test_bpf.c tests/unit/packets.h $(LIB_OBJS) $(
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
 
+# Benchmarks that load the programs: linked like the unit tests.
+$(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
+
 # Test tools: plain C programs, no BPF.
 $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)

@@ -115,11 +115,13 @@ int cleanup_run(struct cleanup *c, const struct cleanup_params *p,
 	memset(&c->skel->bss->stats, 0, sizeof(c->skel->bss->stats));
 	/* Flows first: identifiers of a flow removed now go in the same run. */
 	err = run_iter(c->flows_link);
+	c->last_flows_ns = clock_ns(CLOCK_MONOTONIC) - wall;
 	if (!err)
 		err = run_iter(c->ts_link);
 	*out = c->skel->bss->stats;
 
 	wall = clock_ns(CLOCK_MONOTONIC) - wall;
+	c->last_ts_ns = wall - c->last_flows_ns;
 	c->totals.runs++;
 	c->totals.wall_ns += wall;
 	if (wall > c->totals.wall_max_ns)

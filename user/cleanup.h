@@ -23,6 +23,8 @@ struct cleanup {
 	struct bpf_link *flows_link;
 	struct bpf_link *ts_link;
 	struct cleanup_totals totals;
+	__u64 last_flows_ns;        /* wall time of the last pass, per map */
+	__u64 last_ts_ns;
 };
 
 /* Load the iterators on the maps of a loaded datapath. */

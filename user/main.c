@@ -52,6 +52,31 @@ static __u64 now_mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * A pass over big maps is memory-bound (about 0.3 us per entry here, so
+ * ~130 ms for the default maps when full, seconds for millions of
+ * entries). Keep cleanup below a tenth of one core: after a pass that took
+ * d, wait at least 9 d before the next one, even if the interval is
+ * shorter.
+ */
+#define CLEANUP_MAX_DUTY 10
+
+static __u64 cleanup_pause(__u64 started, __u64 ended, __u64 interval)
+{
+	__u64 pause = (ended - started) * (CLEANUP_MAX_DUTY - 1);
+	static bool told;
+
+	if (pause <= interval)
+		return interval;
+	if (!told) {
+		pr_info("a cleanup pass took %.1f ms: cleaning every %.1f s instead of %.1f s to stay below 1/%d of a core\n",
+			(ended - started) / 1e6, pause / 1e9, interval / 1e9,
+			CLEANUP_MAX_DUTY);
+		told = true;
+	}
+	return pause;
+}
+
 /* Returns the exit code. */
 static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
 		      const struct iface *ifc, struct upkeep *up,
@@ -89,7 +114,9 @@ static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
 			/* A failed pass is reported and retried next time:
 			 * measuring goes on, only the maps stay fuller. */
 			upkeep_tick(up);
-			next_cleanup = now + o->cleanup_interval_ns;
+			next_cleanup = now_mono_ns();
+			next_cleanup += cleanup_pause(now, next_cleanup,
+						      o->cleanup_interval_ns);
 		}
 	}
 	if (stop_signal)
