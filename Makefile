@@ -42,11 +42,12 @@ USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 # Objects shared by the daemon and the unit tests (everything but main).
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
-TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse
+TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse \
+              $(OUT)/tests/flowgen
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all deps test demo clean
+.PHONY: all deps test bench demo clean
 
 all: pping
 
@@ -75,9 +76,23 @@ $(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUT)/tests/test_bpf: tests/unit/test_bpf.c tests/unit/packets.h $(LIB_OBJS) $(SKELS) | $(OUT)/tests
+# Unit tests: the harness and one file per concern, linked with the
+# daemon's objects (the tests drive user/cleanup.c and user/degrade.c too).
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+UNIT_OBJS  := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%.o,$(UNIT_SRCS))
+
+$(OUT)/tests/unit:
+	$(Q)mkdir -p $@
+
+$(OUT)/tests/unit/%.o: tests/unit/%.c $(SKELS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -lpthread -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(OUT)/tests/test_bpf: $(UNIT_OBJS) $(LIB_OBJS) | $(OUT)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@
+
+-include $(wildcard $(OUT)/tests/unit/*.d)
 
 # Benchmarks that load the programs: linked like the unit tests.
 $(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
@@ -92,6 +107,12 @@ $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 test: deps
 	$(MAKE) all $(TEST_BINS)
 	./tests/run.sh
+
+BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS)
+	./scripts/bench.sh
 
 demo: deps
 	$(MAKE) all $(OUT)/tests/delay_relay

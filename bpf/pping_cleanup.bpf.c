@@ -127,17 +127,23 @@ int cleanup_ts(struct bpf_iter__bpf_map_elem *ctx)
 	const struct ts_key *k = ctx->key;
 	struct flow_state *fs;
 	struct ts_key key;
+	__u64 age;
 	int reason;
 
 	if (!k || !v)
 		return 0;
 	stats.ts_seen++;
+	/* Most identifiers a pass meets are younger than the floor: they
+	 * cannot have expired, and skipping the flow lookup for them more
+	 * than halves the pass. An orphan is found once it is that old. */
+	age = age_of(clean_now(), v->sent);
+	if (age < params.ts_floor_ns)
+		return 0;
 	key = *k;
 	fs = bpf_map_lookup_elem(&flow_map, &key.flow);
 	if (!fs)
 		reason = CLEAN_TS_ORPHANED;
-	else if (age_of(clean_now(), v->sent) >=
-		 ts_lifetime(fs->dir[key.dir & 1].srtt))
+	else if (age >= ts_lifetime(fs->dir[key.dir & 1].srtt))
 		reason = CLEAN_TS_EXPIRED;
 	else
 		return 0;

@@ -14,6 +14,7 @@ SUITES=(
 	"sampling:./tests/e2e/test_sampling.sh"
 	"gso:./tests/e2e/test_gso.sh"
 	"lifecycle:./tests/e2e/test_lifecycle.sh"
+	"overload:./tests/e2e/test_overload.sh"
 )
 
 if [ "$(id -u)" -ne 0 ]; then

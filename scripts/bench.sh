@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make bench`: figures that belong in a benchmark, not in timed tests.
+# Every figure compares things measured in the same run (this machine is
+# shared and noisy). Prints the tables and keeps them in
+# build/bench-results.txt.
+set -u
+cd "$(dirname "$0")/.."
+
+RESULTS=build/bench-results.txt
+mkdir -p build
+{
+	echo "# pping benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs, pping $(git describe --always --dirty 2>/dev/null)"
+	echo
+	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
+	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
+	echo
+	echo "## Coverage under overload (tests/bench/coverage.sh)"
+	./tests/bench/coverage.sh
+} 2>&1 | tee "$RESULTS"
+echo "results written to $RESULTS"
