@@ -44,8 +44,11 @@ run_load() {
 	pping_start "$NS" -i fgA --max-flows "$MAX_FLOWS" "$@" || return 1
 	ip netns exec "$NS" "$FLOWGEN" -a fgA -b fgB -n "$FLOWS" -t "$SECS" \
 		-r "$RTT_MS" >"$GEN_OUT" 2>&1 || { cat "$GEN_OUT"; return 1; }
+	local stopped=$SECONDS
+	SETTLED=
 	for i in $(seq $((settle * 10))); do
-		grep -q "degradation level 1 -> 0" "$PP_ERR" && break
+		grep -q "degradation level 1 -> 0" "$PP_ERR" &&
+			{ SETTLED=$((SECONDS - stopped)); break; }
 		sleep 0.1
 	done
 	pping_stop INT 5
@@ -86,6 +89,7 @@ else
 fi
 
 # The level rose under the load and came back to 0 once it stopped.
+echo "    level back to 0 about ${SETTLED:-?} s after the load stopped"
 if grep -q "degradation level 0 -> 1" "$PP_ERR" &&
    grep -q "degradation level 1 -> 0" "$PP_ERR" &&
    grep -q "^pping: maps:.*degradation level 0 (highest [1-9]" "$PP_ERR"; then
