@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The harness of the unit tests: see harness.h. Each test loads fresh
+ * skeletons, runs the programs on crafted packets through
+ * BPF_PROG_TEST_RUN, and checks what they left behind: the timestamp and
+ * flow maps, the per-CPU counters and the ring buffer events. Nothing is
+ * attached to an interface.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+
+#include "harness.h"
+#include "pping_tc.skel.h"
+#include "pping_xdp.skel.h"
+#include "counters.h"
+#include "degrade.h"
+#include "loader.h"
+
+/* ========================================================================
+ * Assertions
+ * ======================================================================== */
+
+static char fail_msg[512];
+
+bool fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fail_msg[0])        /* keep the first, most telling, failure */
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+bool fail_prefix(const char *prefix)
+{
+	char msg[2 * sizeof(fail_msg)];
+
+	snprintf(msg, sizeof(msg), "%s: %s", prefix, fail_msg);
+	memcpy(fail_msg, msg, sizeof(fail_msg) - 1);   /* truncate if need be */
+	fail_msg[sizeof(fail_msg) - 1] = 0;
+	return false;
+}
+
+bool expect_eq(const char *what, unsigned long long got,
+	       unsigned long long want)
+{
+	if (got == want)
+		return true;
+	return fail("%s: got %llu (0x%llx), want %llu (0x%llx)", what, got, got,
+		    want, want);
+}
+
+bool expect(bool cond, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+
+	if (cond)
+		return true;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return fail("%s", buf);
+}
+
+/* ========================================================================
+ * Test environment
+ * ======================================================================== */
+
+const struct env_cfg CFG_TC = { .tc = true };
+const struct env_cfg CFG_TC_LOCAL = { .tc = true, .include_local = true };
+const struct env_cfg CFG_XDP_L2 = { .xdp = true };
+const struct env_cfg CFG_XDP_L3 = { .xdp = true, .xdp_l3_only = true };
+const struct env_cfg CFG_XDP_L3_LOCAL = {
+	.xdp = true, .xdp_l3_only = true, .include_local = true,
+};
+const struct env_cfg CFG_TC_XDP_L3 = {
+	.tc = true, .xdp = true, .xdp_l3_only = true,
+};
+const struct env_cfg CFG_TC_CLEANUP = { .tc = true, .cleanup = true };
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct env *e = ctx;
+
+	if (size < sizeof(struct pping_event) || e->n_ev >= MAX_EVENTS) {
+		e->ev_overflow++;
+		return 0;
+	}
+	memcpy(&e->ev[e->n_ev++], data, sizeof(struct pping_event));
+	return 0;
+}
+
+static int share_map(struct bpf_map *dst, const struct bpf_map *src)
+{
+	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
+}
+
+/*
+ * Admission settings as user/loader.c derives them from the flow map size:
+ * the datapath refuses flows beyond it, and the sampled-flows bitmap has
+ * pping_sampled_bits() bits. Only environments with cleanup get them, so
+ * the other tests see the datapath's defaults (no known limit).
+ */
+static int size_admission(struct pping_tc *tc)
+{
+	__u32 flows = bpf_map__max_entries(tc->maps.flow_map);
+	__u64 bits = pping_sampled_bits(flows);
+
+	tc->data->runtime.flow_limit = flows;
+	tc->data->runtime.sampled_mask = bits - 1;
+	return bpf_map__set_max_entries(tc->maps.sampled_flows, bits / 64);
+}
+
+void env_close(struct env *e)
+{
+	if (e->cleaning)
+		cleanup_close(&e->cleanup);
+	ring_buffer__free(e->rb);
+	pping_xdp__destroy(e->xdp);
+	pping_tc__destroy(e->tc);
+	memset(e, 0, sizeof(*e));
+}
+
+bool env_open(struct env *e, const struct env_cfg *cfg)
+{
+	struct bpf_object *maps_owner;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	if (cfg->tc) {
+		e->tc = pping_tc__open();
+		if (!e->tc)
+			return fail("pping_tc__open: %s", strerror(errno));
+		e->tc->rodata->has_l2 = true;
+		e->tc->rodata->include_local = cfg->include_local;
+		e->tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+		err = 0;
+		if (cfg->flow_map_entries)
+			err = bpf_map__set_max_entries(e->tc->maps.flow_map,
+						       cfg->flow_map_entries);
+		if (!err && cfg->ts_map_entries)
+			err = bpf_map__set_max_entries(e->tc->maps.ts_map,
+						       cfg->ts_map_entries);
+		if (!err && cfg->ringbuf_bytes)
+			err = bpf_map__set_max_entries(e->tc->maps.events,
+						       cfg->ringbuf_bytes);
+		if (!err && cfg->cleanup)
+			err = size_admission(e->tc);
+		if (err)
+			return fail("resizing maps: %s", strerror(-err));
+		err = pping_tc__load(e->tc);
+		if (err)
+			return fail("pping_tc__load: %s (PPING_TEST_VERBOSE=1 shows why)",
+				    strerror(-err));
+	}
+	if (cfg->cleanup) {
+		struct pping_bpf bpf = { .tc = e->tc };
+
+		err = cleanup_open(&e->cleanup, &bpf);
+		if (err) {
+			cleanup_close(&e->cleanup);
+			return fail("cleanup_open: %s", strerror(-err));
+		}
+		e->cleaning = true;
+	}
+	if (cfg->xdp) {
+		e->xdp = pping_xdp__open();
+		if (!e->xdp)
+			return fail("pping_xdp__open: %s", strerror(errno));
+		e->xdp->rodata->has_l2 = !cfg->xdp_l3_only;
+		e->xdp->rodata->include_local = cfg->include_local;
+		e->xdp->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+		if (e->tc) {
+			/* Same sharing as user/loader.c: one state for all hooks. */
+			err = pping_bpf_share_maps(e->xdp->obj, e->tc->obj);
+			err = err ?: share_map(e->xdp->maps.data, e->tc->maps.data);
+			if (err)
+				return fail("sharing the tc maps with XDP: %s", strerror(-err));
+		}
+		err = pping_xdp__load(e->xdp);
+		if (err)
+			return fail("pping_xdp__load: %s (PPING_TEST_VERBOSE=1 shows why)",
+				    strerror(-err));
+	}
+
+	maps_owner = e->tc ? e->tc->obj : e->xdp->obj;
+	e->flow_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "flow_map"));
+	e->ts_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "ts_map"));
+	e->counters_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "counters"));
+	e->events_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "events"));
+	e->flow_count_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "flow_count"));
+	e->sampled_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "sampled_flows"));
+	e->rb = ring_buffer__new(e->events_fd, on_event, e, NULL);
+	if (!e->rb)
+		return fail("ring_buffer__new: %s", strerror(errno));
+	return true;
+}
+
+volatile struct pping_runtime *env_runtime(struct env *e)
+{
+	return e->tc ? &e->tc->data->runtime : &e->xdp->data->runtime;
+}
+
+bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
+		 struct cleanup_stats *st)
+{
+	struct cleanup_params p;
+	int err;
+
+	if (!e->cleaning)
+		return fail("cleanup iterators not loaded in this environment");
+	memset(&p, 0, sizeof(p));
+	degrade_timeouts(0, &p);
+	p.now = at;
+	p.evict_budget = evict_budget;
+	p.sampled_mask = env_runtime(e)->sampled_mask;
+	err = cleanup_run(&e->cleanup, &p, st);
+	if (err)
+		return fail("cleanup_run: %s", strerror(-err));
+	return true;
+}
+
+static const char *const flow_reasons[CLEAN_FLOW_REASONS] = {
+	[CLEAN_FLOW_CLOSED] = "closed",
+	[CLEAN_FLOW_HALF_CLOSED] = "half-closed",
+	[CLEAN_FLOW_UNANSWERED] = "unanswered",
+	[CLEAN_FLOW_IDLE] = "idle",
+	[CLEAN_FLOW_EVICTED] = "evicted",
+};
+
+bool expect_flow_pass(const struct cleanup_stats *st, __u64 seen,
+		      __u64 sampled, int reason, __u64 removed)
+{
+	char what[64];
+	int r;
+
+	if (!expect_eq("flows seen by cleanup", st->flows_seen, seen) ||
+	    !expect_eq("sampled flows seen by cleanup", st->flows_sampled, sampled) ||
+	    !expect_eq("cleanup deletes that failed", st->delete_failed, 0))
+		return false;
+	for (r = 0; r < CLEAN_FLOW_REASONS; r++) {
+		snprintf(what, sizeof(what), "flows removed as %s", flow_reasons[r]);
+		if (!expect_eq(what, st->flows_removed[r], r == reason ? removed : 0))
+			return false;
+	}
+	return true;
+}
+
+bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
+		    __u64 expired, __u64 orphaned)
+{
+	return expect_eq("identifiers seen by cleanup", st->ts_seen, seen) &&
+	       expect_eq("identifiers removed as expired",
+			 st->ts_removed[CLEAN_TS_EXPIRED], expired) &&
+	       expect_eq("identifiers removed as orphaned",
+			 st->ts_removed[CLEAN_TS_ORPHANED], orphaned) &&
+	       expect_eq("cleanup deletes that failed", st->delete_failed, 0);
+}
+
+/* ========================================================================
+ * Running the programs
+ * ======================================================================== */
+
+bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
+	      const struct pkt *p, __u32 want_ret, struct __sk_buff *skb_ctx)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		.data_in = p->data,
+		.data_size_in = (__u32)p->len,
+		.ctx_in = skb_ctx,
+		.ctx_size_in = skb_ctx ? sizeof(*skb_ctx) : 0,
+		.repeat = 1,
+	);
+	int err, n;
+
+	if (!prog)
+		return fail("%s: program not loaded in this environment", name);
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (err)
+		return fail("%s: test run of a %zu-byte packet failed: %s", name,
+			    p->len, strerror(errno));
+	if (opts.retval != want_ret)
+		return fail("%s returned %d, want %d", name, (int)opts.retval,
+			    (int)want_ret);
+	if (e->hold_events)
+		return true;
+	n = ring_buffer__consume(e->rb);
+	if (n < 0)
+		return fail("ring_buffer__consume: %s", strerror(-n));
+	if (e->ev_overflow)
+		return fail("more than %d events", MAX_EVENTS);
+	return true;
+}
+
+bool egress(struct env *e, const struct pkt *p)
+{
+	return run_prog(e, e->tc ? e->tc->progs.pping_tc_egress : NULL,
+			"pping_tc_egress", p, TC_ACT_UNSPEC_RET, NULL);
+}
+
+bool ingress(struct env *e, const struct pkt *p)
+{
+	return run_prog(e, e->tc ? e->tc->progs.pping_tc_ingress : NULL,
+			"pping_tc_ingress", p, TC_ACT_UNSPEC_RET, NULL);
+}
+
+bool xdp_ingress(struct env *e, const struct pkt *p)
+{
+	return run_prog(e, e->xdp ? e->xdp->progs.pping_xdp_ingress : NULL,
+			"pping_xdp_ingress", p, XDP_PASS, NULL);
+}
+
+/* ========================================================================
+ * Connections and packets
+ * ======================================================================== */
+
+const struct tuple T4 = { 4, "10.0.0.1", "10.0.0.2", 40000, 80 };
+const struct tuple T6 = { 6, "fd00::1", "fd00::2", 40001, 443 };
+const struct tuple T4B = { 4, "10.0.0.1", "10.0.0.2", 40002, 80 };
+
+struct tuple t4_port(__u16 lport)
+{
+	struct tuple t = T4;
+
+	t.lport = lport;
+	return t;
+}
+
+void add_ip(struct pkt *p, const struct tuple *t, int dir, __u8 proto)
+{
+	const char *src = dir == PPING_DIR_OUT ? t->local : t->remote;
+	const char *dst = dir == PPING_DIR_OUT ? t->remote : t->local;
+
+	if (t->ipv == 4)
+		pkt_ipv4(p, src, dst, proto);
+	else
+		pkt_ipv6(p, src, dst, proto);
+}
+
+void add_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+	     const struct tcp_opts *o, size_t payload)
+{
+	__u16 sport = dir == PPING_DIR_OUT ? t->lport : t->rport;
+	__u16 dport = dir == PPING_DIR_OUT ? t->rport : t->lport;
+
+	pkt_tcp(p, sport, dport, flags, o);
+	pkt_payload(p, payload);
+	pkt_finish(p);
+}
+
+void ts_opts(struct tcp_opts *o, __u32 tsval, __u32 tsecr)
+{
+	opts_init(o);
+	opt_nop(o);
+	opt_nop(o);
+	opt_ts(o, tsval, tsecr);
+}
+
+void l2_header(struct pkt *p, const struct tuple *t)
+{
+	pkt_eth(p, t->ipv == 4 ? PKT_ETH_P_IP : PKT_ETH_P_IPV6);
+}
+
+void build_opts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+		const struct tcp_opts *o, size_t payload)
+{
+	pkt_init(p);
+	l2_header(p, t);
+	add_ip(p, t, dir, PKT_IPPROTO_TCP);
+	add_tcp(p, t, dir, flags, o, payload);
+}
+
+void build_ts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+	      __u32 tsval, __u32 tsecr, size_t payload)
+{
+	struct tcp_opts o;
+
+	ts_opts(&o, tsval, tsecr);
+	build_opts(p, t, dir, flags, &o, payload);
+}
+
+void build_ts_l3(struct pkt *p, const struct tuple *t, int dir,
+		 __u8 flags, __u32 tsval, __u32 tsecr, size_t payload)
+{
+	struct tcp_opts o;
+
+	ts_opts(&o, tsval, tsecr);
+	pkt_init(p);
+	add_ip(p, t, dir, PKT_IPPROTO_TCP);
+	add_tcp(p, t, dir, flags, &o, payload);
+}
+
+bool send_data(struct env *e, const struct tuple *t, __u32 tsval)
+{
+	struct pkt p;
+
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, tsval, 0, 100);
+	return egress(e, &p);
+}
+
+bool ack_echo(struct env *e, const struct tuple *t, __u32 tsecr)
+{
+	struct pkt p;
+
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 7000 + tsecr, tsecr, 0);
+	return ingress(e, &p);
+}
+
+bool run_cases(const struct pkt_case *cases, size_t n,
+	       bool (*check)(const struct pkt_case *c, const struct pkt *p))
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct pkt p;
+
+		cases[i].build(&p);
+		if (!check(&cases[i], &p))
+			return fail_prefix(cases[i].name);
+	}
+	return true;
+}
+
+/* ========================================================================
+ * Looking at the state the programs left
+ * ======================================================================== */
+
+struct flow_key tuple_key(const struct tuple *t)
+{
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (t->ipv == 4) {
+		k.local_addr[10] = k.local_addr[11] = 0xff;
+		k.remote_addr[10] = k.remote_addr[11] = 0xff;
+		inet_pton(AF_INET, t->local, &k.local_addr[12]);
+		inet_pton(AF_INET, t->remote, &k.remote_addr[12]);
+	} else {
+		inet_pton(AF_INET6, t->local, k.local_addr);
+		inet_pton(AF_INET6, t->remote, k.remote_addr);
+	}
+	k.local_port = htons(t->lport);
+	k.remote_port = htons(t->rport);
+	k.ipv = t->ipv;
+	k.proto = PKT_IPPROTO_TCP;
+	return k;
+}
+
+bool ts_lookup(struct env *e, const struct tuple *t, __u32 tsval,
+	       __u8 dir, __u64 *sent_at)
+{
+	struct ts_value v;
+	struct ts_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.flow = tuple_key(t);
+	k.tsval = tsval;
+	k.dir = dir;
+	if (bpf_map_lookup_elem(e->ts_fd, &k, &v))
+		return false;
+	if (sent_at)
+		*sent_at = v.sent;
+	return true;
+}
+
+bool expect_ts(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir)
+{
+	if (ts_lookup(e, t, tsval, dir, NULL))
+		return true;
+	return fail("no identifier for TSval 0x%x dir %u", tsval, dir);
+}
+
+bool expect_no_ts(struct env *e, const struct tuple *t, __u32 tsval,
+		  __u8 dir)
+{
+	if (!ts_lookup(e, t, tsval, dir, NULL))
+		return true;
+	return fail("unexpected identifier for TSval 0x%x dir %u", tsval, dir);
+}
+
+bool flow_lookup(struct env *e, const struct tuple *t,
+		 struct flow_state *fs)
+{
+	struct flow_key k = tuple_key(t);
+
+	return bpf_map_lookup_elem(e->flow_fd, &k, fs) == 0;
+}
+
+bool flow_store(struct env *e, const struct tuple *t,
+		const struct flow_state *fs)
+{
+	struct flow_key k = tuple_key(t);
+
+	if (bpf_map_update_elem(e->flow_fd, &k, fs, BPF_EXIST))
+		return fail("updating the flow of port %u: %s", t->lport,
+			    strerror(errno));
+	return true;
+}
+
+int map_entries(int fd, size_t key_size)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+	int n = 0;
+
+	if (key_size > sizeof(key))
+		return -1;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+bool expect_map_sizes(struct env *e, int flows, int timestamps)
+{
+	return expect_eq("entries in flow_map",
+			 map_entries(e->flow_fd, sizeof(struct flow_key)), flows) &&
+	       expect_eq("entries in ts_map",
+			 map_entries(e->ts_fd, sizeof(struct ts_key)), timestamps);
+}
+
+bool read_counters(struct env *e, struct pping_counters *c)
+{
+	int err = counters_read(e->counters_fd, c);
+
+	if (err)
+		return fail("reading the counters: %s", strerror(-err));
+	return true;
+}
+
+bool read_flow_count(struct env *e, __s64 *n)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(e->flow_count_fd, &zero, n))
+		return fail("reading flow_count: %s", strerror(errno));
+	return true;
+}
+
+int count_events(const struct env *e, __u8 type)
+{
+	int i, n = 0;
+
+	for (i = 0; i < e->n_ev; i++)
+		n += e->ev[i].type == type;
+	return n;
+}
+
+const struct pping_event *one_event(const struct env *e, __u8 type)
+{
+	const struct pping_event *found = NULL;
+	int i;
+
+	if (count_events(e, type) != 1) {
+		fail("%d events of type %u, want 1", count_events(e, type), type);
+		return NULL;
+	}
+	for (i = 0; i < e->n_ev; i++)
+		if (e->ev[i].type == type)
+			found = &e->ev[i];
+	return found;
+}
+
+bool expect_flow_key(const char *what, const struct flow_key *got,
+		     const struct tuple *t)
+{
+	struct flow_key want = tuple_key(t);
+
+	if (memcmp(got, &want, sizeof(want)) == 0)
+		return true;
+	return fail("%s: flow key differs from the expected one "
+		    "(ipv %u ports %u->%u, want ipv %u ports %u->%u)", what,
+		    got->ipv, ntohs(got->local_port), ntohs(got->remote_port),
+		    want.ipv, t->lport, t->rport);
+}
+
+bool expect_flow_event(const struct pping_event *ev, __u8 what,
+		       __u8 reason, __u8 dir, const struct tuple *t)
+{
+	return expect_eq("flow event kind", ev->flow_event, what) &&
+	       expect_eq("flow event reason", ev->reason, reason) &&
+	       expect_eq("flow event dir", ev->dir, dir) &&
+	       expect_flow_key("flow event", &ev->flow, t);
+}
+
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* bpf_ktime_get_ns' clock */
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sleep_until(__u64 t_ns)
+{
+	struct timespec ts = {
+		.tv_sec = t_ns / 1000000000ULL,
+		.tv_nsec = t_ns % 1000000000ULL,
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* ========================================================================
+ * main
+ * ======================================================================== */
+
+#define GROUP(g) { g##_tests, &g##_tests_count }
+
+/* The order in which the tests run (and print). */
+static const struct {
+	const struct test *tests;
+	const size_t *n;
+} groups[] = {
+	GROUP(parse),
+	GROUP(eligible),
+	GROUP(match),
+	GROUP(flow),
+	GROUP(xdp),
+	GROUP(local),
+	GROUP(not_tcp),
+	GROUP(rate_limit),
+	GROUP(checksums),
+	GROUP(accounting),
+	GROUP(full),
+	GROUP(sampling),
+	GROUP(race),
+	GROUP(cleanup),
+	GROUP(evict),
+	GROUP(admission),
+	GROUP(churn),
+	GROUP(degrade),
+};
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (strstr(name, argv[i]))
+			return true;
+	return false;
+}
+
+/* Run one test if selected; false if it failed. */
+static bool run_test(const struct test *t, int argc, char **argv)
+{
+	if (!selected(t->name, argc, argv))
+		return true;
+	fail_msg[0] = 0;
+	if (t->fn()) {
+		printf("PASS %s\n", t->name);
+		return true;
+	}
+	printf("FAIL %s: %s\n", t->name, fail_msg[0] ? fail_msg : "(no message)");
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	const char *verbose = getenv("PPING_TEST_VERBOSE");
+	bool all_ok = true;
+	size_t g, i;
+
+	libbpf_set_print(verbose && *verbose ? libbpf_print : libbpf_quiet);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	for (g = 0; g < ARRAY_SIZE(groups); g++)
+		for (i = 0; i < *groups[g].n; i++)
+			all_ok &= run_test(&groups[g].tests[i], argc, argv);
+	return all_ok ? 0 : 1;
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The harness of the pping unit tests (test_bpf): assertions, the test
+ * environment (loaded skeletons sharing one set of maps), running the
+ * programs on crafted packets through BPF_PROG_TEST_RUN, and looking at
+ * the state they left. Each tests/unit/test_*.c file holds the tests of one
+ * concern and exports them as a table; harness.c runs the tables in order.
+ *
+ * Output: one line per test, "PASS <name>" or "FAIL <name>: <why>"
+ * (tests/run.sh counts them). Exit status 0 if everything passed, 1
+ * otherwise. Arguments, if any, select the tests whose name contains one of
+ * them. PPING_TEST_VERBOSE=1 shows libbpf's messages (the verifier log when
+ * a program fails to load).
+ *
+ * Conventions:
+ *  - A "tuple" is a connection seen from the monitored interface: local is
+ *    the side whose packets leave through it (tc egress, PPING_DIR_OUT),
+ *    remote the other one. Packets are built for a direction, so the same
+ *    tuple gives both the egress data and the ingress reply.
+ *  - The rate limit is 0 unless a test is about it, so every eligible packet
+ *    can become an identifier.
+ *  - Checksums are left zero; the programs never check them (see
+ *    test_checksums_ignored).
+ */
+#ifndef PPING_TEST_HARNESS_H
+#define PPING_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "pping.h"          /* before the skeletons, which use its types */
+#include "cleanup.h"
+#include "packets.h"
+
+#define TC_ACT_UNSPEC_RET ((__u32)-1)   /* what both tc programs return */
+#define MAX_EVENTS 64
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MS 1000000ULL
+#define SECOND (1000ULL * MS)
+
+/* ========================================================================
+ * Assertions: record the first failure's message and return false, so a
+ * test can write REQUIRE(expect_...(...)) and bail out to its cleanup.
+ * ======================================================================== */
+
+__attribute__((format(printf, 1, 2)))
+bool fail(const char *fmt, ...);
+
+#define REQUIRE(cond) do { if (!(cond)) goto out; } while (0)
+
+/* Put the name of a sub-case in front of its failure message; returns false
+ * so it can end a failing branch. */
+bool fail_prefix(const char *prefix);
+
+bool expect_eq(const char *what, unsigned long long got, unsigned long long want);
+
+__attribute__((format(printf, 2, 3)))
+bool expect(bool cond, const char *fmt, ...);
+
+/* ========================================================================
+ * Test environment: the loaded skeletons, their map fds and the events
+ * read from the ring buffer so far.
+ * ======================================================================== */
+
+struct env_cfg {
+	bool tc;             /* load the tc object (egress + ingress) */
+	bool xdp;            /* load the XDP object; shares the tc maps if both */
+	bool xdp_l3_only;    /* XDP rodata has_l2 = false (frames start at IP) */
+	bool include_local;  /* rodata include_local, for every object */
+	bool cleanup;        /* load the cleanup iterators on the tc maps */
+	__u64 rate_limit_ns; /* runtime.rate_limit_ns */
+	/* Map sizes of the tc object, 0 for the defaults (as the daemon may
+	 * resize them before loading). */
+	__u32 flow_map_entries;
+	__u32 ts_map_entries;
+	__u32 ringbuf_bytes;
+};
+
+/* tc is always loaded with has_l2 = true: a tc test run needs a frame that
+ * starts with an Ethernet header, so L3-only parsing is tested with XDP. */
+extern const struct env_cfg CFG_TC;
+extern const struct env_cfg CFG_TC_LOCAL;
+extern const struct env_cfg CFG_XDP_L2;
+extern const struct env_cfg CFG_XDP_L3;
+extern const struct env_cfg CFG_XDP_L3_LOCAL;
+/* As the daemon runs with -x on a tun device: tc egress, XDP ingress, one
+ * set of maps. */
+extern const struct env_cfg CFG_TC_XDP_L3;
+/* tc with the cleanup iterators, as the daemon runs with -c. */
+extern const struct env_cfg CFG_TC_CLEANUP;
+
+struct pping_tc;
+struct pping_xdp;
+
+struct env {
+	struct pping_tc *tc;
+	struct pping_xdp *xdp;
+	struct ring_buffer *rb;
+	struct cleanup cleanup;   /* loaded if env_cfg.cleanup */
+	bool cleaning;
+	int flow_fd, ts_fd, counters_fd, events_fd;
+	int flow_count_fd, sampled_fd;
+	struct pping_event ev[MAX_EVENTS];
+	int n_ev;
+	int ev_overflow;   /* events that did not fit in ev[] */
+	bool hold_events;  /* leave events in the ring buffer (to fill it) */
+};
+
+bool env_open(struct env *e, const struct env_cfg *cfg);
+void env_close(struct env *e);
+
+/*
+ * One pass of the cleanup iterators (env_cfg.cleanup) with the level-0
+ * timeouts of user/degrade.c, as if the clock read `at` (so a test can
+ * clean "in the future" instead of sleeping), allowed to evict up to
+ * evict_budget sampled flows.
+ */
+bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
+		 struct cleanup_stats *st);
+
+/* What a cleanup pass did to each map: entries seen (flows: and how many of
+ * them sampled), removed per reason, and no failed delete. A pass removes
+ * `removed` flows for `reason` (enum cleanup_flow_reason) and none for the
+ * others. */
+#define NO_REASON (-1)
+bool expect_flow_pass(const struct cleanup_stats *st, __u64 seen,
+		      __u64 sampled, int reason, __u64 removed);
+bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
+		    __u64 expired, __u64 orphaned);
+
+/* The runtime settings live in .data, mmapped: a store changes them for the
+ * loaded programs, as the daemon does while running. */
+volatile struct pping_runtime *env_runtime(struct env *e);
+
+/* ========================================================================
+ * Running the programs. Every run checks the program's verdict: pping only
+ * observes, so tc must say TC_ACT_UNSPEC (-1) and XDP XDP_PASS, whatever
+ * the packet. The ring buffer is drained after each run.
+ * ======================================================================== */
+
+bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
+	      const struct pkt *p, __u32 want_ret, struct __sk_buff *skb_ctx);
+bool egress(struct env *e, const struct pkt *p);
+bool ingress(struct env *e, const struct pkt *p);
+bool xdp_ingress(struct env *e, const struct pkt *p);
+
+/* ========================================================================
+ * Connections and packets
+ * ======================================================================== */
+
+struct tuple {
+	int ipv;
+	const char *local, *remote;
+	__u16 lport, rport;
+};
+
+extern const struct tuple T4;
+extern const struct tuple T6;
+/* A second IPv4 connection, to show state is per flow. */
+extern const struct tuple T4B;
+/* T4 with another local port: one of many IPv4 connections. */
+struct tuple t4_port(__u16 lport);
+
+/* TSval of the data segment that matching tests have echoed. */
+#define MATCH_TSVAL 1000u
+
+/* IP header of a packet of tuple t travelling in direction dir. */
+void add_ip(struct pkt *p, const struct tuple *t, int dir, __u8 proto);
+/* TCP header with options o (NULL: none), payload bytes, final lengths. */
+void add_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+	     const struct tcp_opts *o, size_t payload);
+/* The options Linux sends on an established connection: NOP NOP TS. */
+void ts_opts(struct tcp_opts *o, __u32 tsval, __u32 tsecr);
+void l2_header(struct pkt *p, const struct tuple *t);
+/* A complete Ethernet frame of tuple t with the given TCP options. */
+void build_opts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+		const struct tcp_opts *o, size_t payload);
+/* A complete Ethernet frame of tuple t carrying a timestamp option. */
+void build_ts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
+	      __u32 tsval, __u32 tsecr, size_t payload);
+/* The same as a raw IP packet (no Ethernet header), for L3-only XDP. */
+void build_ts_l3(struct pkt *p, const struct tuple *t, int dir,
+		 __u8 flags, __u32 tsval, __u32 tsecr, size_t payload);
+/* An egress data segment of t with a new TSval. */
+bool send_data(struct env *e, const struct tuple *t, __u32 tsval);
+/* The peer's pure ACK of t echoing tsecr (its own TSval 7000 + tsecr). */
+bool ack_echo(struct env *e, const struct tuple *t, __u32 tsecr);
+
+/* Run a table of packet cases through check(), naming the failing one. */
+struct pkt_case {
+	const char *name;
+	void (*build)(struct pkt *p);
+};
+
+bool run_cases(const struct pkt_case *cases, size_t n,
+	       bool (*check)(const struct pkt_case *c, const struct pkt *p));
+
+/* IPv6 with hop-by-hop, destination options and routing headers (from
+ * test_parse.c; the runt frame tests cut it short). */
+void ipv6_hbh_dst_rt(struct pkt *p);
+
+/* ========================================================================
+ * Looking at the state the programs left
+ * ======================================================================== */
+
+/* The flow key the datapath builds for tuple t: oriented local/remote,
+ * IPv4 addresses IPv4-mapped, ports in network order. */
+struct flow_key tuple_key(const struct tuple *t);
+/* Is there an identifier for TSval tsval of direction dir of tuple t? */
+bool ts_lookup(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir,
+	       __u64 *sent_at);
+bool expect_ts(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir);
+bool expect_no_ts(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir);
+bool flow_lookup(struct env *e, const struct tuple *t, struct flow_state *fs);
+/* Overwrite the state of t's flow, as if the datapath had left it so. */
+bool flow_store(struct env *e, const struct tuple *t, const struct flow_state *fs);
+/* Keys in a hash map, counted by walking it. */
+int map_entries(int fd, size_t key_size);
+bool expect_map_sizes(struct env *e, int flows, int timestamps);
+bool read_counters(struct env *e, struct pping_counters *c);
+/* The datapath's own count of flow entries (the flow_count map). */
+bool read_flow_count(struct env *e, __s64 *n);
+int count_events(const struct env *e, __u8 type);
+/* The only event of the given type so far; fails if there is not exactly one. */
+const struct pping_event *one_event(const struct env *e, __u8 type);
+bool expect_flow_key(const char *what, const struct flow_key *got,
+		     const struct tuple *t);
+/* A flow event of the given kind, reason and direction for tuple t. */
+bool expect_flow_event(const struct pping_event *ev, __u8 what, __u8 reason,
+		       __u8 dir, const struct tuple *t);
+
+/* ========================================================================
+ * Time: the programs read bpf_ktime_get_ns, which is CLOCK_MONOTONIC.
+ * ======================================================================== */
+
+__u64 now_ns(void);
+void sleep_until(__u64 t_ns);
+
+/* ========================================================================
+ * Tests: each concern file exports a table of them; main runs the tables
+ * in the order harness.c lists them.
+ * ======================================================================== */
+
+struct test {
+	const char *name;
+	bool (*fn)(void);
+};
+
+#define DECLARE_TESTS(group) \
+	extern const struct test group##_tests[]; \
+	extern const size_t group##_tests_count
+
+#define DEFINE_TESTS(group, ...) \
+	const struct test group##_tests[] = { __VA_ARGS__ }; \
+	const size_t group##_tests_count = ARRAY_SIZE(group##_tests)
+
+DECLARE_TESTS(parse);
+DECLARE_TESTS(eligible);
+DECLARE_TESTS(match);
+DECLARE_TESTS(flow);
+DECLARE_TESTS(xdp);
+DECLARE_TESTS(local);
+DECLARE_TESTS(not_tcp);
+DECLARE_TESTS(rate_limit);
+DECLARE_TESTS(checksums);
+DECLARE_TESTS(accounting);
+DECLARE_TESTS(full);
+DECLARE_TESTS(sampling);
+DECLARE_TESTS(race);
+DECLARE_TESTS(cleanup);
+DECLARE_TESTS(evict);
+DECLARE_TESTS(admission);
+DECLARE_TESTS(churn);
+DECLARE_TESTS(degrade);
+
+#endif /* PPING_TEST_HARNESS_H */

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cleanup iterators (bpf/pping_cleanup.bpf.c, run by user/cleanup.c)
+ * with the level-0 timeouts of user/degrade.c: identifier lifetimes,
+ * orphans and flow timeouts (eviction is in test_evict.c).
+ *
+ * Cleanup runs "in the future" (cleanup_params.now) instead of sleeping.
+ * Packets are stamped between t_before and t_after, so an entry's age at
+ * t_before + x is at most x and at t_after + x at least x: a check just
+ * below a boundary counts from t_before, one just above from t_after, and
+ * neither depends on how long the packets took to send.
+ */
+#include "harness.h"
+
+/* When the packets of a test were sent. */
+struct stamps {
+	__u64 before, after;
+};
+
+/* Write the smoothed RTT of both directions into a flow, as matching would
+ * leave it. */
+static bool set_srtt(struct env *e, const struct tuple *t, __u32 srtt_out,
+		     __u32 srtt_in)
+{
+	struct flow_state fs;
+
+	if (!flow_lookup(e, t, &fs))
+		return fail("no flow for port %u", t->lport);
+	fs.dir[PPING_DIR_OUT].srtt = srtt_out;
+	fs.dir[PPING_DIR_IN].srtt = srtt_in;
+	return flow_store(e, t, &fs);
+}
+
+/* ========================================================================
+ * Identifier lifetime: clamp(8 x srtt of its direction, 1 s, 10 s), and
+ * 10 s while that direction has no RTT.
+ * ======================================================================== */
+
+#define LIFE_PORT 41000
+#define LIFE_TSVAL 100
+
+struct life_case {
+	const char *name;
+	__u32 srtt_out, srtt_in;
+	__u64 life;
+};
+
+static const struct life_case lives[] = {
+	{ "no RTT", 0, 0, 10 * SECOND },
+	{ "srtt 500 ms", 500 * MS, 0, 4 * SECOND },
+	{ "srtt 1 ms, the 1 s floor", 1 * MS, 0, 1 * SECOND },
+	{ "srtt 2 s, the 10 s cap", 2 * SECOND, 0, 10 * SECOND },
+	{ "RTT only the other way", 0, 500 * MS, 10 * SECOND },
+};
+
+/* Clean at `at` (an age of x for the identifiers): the ones whose lifetime
+ * is more than x stay, the others are counted as expired. */
+static bool expect_lives_at(struct env *e, __u64 at, __u64 x, int *left)
+{
+	struct cleanup_stats st;
+	int i, stay = 0;
+
+	if (!env_cleanup(e, at, 0, &st))
+		return false;
+	for (i = 0; i < (int)ARRAY_SIZE(lives); i++) {
+		struct tuple t = t4_port(LIFE_PORT + i);
+		bool want = lives[i].life > x;
+
+		stay += want;
+		if (ts_lookup(e, &t, LIFE_TSVAL, PPING_DIR_OUT, NULL) != want) {
+			fail("identifier %s at an age of %llu ms",
+			     want ? "removed" : "kept", x / MS);
+			return fail_prefix(lives[i].name);
+		}
+	}
+	if (!expect_ts_pass(&st, *left, *left - stay, 0) ||
+	    !expect_flow_pass(&st, ARRAY_SIZE(lives), 0, NO_REASON, 0))
+		return false;
+	*left = stay;
+	return true;
+}
+
+static bool test_cleanup_identifier_lifetime(void)
+{
+	/* Each boundary with the margin checked on either side of it. */
+	static const __u64 bounds[][2] = {
+		{ 1 * SECOND, 100 * MS },
+		{ 4 * SECOND, 500 * MS },
+		{ 10 * SECOND, 1 * SECOND },
+	};
+	struct stamps ts;
+	struct tuple t;
+	struct env e;
+	bool ok = false;
+	int i, left = ARRAY_SIZE(lives);
+
+	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	ts.before = now_ns();
+	for (i = 0; i < (int)ARRAY_SIZE(lives); i++) {
+		t = t4_port(LIFE_PORT + i);
+		REQUIRE(send_data(&e, &t, LIFE_TSVAL));
+	}
+	ts.after = now_ns();
+	for (i = 0; i < (int)ARRAY_SIZE(lives); i++) {
+		t = t4_port(LIFE_PORT + i);
+		REQUIRE(set_srtt(&e, &t, lives[i].srtt_out, lives[i].srtt_in));
+	}
+	REQUIRE(expect_map_sizes(&e, ARRAY_SIZE(lives), ARRAY_SIZE(lives)));
+
+	for (i = 0; i < (int)ARRAY_SIZE(bounds); i++) {
+		__u64 below = bounds[i][0] - bounds[i][1];
+		__u64 above = bounds[i][0] + bounds[i][1];
+
+		REQUIRE(expect_lives_at(&e, ts.before + below, below, &left));
+		REQUIRE(expect_lives_at(&e, ts.after + above, above, &left));
+	}
+	REQUIRE(expect_eq("identifiers left", left, 0));
+	REQUIRE(expect_map_sizes(&e, ARRAY_SIZE(lives), 0));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+/* ========================================================================
+ * Orphans: identifiers of a flow that is gone go at the next pass, long
+ * before their lifetime (10 s without an RTT) is over; those of a flow the
+ * same pass removes go with it (flows are cleaned first).
+ * ======================================================================== */
+
+static bool test_cleanup_orphaned_identifiers(void)
+{
+	struct tuple fin = t4_port(42010);
+	struct cleanup_stats st;
+	struct pkt p;
+	struct env e;
+	bool ok = false;
+	__u64 after;
+
+	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	REQUIRE(send_data(&e, &T4, 100));
+	REQUIRE(send_data(&e, &T4, 101));
+	REQUIRE(send_data(&e, &T4, 102));
+	REQUIRE(send_data(&e, &T4B, 100));
+	build_opts(&p, &T4, PPING_DIR_IN, TCPF_RST, NULL, 0);
+	REQUIRE(ingress(&e, &p));
+	/* Closed both ways, no echo: its two identifiers have no RTT. */
+	REQUIRE(send_data(&e, &fin, 100));
+	build_ts(&p, &fin, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 101, 0, 0);
+	REQUIRE(egress(&e, &p));
+	build_ts(&p, &fin, PPING_DIR_IN, TCPF_FIN | TCPF_ACK, 9000, 0, 0);
+	REQUIRE(ingress(&e, &p));
+	after = now_ns();
+	REQUIRE(expect_map_sizes(&e, 2, 6));
+
+	/* 2 s: past the 1 s below which a pass does not even look at an
+	 * identifier's flow, a fifth of the lifetime of the others. */
+	REQUIRE(env_cleanup(&e, after + 2 * SECOND, 0, &st));
+	REQUIRE(expect_ts_pass(&st, 6, 0, 5));
+	REQUIRE(expect_flow_pass(&st, 2, 0, CLEAN_FLOW_CLOSED, 1));
+	REQUIRE(expect_no_ts(&e, &T4, 100, PPING_DIR_OUT));
+	REQUIRE(expect_no_ts(&e, &T4, 102, PPING_DIR_OUT));
+	REQUIRE(expect_no_ts(&e, &fin, 101, PPING_DIR_OUT));
+	REQUIRE(expect_ts(&e, &T4B, 100, PPING_DIR_OUT));
+	REQUIRE(expect_map_sizes(&e, 1, 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+/* ========================================================================
+ * Flows: closed (both FINs) 1 s after the last packet, half-closed 10 s,
+ * unanswered 30 s after opening, idle 300 s.
+ * ======================================================================== */
+
+#define FLOW_PORT 43000
+
+/* One flow of each kind, in the order their timeouts remove them. */
+enum { F_CLOSED, F_HALF, F_UNANSWERED, F_ANSWERED, F_COUNT };
+
+static const struct flow_kind {
+	const char *name;
+	int reason;
+	__u64 timeout, margin;   /* checked at timeout - margin and + margin */
+} kinds[F_COUNT] = {
+	[F_CLOSED] = { "closed", CLEAN_FLOW_CLOSED, 1 * SECOND, 100 * MS },
+	[F_HALF] = { "half-closed", CLEAN_FLOW_HALF_CLOSED, 10 * SECOND, 1 * SECOND },
+	[F_UNANSWERED] = { "unanswered", CLEAN_FLOW_UNANSWERED, 30 * SECOND, 1 * SECOND },
+	[F_ANSWERED] = { "answered", CLEAN_FLOW_IDLE, 300 * SECOND, 1 * SECOND },
+};
+
+/* Make t's flow look opened `ago` ns before its last packet, as the test
+ * does not wait: the close timeouts count from the last packet. */
+static bool opened_earlier(struct env *e, const struct tuple *t, __u64 ago)
+{
+	struct flow_state fs;
+
+	if (!flow_lookup(e, t, &fs))
+		return fail("no flow for port %u", t->lport);
+	fs.opened -= (__u32)(ago >> PPING_OPENED_SHIFT);
+	return flow_store(e, t, &fs);
+}
+
+static bool open_flow_kinds(struct env *e)
+{
+	struct flow_state fs;
+	struct tuple t;
+	struct pkt p;
+
+	t = t4_port(FLOW_PORT + F_CLOSED);
+	build_ts(&p, &t, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 101, 0, 0);
+	if (!send_data(e, &t, 100) || !egress(e, &p))
+		return false;
+	build_ts(&p, &t, PPING_DIR_IN, TCPF_FIN | TCPF_ACK, 9000, 101, 0);
+	if (!ingress(e, &p) || !opened_earlier(e, &t, 5 * SECOND))
+		return false;
+
+	t = t4_port(FLOW_PORT + F_HALF);
+	build_ts(&p, &t, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 101, 0, 0);
+	if (!send_data(e, &t, 100) || !egress(e, &p) ||
+	    !opened_earlier(e, &t, 5 * SECOND))
+		return false;
+
+	/* Its SYN is sent again 20 s later (the time written into the flow,
+	 * as the test does not wait): unanswered counts from the opening,
+	 * not from the last packet. */
+	t = t4_port(FLOW_PORT + F_UNANSWERED);
+	build_ts(&p, &t, PPING_DIR_OUT, TCPF_SYN, 100, 0, 0);
+	if (!egress(e, &p) || !flow_lookup(e, &t, &fs))
+		return false;
+	fs.last_seen = now_ns() + 20 * SECOND;
+	if (!flow_store(e, &t, &fs))
+		return false;
+
+	t = t4_port(FLOW_PORT + F_ANSWERED);
+	return send_data(e, &t, 100) && ack_echo(e, &t, 100);
+}
+
+/* One pass at `at`: the flows of kind < gone were removed before, `kind`
+ * (if not F_COUNT) is removed now, the others stay. */
+static bool expect_flows_at(struct env *e, __u64 at, int gone, int kind,
+			    __u64 sampled)
+{
+	int reason = kind < F_COUNT ? kinds[kind].reason : NO_REASON;
+
+	struct cleanup_stats st;
+	struct flow_state fs;
+	struct tuple t;
+	int i;
+
+	if (!env_cleanup(e, at, 0, &st) ||
+	    !expect_flow_pass(&st, F_COUNT - gone, sampled, reason, kind < F_COUNT))
+		return false;
+	for (i = gone; i < F_COUNT; i++) {
+		t = t4_port(FLOW_PORT + i);
+		if (flow_lookup(e, &t, &fs) == (i == kind)) {
+			fail("flow %s", i == kind ? "kept" : "removed");
+			return fail_prefix(kinds[i].name);
+		}
+	}
+	return true;
+}
+
+static bool test_cleanup_flow_timeouts(void)
+{
+	struct stamps ts;
+	struct env e;
+	bool ok = false;
+	int k;
+
+	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	ts.before = now_ns();
+	REQUIRE(open_flow_kinds(&e));
+	ts.after = now_ns();
+	REQUIRE(expect_map_sizes(&e, F_COUNT, 4));
+
+	for (k = 0; k < F_COUNT; k++) {
+		const struct flow_kind *fk = &kinds[k];
+		/* Both the closed flow (its FIN was echoed) and the answered
+		 * one had an RTT reported: sampled while they are seen. */
+		__u64 sampled = 1 + (k == F_CLOSED);
+
+		REQUIRE(expect_flows_at(&e, ts.before + fk->timeout - fk->margin,
+					k, F_COUNT, sampled));
+		REQUIRE(expect_flows_at(&e, ts.after + fk->timeout + fk->margin,
+					k, k, sampled));
+	}
+	REQUIRE(expect_map_sizes(&e, 0, 0));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+DEFINE_TESTS(cleanup,
+	{ "cleanup_identifier_lifetime", test_cleanup_identifier_lifetime },
+	{ "cleanup_orphaned_identifiers", test_cleanup_orphaned_identifiers },
+	{ "cleanup_flow_timeouts", test_cleanup_flow_timeouts }
+);

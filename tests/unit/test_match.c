@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Matching: an echo of a stored TSval gives one RTT sample, and only an
+ * ACK of the other direction echoes.
+ */
+#include "harness.h"
+
+static bool match_one_family(const struct tuple *t)
+{
+	const struct pping_event *ev;
+	__u64 before, after, sent_at = 0;
+	struct pping_counters c;
+	struct flow_state fs;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC));
+
+	before = now_ns();
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, MATCH_TSVAL, 77, 100);
+	REQUIRE(egress(&e, &p));
+	REQUIRE(expect(ts_lookup(&e, t, MATCH_TSVAL, PPING_DIR_OUT, &sent_at),
+		       "data segment not timestamped"));
+	REQUIRE(expect(sent_at >= before, "identifier time %llu before the send %llu",
+		       (unsigned long long)sent_at, (unsigned long long)before));
+
+	/* The peer's ACK echoes it. */
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 5000, MATCH_TSVAL, 0);
+	REQUIRE(ingress(&e, &p));
+	after = now_ns();
+
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect(ev->rtt > 0, "rtt is 0"));
+	REQUIRE(expect(ev->rtt <= after - before, "rtt %llu ns longer than the test (%llu ns)",
+		       (unsigned long long)ev->rtt,
+		       (unsigned long long)(after - before)));
+	REQUIRE(expect_eq("rtt event time - identifier time", ev->time_ns - sent_at,
+			  ev->rtt));
+	REQUIRE(expect_eq("rtt event dir", ev->dir, PPING_DIR_OUT));
+	REQUIRE(expect_eq("rtt event flags", ev->flags, 0));
+	REQUIRE(expect_eq("rtt event min_rtt", ev->min_rtt, ev->rtt));
+	REQUIRE(expect_eq("rtt event srtt", ev->srtt, ev->rtt));
+	REQUIRE(expect_eq("rtt event pkts[out]", ev->pkts[PPING_DIR_OUT], 1));
+	REQUIRE(expect_eq("rtt event pkts[in]", ev->pkts[PPING_DIR_IN], 1));
+	REQUIRE(expect_flow_key("rtt event", &ev->flow, t));
+	REQUIRE(expect_no_ts(&e, t, MATCH_TSVAL, PPING_DIR_OUT));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 1));
+	REQUIRE(expect(flow_lookup(&e, t, &fs), "flow gone"));
+	REQUIRE(expect_eq("flow min_rtt[out]", fs.dir[PPING_DIR_OUT].min_rtt, ev->rtt));
+	/* The echo was claimed, so later echoes of it skip the lookup. */
+	REQUIRE(expect_eq("flow last_tsecr[out]", fs.dir[PPING_DIR_OUT].last_tsecr,
+			  MATCH_TSVAL));
+
+	/* A second ACK echoing the same TSval (delayed ACKs, dup ACKs): no
+	 * second sample. */
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 5001, MATCH_TSVAL, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events", count_events(&e, PPING_EVENT_RTT), 1));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_match_rtt(void)
+{
+	if (!match_one_family(&T4))
+		return fail_prefix("IPv4");
+	if (!match_one_family(&T6))
+		return fail_prefix("IPv6");
+	return true;
+}
+
+static bool test_match_requires_ack(void)
+{
+	struct pping_counters c;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC));
+	REQUIRE(send_data(&e, &T4, MATCH_TSVAL));
+
+	/* Without ACK the TSecr field means nothing (RFC 7323): no match,
+	 * and the identifier stays for the real echo. */
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_PSH, 5000, MATCH_TSVAL, 10);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events after a non-ACK echo",
+			  count_events(&e, PPING_EVENT_RTT), 0));
+	REQUIRE(expect_ts(&e, &T4, MATCH_TSVAL, PPING_DIR_OUT));
+
+	/* An echo of a TSval that was never stored: nothing either. */
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5001, MATCH_TSVAL - 1, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events after an unknown echo",
+			  count_events(&e, PPING_EVENT_RTT), 0));
+
+	/* An echo on an egress packet (no include_local): not matched. */
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK, MATCH_TSVAL + 1, MATCH_TSVAL, 0);
+	REQUIRE(egress(&e, &p));
+	REQUIRE(expect_eq("rtt events after an egress echo",
+			  count_events(&e, PPING_EVENT_RTT), 0));
+
+	/* The real ACK still matches. */
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5002, MATCH_TSVAL, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events after the ACK",
+			  count_events(&e, PPING_EVENT_RTT), 1));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+DEFINE_TESTS(match,
+	{ "match_rtt", test_match_rtt },
+	{ "match_requires_ack", test_match_requires_ack }
+);

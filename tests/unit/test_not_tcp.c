@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Packets that are not TCP: other protocols, and frames cut inside a header.
+ * Both hooks count them and leave no state.
+ */
+#include "harness.h"
+
+static void other_udp4(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_IP);
+	pkt_ipv4(p, "10.0.0.1", "10.0.0.2", PKT_IPPROTO_UDP);
+	pkt_udp(p, 5353, 53);
+	pkt_payload(p, 40);
+	pkt_finish(p);
+}
+
+static void other_icmp4(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_IP);
+	pkt_ipv4(p, "10.0.0.1", "10.0.0.2", PKT_IPPROTO_ICMP);
+	pkt_icmp_echo(p, 8);
+	pkt_payload(p, 56);
+	pkt_finish(p);
+}
+
+static void other_arp(struct pkt *p)
+{
+	uint8_t *a;
+
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_ARP);
+	a = pkt_put(p, 28);
+	put_be16(a, 1);          /* Ethernet */
+	put_be16(a + 2, 0x0800); /* IPv4 */
+	a[4] = 6;
+	a[5] = 4;
+	put_be16(a + 6, 1);      /* request */
+}
+
+static void other_udp6(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_IPV6);
+	pkt_ipv6(p, "fd00::1", "fd00::2", PKT_IPPROTO_UDP);
+	pkt_udp(p, 5353, 53);
+	pkt_payload(p, 40);
+	pkt_finish(p);
+}
+
+static void other_icmp6(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_IPV6);
+	pkt_ipv6(p, "fd00::1", "fd00::2", PKT_IPPROTO_ICMPV6);
+	pkt_icmp_echo(p, 128);
+	pkt_payload(p, 56);
+	pkt_finish(p);
+}
+
+static bool check_other_both_hooks(const struct pkt_case *cs, const struct pkt *p)
+{
+	struct pping_counters c;
+	struct env e;
+	bool ok = false;
+
+	(void)cs;
+	REQUIRE(env_open(&e, &CFG_TC));
+	REQUIRE(egress(&e, p));
+	REQUIRE(ingress(&e, p));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("pkts[egress]", c.pkts[PPING_HOOK_EGRESS], 1));
+	REQUIRE(expect_eq("pkts[ingress]", c.pkts[PPING_HOOK_INGRESS], 1));
+	REQUIRE(expect_eq("tcp[egress]", c.tcp[PPING_HOOK_EGRESS], 0));
+	REQUIRE(expect_eq("tcp[ingress]", c.tcp[PPING_HOOK_INGRESS], 0));
+	REQUIRE(expect_map_sizes(&e, 0, 0));
+	REQUIRE(expect_eq("events", e.n_ev, 0));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_non_tcp(void)
+{
+	static const struct pkt_case cases[] = {
+		{ "UDP/IPv4", other_udp4 },
+		{ "ICMP", other_icmp4 },
+		{ "ARP", other_arp },
+		{ "UDP/IPv6", other_udp6 },
+		{ "ICMPv6", other_icmp6 },
+	};
+
+	return run_cases(cases, ARRAY_SIZE(cases), check_other_both_hooks);
+}
+
+/*
+ * Frames cut inside a header. The tc test run refuses an IP ethertype
+ * without a whole IP header, but XDP (where such frames can arrive) runs on
+ * anything of at least 14 bytes, so these go through XDP.
+ */
+static void runt_eth_only(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_IP);
+}
+
+static void runt_ipv4(struct pkt *p)
+{
+	build_ts(p, &T4, PPING_DIR_IN, TCPF_ACK, 1, 0, 100);
+	pkt_truncate(p, p->l3_off + 19);
+}
+
+static void runt_ipv6(struct pkt *p)
+{
+	build_ts(p, &T6, PPING_DIR_IN, TCPF_ACK, 1, 0, 100);
+	pkt_truncate(p, p->l3_off + 39);
+}
+
+static void runt_vlan(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, PKT_ETH_P_8021Q);
+	pkt_put(p, 2);   /* half a tag */
+}
+
+static void runt_tcp(struct pkt *p)
+{
+	/* 19 of the 20 fixed TCP header bytes. */
+	build_ts(p, &T4, PPING_DIR_IN, TCPF_ACK, 1, 0, 100);
+	pkt_truncate(p, p->l4_off + 19);
+}
+
+static void runt_ipv6_ext(struct pkt *p)
+{
+	/* The frame ends inside the hop-by-hop header. */
+	ipv6_hbh_dst_rt(p);
+	pkt_truncate(p, p->l3_off + 40 + 4);
+}
+
+static bool check_runt_xdp(const struct pkt_case *cs, const struct pkt *p)
+{
+	struct pping_counters c;
+	struct env e;
+	bool ok = false;
+
+	(void)cs;
+	REQUIRE(env_open(&e, &CFG_XDP_L2));
+	REQUIRE(xdp_ingress(&e, p));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("pkts[ingress]", c.pkts[PPING_HOOK_INGRESS], 1));
+	REQUIRE(expect_eq("tcp[ingress]", c.tcp[PPING_HOOK_INGRESS], 0));
+	REQUIRE(expect_map_sizes(&e, 0, 0));
+	REQUIRE(expect_eq("events", e.n_ev, 0));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_runt_frames(void)
+{
+	static const struct pkt_case cases[] = {
+		{ "Ethernet header only", runt_eth_only },
+		{ "IPv4 header cut", runt_ipv4 },
+		{ "IPv6 header cut", runt_ipv6 },
+		{ "VLAN tag cut", runt_vlan },
+		{ "IPv6 extension header cut", runt_ipv6_ext },
+		{ "TCP header cut", runt_tcp },
+	};
+
+	return run_cases(cases, ARRAY_SIZE(cases), check_runt_xdp);
+}
+
+DEFINE_TESTS(not_tcp,
+	{ "non_tcp", test_non_tcp },
+	{ "runt_frames", test_runt_frames }
+);
