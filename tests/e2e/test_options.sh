@@ -39,6 +39,11 @@ expect_usage bad-burst-zero      "--burst.*1 to 255"        -i lo --burst 0
 expect_usage bad-burst-too-big   "--burst.*1 to 255"        -i lo --burst 256
 expect_usage bad-burst-fraction  "--burst.*1 to 255"        -i lo --burst 2.5
 expect_usage bad-burst-window    "--burst-window.*0 to 1s"  -i lo --burst-window 2s
+expect_usage bad-max-flows-small "--max-flows.*16 to 16777216" -i lo --max-flows 15
+expect_usage bad-max-flows-big   "--max-flows.*16 to 16777216" -i lo --max-flows 16777217
+expect_usage bad-max-timestamps  "--max-timestamps.*16 to 16777216" -i lo --max-timestamps -5
+expect_usage bad-cleanup-interval "--cleanup-interval.*1ms to 1h" -i lo -c 2h
+expect_usage bad-cleanup-tiny    "--cleanup-interval.*1ms to 1h" -i lo -c 10us
 expect_usage interface-too-long  "--interface.*1 to 15 characters" -i abcdefghijklmnopqrst
 expect_usage unknown-option     "unknown option '--bogus'" -i lo --bogus
 expect_usage missing-value      "needs a value"            -i lo -r
@@ -56,6 +61,7 @@ help=$($PPING --help); rc=$?
 missing=""
 for o in --interface --rate-limit --rtt-rate --rtt-type --burst --burst-window \
 	 --include-local --ingress-hook --xdp-mode --duration --verbose --version \
+	 --max-flows --max-timestamps --cleanup-interval --no-degrade "default 1s;" \
 	 --help "default 100ms" "default tc" "default 1;" "default 4ms" "default min"; do
 	grep -q -- "$o" <<<"$help" || missing="$missing $o"
 done
@@ -85,5 +91,16 @@ if [ $rc -eq 0 ] && grep -q "rtt-rate 1.5 (smoothed), burst 3 within 2000000 ns"
 	pass sampling-options-applied
 else
 	fail sampling-options-applied "exit $rc, stderr: $err"
+fi
+
+# Map sizes reach the maps before load; cleanup off is reported as such.
+err=$(ip netns exec "$NS" $PPING -i lo -d 50ms -v --max-flows 1000 --max-timestamps 3000 -c 0 2>&1 >/dev/null); rc=$?
+if [ $rc -eq 0 ] && grep -q "map flow_map: 1000 entries" <<<"$err" &&
+   grep -q "map ts_map: 3000 entries" <<<"$err" &&
+   grep -q "flows 0 of 1000 (0%), identifiers 0 of 3000" <<<"$err" &&
+   grep -q "^pping: cleanup: off" <<<"$err"; then
+	pass map-sizes-applied
+else
+	fail map-sizes-applied "exit $rc, stderr: $err"
 fi
 summary
