@@ -53,8 +53,6 @@ static __always_inline int flow_verdict(const struct flow_state *fs, __u64 now)
 	bool answered = fs->dir[0].min_rtt || fs->dir[1].min_rtt;
 	bool reported = fs->dir[0].reported_burst || fs->dir[1].reported_burst;
 
-	if (reported)
-		stats.flows_sampled++;
 	/* A reset flow is deleted by the datapath; one left behind lost a
 	 * race with a late packet of the same flow. */
 	if (fs->flags & PPING_FLOW_RST)
@@ -85,6 +83,8 @@ int cleanup_flows(struct bpf_iter__bpf_map_elem *ctx)
 	if (!k || !v)
 		return 0;
 	stats.flows_seen++;
+	if (v->dir[0].reported_burst || v->dir[1].reported_burst)
+		stats.flows_sampled++;
 	reason = flow_verdict(v, clean_now());
 	if (reason < 0 || reason >= CLEAN_FLOW_REASONS)
 		return 0;

@@ -56,6 +56,20 @@ void degrade_init(struct degrade *d, const struct degrade_cfg *cfg)
 	d->cfg = *cfg;
 }
 
+__u64 degrade_low_flows(const struct degrade *d)
+{
+	return (__u64)(d->cfg.max_flows * DEGRADE_LOW_WATERMARK);
+}
+
+__u64 degrade_interval(__u64 interval_ns, int level)
+{
+	if (level <= 0)
+		return interval_ns;
+	if (interval_ns < PPING_DEGRADE_BASE_NS)
+		interval_ns = PPING_DEGRADE_BASE_NS;
+	return interval_ns << level;
+}
+
 static double fill_of(__u64 n, __u64 max)
 {
 	return max ? (double)n / (double)max : 0.0;
@@ -81,7 +95,7 @@ void degrade_step(struct degrade *d, const struct degrade_input *in,
 {
 	double fill = fill_of(in->flows, d->cfg.max_flows);
 	double ts_fill = fill_of(in->ts, d->cfg.max_ts);
-	__u64 low = (__u64)(d->cfg.max_flows * DEGRADE_LOW_WATERMARK);
+	__u64 low = degrade_low_flows(d);
 	bool pressure, demand;
 
 	if (ts_fill > fill)

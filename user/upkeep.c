@@ -45,8 +45,7 @@ int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
 	u->bpf = b;
 	u->rate_limit_ns = rate_limit_ns;
 	degrade_init(&u->deg, &dc);
-	b->tc->data->runtime.sampled_admit =
-		(__u64)(dc.max_flows * DEGRADE_LOW_WATERMARK);
+	b->tc->data->runtime.sampled_admit = degrade_low_flows(&u->deg);
 	if (!cleaning)
 		return 0;
 	err = map_sampled(u);
@@ -88,10 +87,6 @@ static void log_level_change(const struct upkeep *u,
 			     const struct degrade_action *a,
 			     const struct degrade_input *in)
 {
-	__u64 rl = u->rate_limit_ns;
-
-	if (a->level > 0 && rl < PPING_DEGRADE_BASE_NS)
-		rl = PPING_DEGRADE_BASE_NS;
 	pr_info("degradation level %d -> %d: flow map %.0f%% full, identifier map %.0f%%, "
 		"%llu new flows refused (map full) and %llu deferred in the last interval; "
 		"rate limit now %.0f ms, idle timeout %.0f s, identifier lifetime at most %.1f s\n",
@@ -99,7 +94,8 @@ static void log_level_change(const struct upkeep *u,
 		pct(in->ts, u->deg.cfg.max_ts),
 		(unsigned long long)in->flows_refused,
 		(unsigned long long)in->flows_deferred,
-		(double)(rl << a->level) / 1e6, a->params.idle_ns / 1e9,
+		degrade_interval(u->rate_limit_ns, a->level) / 1e6,
+		a->params.idle_ns / 1e9,
 		a->params.ts_cap_ns / 1e9);
 }
 
@@ -169,7 +165,7 @@ void upkeep_print_summary(FILE *out, struct upkeep *u,
 	fprintf(out,
 		"pping: cleanup: %llu runs, %.0f us each on average (longest %.0f us, %.3f s of CPU); "
 		"removed flows closed %llu, half-closed %llu, unanswered %llu, idle %llu, evicted %llu; "
-		"identifiers expired %llu, orphaned %llu\n",
+		"identifiers expired %llu, orphaned %llu; already gone when deleted %llu\n",
 		(unsigned long long)t->runs,
 		t->runs ? t->wall_ns / 1e3 / t->runs : 0.0,
 		t->wall_max_ns / 1e3, t->cpu_ns / 1e9,
@@ -179,7 +175,8 @@ void upkeep_print_summary(FILE *out, struct upkeep *u,
 		(unsigned long long)s->flows_removed[CLEAN_FLOW_IDLE],
 		(unsigned long long)s->flows_removed[CLEAN_FLOW_EVICTED],
 		(unsigned long long)s->ts_removed[CLEAN_TS_EXPIRED],
-		(unsigned long long)s->ts_removed[CLEAN_TS_ORPHANED]);
+		(unsigned long long)s->ts_removed[CLEAN_TS_ORPHANED],
+		(unsigned long long)s->delete_failed);
 }
 
 void upkeep_close(struct upkeep *u)
