@@ -123,14 +123,7 @@ static __always_inline __u64 sample_interval(const struct flow_dir_state *st)
  */
 static __always_inline __u64 effective_interval(const struct flow_dir_state *st)
 {
-	__u64 iv = sample_interval(st);
-	__u8 level = runtime.level;
-
-	if (!level)
-		return iv;
-	if (iv < PPING_DEGRADE_BASE_NS)
-		iv = PPING_DEGRADE_BASE_NS;
-	return iv << (level & 7);
+	return pping_degraded_interval(sample_interval(st), runtime.level);
 }
 
 /*

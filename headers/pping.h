@@ -200,6 +200,17 @@ enum pping_rtt_type {
 #define PPING_DEGRADE_BASE_NS (10ULL * 1000000ULL)
 #define PPING_DEGRADE_MAX_LEVEL 6
 
+/* The interval between bursts in force at a level; the datapath and the
+ * daemon's reports both use this one definition. */
+static inline __u64 pping_degraded_interval(__u64 interval_ns, unsigned int level)
+{
+	if (!level)
+		return interval_ns;
+	if (interval_ns < PPING_DEGRADE_BASE_NS)
+		interval_ns = PPING_DEGRADE_BASE_NS;
+	return interval_ns << (level & 7);
+}
+
 /*
  * Sampling and admission settings; the daemon changes them while running
  * (.data, shared by every object).

@@ -61,15 +61,6 @@ __u64 degrade_low_flows(const struct degrade *d)
 	return (__u64)(d->cfg.max_flows * DEGRADE_LOW_WATERMARK);
 }
 
-__u64 degrade_interval(__u64 interval_ns, int level)
-{
-	if (level <= 0)
-		return interval_ns;
-	if (interval_ns < PPING_DEGRADE_BASE_NS)
-		interval_ns = PPING_DEGRADE_BASE_NS;
-	return interval_ns << level;
-}
-
 static double fill_of(__u64 n, __u64 max)
 {
 	return max ? (double)n / (double)max : 0.0;

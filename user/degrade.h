@@ -53,9 +53,6 @@ void degrade_init(struct degrade *d, const struct degrade_cfg *cfg);
 /* Flow entries at the low watermark: sampled flows are admitted below it. */
 __u64 degrade_low_flows(const struct degrade *d);
 
-/* The interval between bursts at a level, as the datapath applies it
- * (bpf/sampling.bpf.h, effective_interval). */
-__u64 degrade_interval(__u64 interval_ns, int level);
 
 void degrade_step(struct degrade *d, const struct degrade_input *in,
 		  struct degrade_action *act);

@@ -94,7 +94,7 @@ static void log_level_change(const struct upkeep *u,
 		pct(in->ts, u->deg.cfg.max_ts),
 		(unsigned long long)in->flows_refused,
 		(unsigned long long)in->flows_deferred,
-		degrade_interval(u->rate_limit_ns, a->level) / 1e6,
+		pping_degraded_interval(u->rate_limit_ns, a->level) / 1e6,
 		a->params.idle_ns / 1e9,
 		a->params.ts_cap_ns / 1e9);
 }
