@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 CFLAGS     ?= -g -O2
 CFLAGS     += $(WARN) -Iheaders -Iuser -I$(OUT) -DPPING_VERSION='"$(VERSION)"' \
               $(shell $(PKG_CONFIG) --cflags libbpf libxdp 2>/dev/null)
-LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lm
+LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lmicrohttpd -lm
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -47,7 +47,7 @@ TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pu
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all deps test bench demo clean
+.PHONY: all deps test bench demo clean install uninstall
 
 all: pping
 
@@ -117,6 +117,30 @@ bench: deps
 demo: deps
 	$(MAKE) all $(OUT)/tests/delay_relay
 	./scripts/demo.sh
+
+# Installation. PREFIX=/usr for a distribution package, DESTDIR to stage.
+# The unit goes to $(PREFIX)/lib/systemd/system, which systemd searches for
+# both /usr/local and /usr; its ExecStart is made to name $(SBINDIR).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALLED  := $(SBINDIR)/pping $(MANDIR)/man8/pping.8 $(UNITDIR)/pping@.service \
+              $(BINDIR)/pping-plot
+
+install: pping
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 pping $(DESTDIR)$(SBINDIR)/pping
+	$(Q)install -D -m 0644 doc/pping.8 $(DESTDIR)$(MANDIR)/man8/pping.8
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' scripts/pping@.service > $(DESTDIR)$(UNITDIR)/pping@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/pping@.service
+	$(if $(wildcard scripts/pping-plot),$(Q)install -D -m 0755 scripts/pping-plot $(DESTDIR)$(BINDIR)/pping-plot)
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	$(call msg,CLEAN,)

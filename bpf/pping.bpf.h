@@ -14,6 +14,7 @@
 #define PPING_BPF_H
 
 #include "match.bpf.h"
+#include "subnets.bpf.h"
 
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
@@ -67,6 +68,8 @@ static __always_inline void handle_packet(void *data, void *data_end,
 	if (parse_packet(data, data_end, h->len, has_l2, &p) != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;
+	if (aggregate_subnets)
+		subnet_account(&p, h, cnt);
 	pping_process(&p, h);
 }
 

@@ -183,6 +183,26 @@ struct pping_counters {
 	__u64 flows_opened;
 	__u64 flows_closed;
 	__u64 events_lost;                /* ring buffer reservations that failed */
+	__u64 subnet_full;                /* TCP packets not counted per subnet: map full */
+};
+
+/*
+ * Aggregation (-a): TCP traffic per subnet of the remote end, counted per
+ * packet by the datapath (the only place that sees every packet). RTT
+ * statistics per subnet are built by the daemon from the RTT events it
+ * already receives, which costs the datapath nothing more.
+ */
+struct subnet_key {
+	__u8 addr[16];        /* the remote address masked to its prefix, IPv4-mapped */
+	__u8 ipv;             /* 4 or 6 */
+	__u8 pad[7];
+} __attribute__((aligned(8)));
+
+/* Per-CPU value of the subnet map, indexed by enum pping_dir: OUT is
+ * traffic sent towards the subnet, IN traffic received from it. */
+struct subnet_traffic {
+	__u64 pkts[PPING_DIR_MAX];
+	__u64 bytes[PPING_DIR_MAX];
 };
 
 enum pping_rtt_type {

@@ -10,6 +10,8 @@ PKGS=(
 	libelf-dev zlib1g-dev linux-libc-dev
 	# run and test
 	iproute2 ethtool iperf3 tcpdump jq iputils-ping procps xdp-tools
+	# outputs and service (issue 5): metrics server, plots, unit check
+	libmicrohttpd-dev prometheus gnuplot-nox systemd man-db
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "event_print.h"
 #include "events.h"
-#include "log.h"
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
@@ -11,11 +11,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 		s->malformed++;
 		return 0;
 	}
-	if (e->type == PPING_EVENT_RTT)
+	if (e->type == PPING_EVENT_RTT) {
 		s->rtt_events++;
-	else
+		if (s->agg)
+			aggregate_rtt(s->agg, e);
+	} else {
 		s->flow_events++;
-	print_event_standard(s->out, e, &s->clock);
+	}
+	if (s->print)
+		print_event(s->out, e, &s->clock);
 	return 0;
 }
 

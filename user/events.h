@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Reading the ring buffer and handing each event to the output. */
+/* Reading the ring buffer and handing each event to the output and the
+ * aggregation. */
 #ifndef PPING_EVENTS_H
 #define PPING_EVENTS_H
 
-#include <stdio.h>
+#include <stdbool.h>
 #include <bpf/libbpf.h>
+#include "aggregate.h"
+#include "format.h"
 #include "output.h"
 
 struct event_sink {
-	FILE *out;
+	struct output *out;
+	bool print;                       /* one record per event (not -a) */
+	struct aggregate *agg;            /* NULL: no aggregation */
 	struct wall_clock clock;
 	unsigned long long rtt_events;
 	unsigned long long flow_events;

@@ -34,6 +34,37 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src)
 	return 0;
 }
 
+void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix)
+{
+	unsigned int bits = ipv == 4 ? 96 + prefix : prefix, i;
+
+	for (i = 0; i < 16; i++) {
+		if (bits >= 8)
+			mask[i] = 0xff;
+		else
+			mask[i] = (__u8)(0xff00 >> bits);
+		bits = bits >= 8 ? bits - 8 : 0;
+	}
+}
+
+/* Both objects get the same rodata for per-subnet counting. */
+static void set_subnet_config(volatile __u64 *mask_v4, volatile __u64 *mask_v6,
+			      volatile bool *on, const struct datapath_config *cfg)
+{
+	__u8 m[16];
+	__u64 w[2];
+
+	*on = cfg->max_subnets != 0;
+	pping_subnet_mask(m, 4, cfg->subnet_prefix_v4);
+	memcpy(w, m, sizeof(w));
+	mask_v4[0] = w[0];
+	mask_v4[1] = w[1];
+	pping_subnet_mask(m, 6, cfg->subnet_prefix_v6);
+	memcpy(w, m, sizeof(w));
+	mask_v6[0] = w[0];
+	mask_v6[1] = w[1];
+}
+
 static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 {
 	struct pping_xdp *x;
@@ -48,6 +79,8 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->xdp = x;
 	x->rodata->has_l2 = cfg->has_l2;
 	x->rodata->include_local = cfg->include_local;
+	set_subnet_config(x->rodata->subnet_mask_v4, x->rodata->subnet_mask_v6,
+			  &x->rodata->aggregate_subnets, cfg);
 	x->data->runtime = b->tc->data->runtime;
 
 	/* One state for all hooks: the XDP object uses the tc object's maps,
@@ -170,6 +203,10 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.sampled_flows,
 					       pping_sampled_bits(flows) / 64);
+	/* Without -a the map is never used: keep it at one entry. */
+	if (!err)
+		err = bpf_map__set_max_entries(tc->maps.subnet_map,
+					       cfg->max_subnets ?: 1);
 	if (err) {
 		pr_warn("cannot size the maps: %s\n", strerror(-err));
 		return err;
@@ -197,6 +234,8 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->tc = tc;
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
+	set_subnet_config(tc->rodata->subnet_mask_v4, tc->rodata->subnet_mask_v6,
+			  &tc->rodata->aggregate_subnets, cfg);
 	tc->data->runtime = cfg->sampling;
 	err = size_maps(tc, cfg);
 	if (err)

@@ -18,6 +18,9 @@ struct datapath_config {
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	struct pping_runtime sampling;
+	__u32 max_subnets;    /* subnet map entries for -a; 0: no per-subnet traffic */
+	__u8 subnet_prefix_v4;
+	__u8 subnet_prefix_v6;
 };
 
 struct pping_bpf {
@@ -44,6 +47,10 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src);
 
 /* Kernel memory of the shared maps in bytes; logged per map at -v if log. */
 unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log);
+
+/* Mask keeping the first bits of a 16-byte address: the IPv4-mapped
+ * prefix plus prefix bits for IPv4, prefix bits for IPv6. */
+void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix);
 
 /* Bits in the sampled-flows bitmap for a flow map of max_flows entries. */
 __u64 pping_sampled_bits(__u32 max_flows);

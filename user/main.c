@@ -5,30 +5,39 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "aggregate.h"
 #include "attach.h"
 #include "counters.h"
 #include "events.h"
 #include "iface.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "upkeep.h"
 #include "pping_tc.skel.h"
 
 #define POLL_TIMEOUT_MS     100
 #define HOUSEKEEPING_NS     1000000000ULL   /* interface check, clock resync */
+/* A stop right after an interval was reported leaves no new one. */
+#define MIN_LAST_INTERVAL_NS 1000000ULL
 
 static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t reopen_requested;
 
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	if (sig == SIGHUP)
+		reopen_requested = 1;
+	else
+		stop_signal = sig;
 }
 
 static int install_signals(void)
@@ -37,7 +46,8 @@ static int install_signals(void)
 
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a signal must interrupt the poll. */
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	/* A closed stdout must end the loop cleanly (detaching), not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -77,43 +87,101 @@ static __u64 cleanup_pause(__u64 started, __u64 ended, __u64 interval)
 	return pause;
 }
 
+/* Everything the event loop drives. */
+struct daemon {
+	struct ring_buffer *rb;
+	struct event_sink sink;
+	struct output out;
+	struct aggregate agg;
+	bool aggregating;           /* agg initialised (-a or --metrics) */
+	struct metrics metrics;
+	struct upkeep up;
+	struct pping_bpf bpf;
+	struct iface ifc;
+};
+
+/*
+ * Wait for events or a metrics request, at most POLL_TIMEOUT_MS. The ring
+ * buffer's epoll fd and libmicrohttpd's are both pollable, so one thread
+ * serves both and nothing is shared across threads.
+ */
+static int wait_and_consume(struct daemon *d)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ring_buffer__epoll_fd(d->rb), .events = POLLIN },
+		{ .fd = metrics_poll_fd(&d->metrics), .events = POLLIN },
+	};
+	int n, err;
+
+	n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1, POLL_TIMEOUT_MS);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	err = ring_buffer__consume(d->rb);
+	if (err < 0 && err != -EINTR)
+		return err;
+	if (pfd[1].fd >= 0)
+		metrics_run(&d->metrics);
+	return 0;
+}
+
+static void aggregate_now(struct daemon *d, __u64 now)
+{
+	struct pping_counters c;
+
+	if (counters_read(bpf_map__fd(d->bpf.tc->maps.counters), &c))
+		return;
+	aggregate_flush(&d->agg, &d->out, &c, &d->sink.clock, now);
+}
+
 /* Returns the exit code. */
-static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
-		      const struct iface *ifc, struct upkeep *up,
-		      const struct pping_opts *o)
+static int event_loop(struct daemon *d, const struct pping_opts *o)
 {
 	__u64 start = now_mono_ns(), next_housekeeping = start + HOUSEKEEPING_NS;
 	__u64 next_cleanup = start + o->cleanup_interval_ns;
+	__u64 next_aggregate = start + o->aggregate_ns;
 	__u64 now;
 	int err;
 
+	if (o->aggregate_ns)
+		d->agg.interval_start = start;
 	while (!stop_signal) {
-		err = ring_buffer__poll(rb, POLL_TIMEOUT_MS);
-		if (err < 0 && err != -EINTR) {
+		err = wait_and_consume(d);
+		if (err) {
 			pr_warn("reading events failed: %s\n", strerror(-err));
 			return EXIT_FAIL;
 		}
+		now = now_mono_ns();
+		/* The run's last interval is reported after the loop. */
+		if (o->duration_ns && now - start >= o->duration_ns)
+			break;
+		if (o->aggregate_ns && now >= next_aggregate) {
+			aggregate_now(d, now);
+			next_aggregate += o->aggregate_ns;
+			if (next_aggregate <= now)   /* fell behind: skip, don't burst */
+				next_aggregate = now + o->aggregate_ns;
+		}
 		/* Flush per batch: output is never held back. */
-		if (fflush(sink->out) || ferror(sink->out)) {
+		if (output_flush(&d->out)) {
 			pr_warn("cannot write output: %s\n", strerror(errno));
 			return EXIT_FAIL;
 		}
-		now = now_mono_ns();
-		if (o->duration_ns && now - start >= o->duration_ns)
-			break;
+		if (reopen_requested) {
+			reopen_requested = 0;
+			output_reopen(&d->out);
+		}
 		if (now >= next_housekeeping) {
-			if (!iface_present(ifc)) {
+			if (!iface_present(&d->ifc)) {
 				pr_warn("interface %s (index %d) disappeared; stopping\n",
-					ifc->name, ifc->ifindex);
+					d->ifc.name, d->ifc.ifindex);
 				return EXIT_FAIL;
 			}
-			wall_clock_sync(&sink->clock);
+			wall_clock_sync(&d->sink.clock);
 			next_housekeeping = now + HOUSEKEEPING_NS;
 		}
 		if (o->cleanup_interval_ns && now >= next_cleanup) {
 			/* A failed pass is reported and retried next time:
 			 * measuring goes on, only the maps stay fuller. */
-			upkeep_tick(up);
+			upkeep_tick(&d->up);
 			next_cleanup = now_mono_ns();
 			next_cleanup += cleanup_pause(now, next_cleanup,
 						      o->cleanup_interval_ns);
@@ -124,16 +192,42 @@ static int event_loop(struct ring_buffer *rb, struct event_sink *sink,
 	return EXIT_OK;
 }
 
+/* Aggregation state for -a and --metrics, and the metrics server. */
+static int open_reporting(struct daemon *d, const struct pping_opts *o)
+{
+	struct agg_config ac = {
+		.interval_ns = o->aggregate_ns,
+		.cumulative = o->metrics,
+		.prefix_v4 = o->agg_prefix_v4,
+		.prefix_v6 = o->agg_prefix_v6,
+		.max_subnets = o->agg_max_subnets,
+		.window_ns = o->qdelay_window_ns,
+	};
+	struct metrics_source ms = {
+		.bpf = &d->bpf, .up = &d->up, .agg = NULL, .sink = &d->sink,
+	};
+
+	if (o->aggregate_ns || o->metrics) {
+		if (aggregate_init(&d->agg, &ac, o->aggregate_ns ?
+				   bpf_map__fd(d->bpf.tc->maps.subnet_map) : -1)) {
+			pr_warn("cannot allocate the aggregation tables\n");
+			return -1;
+		}
+		d->aggregating = true;
+		d->sink.agg = &d->agg;
+		ms.agg = &d->agg;
+	}
+	if (o->metrics && metrics_start(&d->metrics, &o->metrics_addr, &ms))
+		return -1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct event_sink sink = { .out = stdout };
+	static struct daemon d;
 	struct pping_counters totals;
-	struct pping_bpf bpf = {};
-	struct upkeep up = {};
-	struct ring_buffer *rb = NULL;
 	struct attachment att;
 	struct pping_opts opts;
-	struct iface ifc;
 	int ret;
 
 	ret = parse_options(argc, argv, &opts);
@@ -144,15 +238,21 @@ int main(int argc, char **argv)
 	log_route_libs();
 	log_options(&opts);
 
-	if (iface_lookup(opts.ifname, &ifc))
+	if (iface_lookup(opts.ifname, &d.ifc))
 		return EXIT_FAIL;
 	if (install_signals()) {
 		pr_warn("cannot install signal handlers: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
+	/* Before anything is attached: a file we may not write ends the
+	 * run before it changes the system. */
+	if (output_open(&d.out, opts.format, opts.write_path))
+		return EXIT_FAIL;
+	d.sink.out = &d.out;
+	d.sink.print = !opts.aggregate_ns;
 
 	struct datapath_config cfg = {
-		.has_l2 = ifc.has_l2,
+		.has_l2 = d.ifc.has_l2,
 		.include_local = opts.include_local,
 		.xdp_ingress = opts.ingress == INGRESS_XDP,
 		.max_flows = opts.max_flows,
@@ -164,41 +264,51 @@ int main(int argc, char **argv)
 			.rtt_type = opts.rtt_type,
 			.burst = opts.burst,
 		},
+		.max_subnets = opts.aggregate_ns ? opts.agg_max_subnets : 0,
+		.subnet_prefix_v4 = opts.agg_prefix_v4,
+		.subnet_prefix_v6 = opts.agg_prefix_v6,
 	};
-	if (pping_bpf_load(&bpf, &cfg)) {
+	if (pping_bpf_load(&d.bpf, &cfg)) {
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
-	if (attach_all(&att, &bpf, &ifc, &opts)) {
+	if (attach_all(&att, &d.bpf, &d.ifc, &opts)) {
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
-	if (upkeep_open(&up, &bpf, opts.cleanup_interval_ns != 0, opts.adaptive,
-			opts.rate_limit_ns)) {
+	if (upkeep_open(&d.up, &d.bpf, opts.cleanup_interval_ns != 0,
+			opts.adaptive, opts.rate_limit_ns) ||
+	    open_reporting(&d, &opts)) {
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
-	rb = events_open(bpf_map__fd(bpf.tc->maps.events), &sink);
-	if (!rb) {
+	d.rb = events_open(bpf_map__fd(d.bpf.tc->maps.events), &d.sink);
+	if (!d.rb) {
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
 
-	ret = event_loop(rb, &sink, &ifc, &up, &opts);
-	/* Whatever is still queued belongs to the run: print it. */
-	ring_buffer__consume(rb);
-	fflush(sink.out);
+	ret = event_loop(&d, &opts);
+	/* Whatever is still queued belongs to the run: report it, and the
+	 * last partial interval too. */
+	ring_buffer__consume(d.rb);
+	if (opts.aggregate_ns && now_mono_ns() - d.agg.interval_start > MIN_LAST_INTERVAL_NS)
+		aggregate_now(&d, now_mono_ns());
 
 out_detach:
-	if (counters_read(bpf_map__fd(bpf.tc->maps.counters), &totals) == 0) {
+	if (counters_read(bpf_map__fd(d.bpf.tc->maps.counters), &totals) == 0) {
 		counters_print_summary(stderr, &totals);
-		upkeep_print_summary(stderr, &up, &totals);
+		upkeep_print_summary(stderr, &d.up, &totals);
 	}
+	metrics_stop(&d.metrics);
 	detach_all(&att);
-	upkeep_close(&up);
-	ring_buffer__free(rb);
+	upkeep_close(&d.up);
+	ring_buffer__free(d.rb);
+	if (d.aggregating)
+		aggregate_free(&d.agg);
 out_destroy:
-	pping_bpf_destroy(&bpf);
+	output_close(&d.out);
+	pping_bpf_destroy(&d.bpf);
 	return ret;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <limits.h>
@@ -27,6 +29,11 @@ enum {
 	OPT_MAX_FLOWS,
 	OPT_MAX_TIMESTAMPS,
 	OPT_NO_DEGRADE,
+	OPT_AGG_V4,
+	OPT_AGG_V6,
+	OPT_AGG_MAX,
+	OPT_QDELAY_WINDOW,
+	OPT_METRICS,
 };
 
 /* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
@@ -35,6 +42,13 @@ enum {
 #define MAP_ENTRIES_DEFAULT 131072
 #define CLEANUP_DEFAULT_NS (1 * NS_PER_S)
 #define CLEANUP_MAX_NS (3600 * NS_PER_S)
+#define AGGREGATE_MIN_NS  (100 * NS_PER_MS)
+#define AGGREGATE_MAX_NS  (3600 * NS_PER_S)
+#define AGG_SUBNETS_MAX   4096
+#define AGG_SUBNETS_DEFAULT 256
+#define QDELAY_WINDOW_MIN_NS (1 * NS_PER_S)
+#define QDELAY_WINDOW_MAX_NS (3600 * NS_PER_S)
+#define QDELAY_WINDOW_DEFAULT_NS (300 * NS_PER_S)
 #define DURATION_MAX_NS   (366ULL * 24 * 3600 * NS_PER_S)
 
 static const struct option long_opts[] = {
@@ -52,6 +66,14 @@ static const struct option long_opts[] = {
 	{ "max-timestamps", required_argument, NULL, OPT_MAX_TIMESTAMPS },
 	{ "cleanup-interval", required_argument, NULL, 'c' },
 	{ "no-degrade",    no_argument,       NULL, OPT_NO_DEGRADE },
+	{ "format",        required_argument, NULL, 'F' },
+	{ "write",         required_argument, NULL, 'w' },
+	{ "aggregate",     required_argument, NULL, 'a' },
+	{ "aggregate-subnets-v4", required_argument, NULL, OPT_AGG_V4 },
+	{ "aggregate-subnets-v6", required_argument, NULL, OPT_AGG_V6 },
+	{ "aggregate-max-subnets", required_argument, NULL, OPT_AGG_MAX },
+	{ "qdelay-window", required_argument, NULL, OPT_QDELAY_WINDOW },
+	{ "metrics",       required_argument, NULL, OPT_METRICS },
 	{ "verbose",       no_argument,       NULL, 'v' },
 	{ "version",       no_argument,       NULL, 'V' },
 	{ "help",          no_argument,       NULL, 'h' },
@@ -103,6 +125,28 @@ static void usage(FILE *f)
 "                           adaptive degradation off (default 1s; 0 to 1h)\n"
 "      --no-degrade         keep the configured rate limit and timeouts even\n"
 "                           when the maps fill (default: degrade gracefully)\n"
+"  -F, --format FMT         standard, ppviz, json or jsonl (default standard);\n"
+"                           ppviz prints RTT events only\n"
+"  -w, --write FILE         append the output to FILE instead of stdout;\n"
+"                           SIGHUP reopens it (log rotation); json refuses a\n"
+"                           file that already has content\n"
+"  -a, --aggregate DUR      instead of one record per event, every DUR one\n"
+"                           record per subnet (RTT min, p50, p95, p99, max,\n"
+"                           queueing delay, traffic) and a global record\n"
+"                           (100ms to 1h; default: off)\n"
+"      --aggregate-subnets-v4 N\n"
+"                           IPv4 subnet prefix length (default 24; 0 to 32)\n"
+"      --aggregate-subnets-v6 N\n"
+"                           IPv6 subnet prefix length (default 48; 0 to 128)\n"
+"      --aggregate-max-subnets N\n"
+"                           subnets tracked at once; others are counted as\n"
+"                           overflow (default 256; 1 to 4096)\n"
+"      --qdelay-window DUR  queueing delay is the RTT minus the subnet's\n"
+"                           minimum RTT over this sliding window\n"
+"                           (default 5m; 1s to 1h)\n"
+"      --metrics [ADDR:]PORT\n"
+"                           serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+"                           (ADDR default 127.0.0.1; IPv6 as [::1]:PORT)\n"
 "  -v, --verbose            more diagnostics on stderr; twice shows libbpf\n"
 "                           and libxdp debug output\n"
 "  -V, --version            print the version and exit\n"
@@ -111,7 +155,7 @@ static void usage(FILE *f)
 "DUR is a number with a unit ns, us, ms, s, m or h (100ms, 0.1s, 500us);\n"
 "a bare number is milliseconds.\n"
 "\n"
-"Output, one line per event on stdout:\n"
+"Standard output, one line per event:\n"
 "  HH:MM:SS.nnnnnnnnn RTT ms MIN_RTT ms TCP SRC:PORT+DST:PORT\n"
 "  HH:MM:SS.nnnnnnnnn TCP SRC:PORT+DST:PORT opening due to SYN from dest\n"
 "RTT lines name the flow from the side that sent the reply.\n"
@@ -193,6 +237,58 @@ static int parse_entries(const char *s, __u32 *v)
 	return 0;
 }
 
+static int parse_uint_range(const char *s, unsigned long lo, unsigned long hi,
+			    unsigned long *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return (errno || *end || *v < lo || *v > hi) ? -1 : 0;
+}
+
+int parse_listen_addr(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = s, *colon;
+	unsigned long p;
+
+	memset(ss, 0, sizeof(*ss));
+	a4->sin_family = AF_INET;
+	a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s[0] == '[') {
+		colon = strstr(s, "]:");
+		if (!colon || colon - s - 1 >= (long)sizeof(host))
+			return -1;
+		memcpy(host, s + 1, colon - s - 1);
+		host[colon - s - 1] = 0;
+		memset(ss, 0, sizeof(*ss));
+		a6->sin6_family = AF_INET6;
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return -1;
+		port = colon + 2;
+	} else if ((colon = strrchr(s, ':'))) {
+		if (colon - s >= (long)sizeof(host))
+			return -1;
+		memcpy(host, s, colon - s);
+		host[colon - s] = 0;
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -1;
+		port = colon + 1;
+	}
+	if (parse_uint_range(port, 1, 65535, &p))
+		return -1;
+	if (ss->ss_family == AF_INET6)
+		a6->sin6_port = htons(p);
+	else
+		a4->sin_port = htons(p);
+	return 0;
+}
+
 static int bad_value(const char *opt, const char *val, const char *allowed)
 {
 	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
@@ -203,6 +299,7 @@ static int bad_value(const char *opt, const char *val, const char *allowed)
 int parse_options(int argc, char **argv, struct pping_opts *o)
 {
 	bool xdp_mode_set = false;
+	unsigned long ul;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -216,9 +313,14 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 	o->max_timestamps = MAP_ENTRIES_DEFAULT;
 	o->cleanup_interval_ns = CLEANUP_DEFAULT_NS;
 	o->adaptive = true;
+	o->format = OUTPUT_STANDARD;
+	o->agg_prefix_v4 = 24;
+	o->agg_prefix_v6 = 48;
+	o->agg_max_subnets = AGG_SUBNETS_DEFAULT;
+	o->qdelay_window_ns = QDELAY_WINDOW_DEFAULT_NS;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:c:vVh", long_opts,
+	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:c:F:w:a:vVh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -310,6 +412,55 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		case OPT_NO_DEGRADE:
 			o->adaptive = false;
 			break;
+		case 'F':
+			if (output_format_parse(optarg, &o->format))
+				return bad_value("--format", optarg,
+						 "standard, ppviz, json or jsonl");
+			break;
+		case 'w':
+			if (!*optarg)
+				return bad_value("--write", optarg, "a file name");
+			o->write_path = optarg;
+			break;
+		case 'a':
+			if (parse_duration(optarg, &o->aggregate_ns) ||
+			    o->aggregate_ns < AGGREGATE_MIN_NS ||
+			    o->aggregate_ns > AGGREGATE_MAX_NS)
+				return bad_value("--aggregate", optarg,
+						 "a duration from 100ms to 1h (e.g. 10s, 1m)");
+			break;
+		case OPT_AGG_V4:
+			if (parse_uint_range(optarg, 0, 32, &ul))
+				return bad_value("--aggregate-subnets-v4", optarg,
+						 "a prefix length from 0 to 32");
+			o->agg_prefix_v4 = ul;
+			break;
+		case OPT_AGG_V6:
+			if (parse_uint_range(optarg, 0, 128, &ul))
+				return bad_value("--aggregate-subnets-v6", optarg,
+						 "a prefix length from 0 to 128");
+			o->agg_prefix_v6 = ul;
+			break;
+		case OPT_AGG_MAX:
+			if (parse_uint_range(optarg, 1, AGG_SUBNETS_MAX, &ul))
+				return bad_value("--aggregate-max-subnets", optarg,
+						 "a whole number from 1 to 4096");
+			o->agg_max_subnets = ul;
+			break;
+		case OPT_QDELAY_WINDOW:
+			if (parse_duration(optarg, &o->qdelay_window_ns) ||
+			    o->qdelay_window_ns < QDELAY_WINDOW_MIN_NS ||
+			    o->qdelay_window_ns > QDELAY_WINDOW_MAX_NS)
+				return bad_value("--qdelay-window", optarg,
+						 "a duration from 1s to 1h (e.g. 5m)");
+			break;
+		case OPT_METRICS:
+			if (parse_listen_addr(optarg, &o->metrics_addr))
+				return bad_value("--metrics", optarg,
+						 "[ADDR:]PORT with PORT 1 to 65535 (e.g. 9100, 0.0.0.0:9100, [::1]:9100)");
+			o->metrics = true;
+			o->metrics_arg = optarg;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -338,6 +489,10 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		fprintf(stderr, "pping: --interface is required (see --help)\n");
 		return EXIT_USAGE;
 	}
+	if (o->aggregate_ns && o->format == OUTPUT_PPVIZ) {
+		fprintf(stderr, "pping: --format ppviz carries RTT events only and cannot be used with --aggregate (use standard, json or jsonl)\n");
+		return EXIT_USAGE;
+	}
 	if (xdp_mode_set && o->ingress != INGRESS_XDP)
 		fprintf(stderr, "pping: note: --xdp-mode has no effect without --ingress-hook xdp\n");
 	return -1;
@@ -363,4 +518,11 @@ void log_options(const struct pping_opts *o)
 		o->max_timestamps, (unsigned long long)o->cleanup_interval_ns,
 		!o->cleanup_interval_ns ? "off (no cleanup)" :
 		o->adaptive ? "adaptive" : "off");
+	pr_info("config: format %s to %s, aggregate every %llu ns (/%u, /%u, max %u subnets), qdelay window %llu ns, metrics %s\n",
+		output_format_name(o->format),
+		o->write_path ? o->write_path : "stdout",
+		(unsigned long long)o->aggregate_ns, o->agg_prefix_v4,
+		o->agg_prefix_v6, o->agg_max_subnets,
+		(unsigned long long)o->qdelay_window_ns,
+		o->metrics ? o->metrics_arg : "off");
 }

@@ -5,7 +5,10 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include <sys/socket.h>
 #include <xdp/libxdp.h>
+
+#include "output.h"
 
 enum ingress_hook {
 	INGRESS_TC,
@@ -28,6 +31,17 @@ struct pping_opts {
 	enum ingress_hook ingress;
 	enum xdp_attach_mode xdp_mode;
 	int verbose;
+	/* Output (issue 5). */
+	enum output_format format;
+	const char *write_path;       /* -w; NULL: stdout */
+	__u64 aggregate_ns;           /* -a; 0: one record per event */
+	__u8 agg_prefix_v4;
+	__u8 agg_prefix_v6;
+	__u32 agg_max_subnets;
+	__u64 qdelay_window_ns;
+	bool metrics;                 /* --metrics given */
+	struct sockaddr_storage metrics_addr;
+	const char *metrics_arg;      /* as typed, for messages */
 };
 
 /* Exit codes the daemon uses. */
@@ -44,6 +58,12 @@ int parse_options(int argc, char **argv, struct pping_opts *o);
  * the value in ns, or -1 if it is not a duration.
  */
 int parse_duration(const char *s, __u64 *ns);
+
+/*
+ * Parse "[ADDR:]PORT" (IPv6 as "[ADDR]:PORT"); a bare port listens on
+ * 127.0.0.1. Returns 0, or -1 if it is not an address and port 1..65535.
+ */
+int parse_listen_addr(const char *s, struct sockaddr_storage *ss);
 
 /* Log the effective configuration (at -v). */
 void log_options(const struct pping_opts *o);

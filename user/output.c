@@ -1,106 +1,147 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <arpa/inet.h>
-#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "output.h"
 
-#define NS_PER_S 1000000000LL
+static const char *const format_names[] = {
+	[OUTPUT_STANDARD] = "standard",
+	[OUTPUT_PPVIZ] = "ppviz",
+	[OUTPUT_JSON] = "json",
+	[OUTPUT_JSONL] = "jsonl",
+};
 
-void wall_clock_sync(struct wall_clock *c)
+int output_format_parse(const char *name, enum output_format *fmt)
 {
-	struct timespec rt, mono;
+	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	c->offset_ns = (rt.tv_sec - mono.tv_sec) * NS_PER_S +
-		       (rt.tv_nsec - mono.tv_nsec);
-}
-
-__u64 wall_clock_ns(const struct wall_clock *c, __u64 mono_ns)
-{
-	return mono_ns + c->offset_ns;
-}
-
-void format_time_of_day(char *buf, size_t len, __u64 wall_ns)
-{
-	time_t secs = wall_ns / NS_PER_S;
-	struct tm tm;
-
-	localtime_r(&secs, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%09llu", tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, (unsigned long long)(wall_ns % NS_PER_S));
-}
-
-void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
-		     __u8 ipv)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (ipv == 4)
-		inet_ntop(AF_INET, addr + 12, ip, sizeof(ip));
-	else
-		inet_ntop(AF_INET6, addr, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, ntohs(port));
-}
-
-/* Local and remote ends of an event's flow, as text. */
-static void format_ends(const struct flow_key *k, char *local, char *remote,
-			size_t len)
-{
-	format_endpoint(local, len, k->local_addr, k->local_port, k->ipv);
-	format_endpoint(remote, len, k->remote_addr, k->remote_port, k->ipv);
-}
-
-static const char *reason_name(__u8 r)
-{
-	switch (r) {
-	case PPING_REASON_SYN: return "SYN";
-	case PPING_REASON_SYN_ACK: return "SYN-ACK";
-	case PPING_REASON_FIRST_PACKET: return "first observed packet";
-	case PPING_REASON_FIN: return "FIN";
-	case PPING_REASON_RST: return "RST";
-	default: return "unknown";
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*fmt = i;
+			return 0;
+		}
 	}
+	return -1;
 }
 
-static void print_ms(FILE *f, __u64 ns)
+const char *output_format_name(enum output_format fmt)
 {
-	fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
-		(unsigned long long)(ns % 1000000));
+	return format_names[fmt];
 }
 
 /*
- * RTT: the flow is named from the side that sent the reply, as pping and
- * ePPing do: for the usual egress-timestamped sample that is the remote end.
- * Flow events name the flow the same way as an arriving packet would (remote
- * first); "from src" means the remote end sent the packet.
+ * O_APPEND so that several writers (or a truncating logrotate with
+ * copytruncate) never make us write into the middle of the file. For json,
+ * a file with content already holds a complete array; appending a second
+ * one would make the file invalid, so refuse it.
  */
-void print_event_standard(FILE *f, const struct pping_event *e,
-			  const struct wall_clock *c)
+static FILE *open_file(const char *path, enum output_format fmt)
 {
-	char tod[32], local[INET6_ADDRSTRLEN + 8], remote[INET6_ADDRSTRLEN + 8];
+	struct stat st;
+	FILE *f;
+	int fd;
 
-	format_time_of_day(tod, sizeof(tod), wall_clock_ns(c, e->time_ns));
-	format_ends(&e->flow, local, remote, sizeof(local));
-
-	if (e->type == PPING_EVENT_RTT) {
-		bool remote_replied = e->dir == PPING_DIR_OUT;
-
-		fprintf(f, "%s ", tod);
-		print_ms(f, e->rtt);
-		fputc(' ', f);
-		print_ms(f, e->min_rtt);
-		fprintf(f, " TCP %s+%s%s\n",
-			remote_replied ? remote : local,
-			remote_replied ? local : remote,
-			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
-	} else if (e->type == PPING_EVENT_FLOW) {
-		fprintf(f, "%s TCP %s+%s %s due to %s from %s\n", tod, remote,
-			local,
-			e->flow_event == PPING_FLOW_OPENING ? "opening" : "closing",
-			reason_name(e->reason),
-			e->dir == PPING_DIR_IN ? "src" : "dest");
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pr_warn("cannot open output file %s: %s\n", path, strerror(errno));
+		return NULL;
 	}
+	if (fmt == OUTPUT_JSON && fstat(fd, &st) == 0 && st.st_size > 0) {
+		pr_warn("output file %s already has content: json output is one array per file and cannot be appended to (use -F jsonl to append, or a new file)\n",
+			path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "a");
+	if (!f) {
+		pr_warn("cannot open output file %s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+int output_open(struct output *o, enum output_format fmt, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = fmt;
+	o->path = path;
+	o->f = path ? open_file(path, fmt) : stdout;
+	return o->f ? 0 : -1;
+}
+
+static void finish_array(struct output *o)
+{
+	if (o->array_open)
+		fputs(o->array_any ? "\n]\n" : "]\n", o->f);
+	o->array_open = false;
+	o->array_any = false;
+}
+
+int output_reopen(struct output *o)
+{
+	FILE *f;
+
+	if (!o->path) {
+		pr_info("SIGHUP: output is stdout, nothing to reopen\n");
+		return -1;
+	}
+	f = open_file(o->path, o->format);
+	if (!f) {
+		pr_warn("SIGHUP: keeping the current output file\n");
+		return -1;
+	}
+	finish_array(o);
+	if (fclose(o->f))
+		pr_warn("closing the previous output file failed: %s\n",
+			strerror(errno));
+	o->f = f;
+	o->reopens++;
+	pr_info("SIGHUP: reopened %s\n", o->path);
+	return 0;
+}
+
+FILE *output_record_begin(struct output *o)
+{
+	if (o->format == OUTPUT_JSON) {
+		if (!o->array_open) {
+			fputc('[', o->f);
+			o->array_open = true;
+		}
+		fputs(o->array_any ? ",\n" : "\n", o->f);
+		o->array_any = true;
+	}
+	o->records++;
+	return o->f;
+}
+
+void output_record_end(struct output *o)
+{
+	if (o->format == OUTPUT_JSONL)
+		fputc('\n', o->f);
+}
+
+int output_flush(struct output *o)
+{
+	return (fflush(o->f) || ferror(o->f)) ? -1 : 0;
+}
+
+void output_close(struct output *o)
+{
+	if (!o->f)
+		return;
+	/* json: an empty run still leaves valid JSON, an empty array. */
+	if (o->format == OUTPUT_JSON && !o->array_open) {
+		fputc('[', o->f);
+		o->array_open = true;
+	}
+	finish_array(o);
+	if (o->f == stdout)
+		fflush(o->f);
+	else
+		fclose(o->f);
+	o->f = NULL;
 }

@@ -1,28 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Turning events into text for the user. */
+/*
+ * Where records go and how they are framed: stdout or a file (-w) that
+ * SIGHUP reopens for log rotation, and the JSON array around json records.
+ * What a record says is up to its writer (event_print.c, aggregate.c).
+ */
 #ifndef PPING_OUTPUT_H
 #define PPING_OUTPUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
-#include <linux/types.h>
-#include "pping.h"
 
-/* Converts the BPF programs' monotonic clock to wall-clock time. */
-struct wall_clock {
-	__s64 offset_ns;     /* realtime - monotonic */
+enum output_format {
+	OUTPUT_STANDARD,
+	OUTPUT_PPVIZ,
+	OUTPUT_JSON,
+	OUTPUT_JSONL,
 };
 
-void wall_clock_sync(struct wall_clock *c);
-__u64 wall_clock_ns(const struct wall_clock *c, __u64 mono_ns);
+struct output {
+	enum output_format format;
+	const char *path;          /* NULL: stdout */
+	FILE *f;
+	bool array_open;           /* json: '[' written, ']' owed at close */
+	bool array_any;            /* json: an element was written */
+	unsigned long long records;
+	unsigned long long reopens;
+};
 
-/* "HH:MM:SS.nnnnnnnnn" in local time. */
-void format_time_of_day(char *buf, size_t len, __u64 wall_ns);
-/* "addr:port" with the canonical text form of the address (IPv4-mapped
- * addresses print as dotted quads). */
-void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
-		     __u8 ipv);
+/* Parse a --format name; -1 if unknown. */
+int output_format_parse(const char *name, enum output_format *fmt);
+const char *output_format_name(enum output_format fmt);
 
-void print_event_standard(FILE *f, const struct pping_event *e,
-			  const struct wall_clock *c);
+/* Open stdout (path NULL) or append to path. json refuses a file that
+ * already has content: a second array after the first is not JSON.
+ * Returns 0, or -1 after saying why. */
+int output_open(struct output *o, enum output_format fmt, const char *path);
+
+/* SIGHUP: finish the current file and continue in a new one at the same
+ * path (it was renamed by logrotate). If the new file cannot be opened,
+ * output goes on in the old one. Returns 0 if a new file was opened. */
+int output_reopen(struct output *o);
+
+/* Frame one record: returns the stream to write it to. */
+FILE *output_record_begin(struct output *o);
+void output_record_end(struct output *o);
+
+/* Push buffered records to the file; -1 if the output is broken. */
+int output_flush(struct output *o);
+
+/* Close the json array and the file (not stdout, which is only flushed). */
+void output_close(struct output *o);
 
 #endif /* PPING_OUTPUT_H */

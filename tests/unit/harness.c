@@ -643,6 +643,7 @@ static const struct {
 	GROUP(admission),
 	GROUP(churn),
 	GROUP(degrade),
+	GROUP(histogram),
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,

@@ -276,5 +276,6 @@ DECLARE_TESTS(evict);
 DECLARE_TESTS(admission);
 DECLARE_TESTS(churn);
 DECLARE_TESTS(degrade);
+DECLARE_TESTS(histogram);
 
 #endif /* PPING_TEST_HARNESS_H */

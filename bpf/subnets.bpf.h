@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-subnet traffic for aggregation (-a). Off unless the daemon sets
+ * aggregate_subnets before loading, and then the verifier prunes it away:
+ * without -a it costs nothing. With -a, one per-CPU hash lookup per TCP
+ * packet, no atomics (each CPU has its own counters).
+ */
+#ifndef PPING_SUBNETS_BPF_H
+#define PPING_SUBNETS_BPF_H
+
+#include "flow.bpf.h"
+
+#define PPING_DEFAULT_MAX_SUBNETS 256
+
+const volatile bool aggregate_subnets = false;
+/* Prefix masks over the 16-byte (IPv4-mapped) address, as two words in
+ * memory order, so masking is two ANDs. Set by the daemon. */
+const volatile __u64 subnet_mask_v4[2] = { ~0ULL, ~0ULL };
+const volatile __u64 subnet_mask_v6[2] = { ~0ULL, ~0ULL };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS);
+	__type(key, struct subnet_key);
+	__type(value, struct subnet_traffic);
+} subnet_map SEC(".maps");
+
+static __always_inline void subnet_account(const struct pkt_info *p,
+					   const struct hook_pkt *h,
+					   struct pping_counters *cnt)
+{
+	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
+	struct subnet_key key = { .ipv = p->ipv };
+	struct subnet_traffic *t, init = {};
+	__u64 w[2];
+	int d = h->dir & 1;
+
+	__builtin_memcpy(w, remote, sizeof(w));
+	if (p->ipv == 4) {
+		w[0] &= subnet_mask_v4[0];
+		w[1] &= subnet_mask_v4[1];
+	} else {
+		w[0] &= subnet_mask_v6[0];
+		w[1] &= subnet_mask_v6[1];
+	}
+	__builtin_memcpy(key.addr, w, sizeof(w));
+
+	t = bpf_map_lookup_elem(&subnet_map, &key);
+	if (!t) {
+		/* First packet of a new subnet on this CPU (per-CPU entries are
+		 * created for all CPUs at once). A full map is counted and the
+		 * daemon reports it. */
+		init.pkts[d] = h->segs;
+		init.bytes[d] = h->len;
+		if (bpf_map_update_elem(&subnet_map, &key, &init, BPF_NOEXIST) == 0)
+			return;
+		t = bpf_map_lookup_elem(&subnet_map, &key);
+		if (!t) {
+			cnt->subnet_full++;
+			return;
+		}
+	}
+	t->pkts[d] += h->segs;
+	t->bytes[d] += h->len;
+}
+
+#endif /* PPING_SUBNETS_BPF_H */

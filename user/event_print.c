@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Naming the two ends: an RTT event names the flow from the side that sent
+ * the reply, as pping and ePPing do (for the usual egress-timestamped
+ * sample that is the remote end). A flow event names it as an arriving
+ * packet would (remote first); "from src" means the remote end sent the
+ * packet that triggered it.
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+
+#include "event_print.h"
+#include "json.h"
+
+#define NS_PER_S 1000000000ULL
+#define ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
+
+/* The replying end of an RTT event (src) and the timestamping end (dst). */
+static bool rtt_src_is_remote(const struct pping_event *e)
+{
+	return e->dir == PPING_DIR_OUT;
+}
+
+static void print_ms(FILE *f, __u64 ns)
+{
+	fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
+		(unsigned long long)(ns % 1000000));
+}
+
+static void print_standard(FILE *f, const struct pping_event *e,
+			   const struct wall_clock *c)
+{
+	char tod[32], local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
+	const struct flow_key *k = &e->flow;
+
+	format_time_of_day(tod, sizeof(tod), wall_clock_ns(c, e->time_ns));
+	format_endpoint(local, sizeof(local), k->local_addr, k->local_port, k->ipv);
+	format_endpoint(remote, sizeof(remote), k->remote_addr, k->remote_port,
+			k->ipv);
+
+	if (e->type == PPING_EVENT_RTT) {
+		bool rem = rtt_src_is_remote(e);
+
+		fprintf(f, "%s ", tod);
+		print_ms(f, e->rtt);
+		fputc(' ', f);
+		print_ms(f, e->min_rtt);
+		fprintf(f, " TCP %s+%s%s\n", rem ? remote : local,
+			rem ? local : remote,
+			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
+	} else {
+		fprintf(f, "%s TCP %s+%s %s due to %s from %s\n", tod, remote,
+			local, flow_event_name(e->flow_event),
+			flow_reason_name(e->reason),
+			e->dir == PPING_DIR_IN ? "src" : "dest");
+	}
+}
+
+/*
+ * ppviz (pollere's visualiser) reads RTT samples only, as
+ * "epoch.ns rtt_s min_rtt_s SRC:PORT+DST:PORT", seconds with ns digits.
+ */
+static void print_ppviz(FILE *f, const struct pping_event *e,
+			const struct wall_clock *c)
+{
+	char local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
+	const struct flow_key *k = &e->flow;
+	__u64 t = wall_clock_ns(c, e->time_ns);
+	bool rem = rtt_src_is_remote(e);
+
+	format_endpoint(local, sizeof(local), k->local_addr, k->local_port, k->ipv);
+	format_endpoint(remote, sizeof(remote), k->remote_addr, k->remote_port,
+			k->ipv);
+	fprintf(f, "%llu.%09llu %llu.%09llu %llu.%09llu %s+%s\n",
+		(unsigned long long)(t / NS_PER_S), (unsigned long long)(t % NS_PER_S),
+		(unsigned long long)(e->rtt / NS_PER_S),
+		(unsigned long long)(e->rtt % NS_PER_S),
+		(unsigned long long)(e->min_rtt / NS_PER_S),
+		(unsigned long long)(e->min_rtt % NS_PER_S),
+		rem ? remote : local, rem ? local : remote);
+}
+
+/*
+ * ePPing's field names, so existing jq scripts keep working. For an RTT
+ * event "sent" is the traffic of the timestamped direction and "rec" that
+ * of the replies.
+ */
+static void print_json(FILE *f, const struct pping_event *e,
+		       const struct wall_clock *c)
+{
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
+	const struct flow_key *k = &e->flow;
+	bool src_remote = e->type == PPING_EVENT_RTT ? rtt_src_is_remote(e) : true;
+	struct json_obj j;
+	int d = e->dir & 1;
+
+	format_addr(local, sizeof(local), k->local_addr, k->ipv);
+	format_addr(remote, sizeof(remote), k->remote_addr, k->ipv);
+
+	json_begin(&j, f);
+	json_u64(&j, "timestamp", wall_clock_ns(c, e->time_ns));
+	json_str(&j, "src_ip", src_remote ? remote : local);
+	json_u64(&j, "src_port", ntohs(src_remote ? k->remote_port : k->local_port));
+	json_str(&j, "dest_ip", src_remote ? local : remote);
+	json_u64(&j, "dest_port", ntohs(src_remote ? k->local_port : k->remote_port));
+	json_str(&j, "protocol", "TCP");
+	if (e->type == PPING_EVENT_RTT) {
+		json_u64(&j, "rtt", e->rtt);
+		json_u64(&j, "min_rtt", e->min_rtt);
+		json_u64(&j, "sent_packets", e->pkts[d]);
+		json_u64(&j, "sent_bytes", e->bytes[d]);
+		json_u64(&j, "rec_packets", e->pkts[d ^ 1]);
+		json_u64(&j, "rec_bytes", e->bytes[d ^ 1]);
+		json_bool(&j, "match_on_egress",
+			  e->flags & PPING_EV_MATCH_ON_EGRESS);
+	} else {
+		json_str(&j, "flow_event", flow_event_name(e->flow_event));
+		json_str(&j, "reason", flow_reason_name(e->reason));
+		json_str(&j, "triggered_by",
+			 e->dir == PPING_DIR_IN ? "src" : "dest");
+	}
+	json_end(&j);
+}
+
+void print_event(struct output *o, const struct pping_event *e,
+		 const struct wall_clock *c)
+{
+	FILE *f;
+
+	if (e->type != PPING_EVENT_RTT && e->type != PPING_EVENT_FLOW)
+		return;
+	if (o->format == OUTPUT_PPVIZ && e->type != PPING_EVENT_RTT)
+		return;
+	f = output_record_begin(o);
+	switch (o->format) {
+	case OUTPUT_STANDARD:
+		print_standard(f, e, c);
+		break;
+	case OUTPUT_PPVIZ:
+		print_ppviz(f, e, c);
+		break;
+	case OUTPUT_JSON:
+	case OUTPUT_JSONL:
+		print_json(f, e, c);
+		break;
+	}
+	output_record_end(o);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Text forms shared by every output format: times, addresses, names. */
+#ifndef PPING_FORMAT_H
+#define PPING_FORMAT_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "pping.h"
+
+/* Converts the BPF programs' monotonic clock to wall-clock time. */
+struct wall_clock {
+	__s64 offset_ns;     /* realtime - monotonic */
+};
+
+void wall_clock_sync(struct wall_clock *c);
+__u64 wall_clock_ns(const struct wall_clock *c, __u64 mono_ns);
+
+/* "HH:MM:SS.nnnnnnnnn" in local time. */
+void format_time_of_day(char *buf, size_t len, __u64 wall_ns);
+/* "addr:port" with the canonical text form of the address (IPv4-mapped
+ * addresses print as dotted quads). */
+void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
+		     __u8 ipv);
+
+/* The address alone, canonical text form (IPv4-mapped as a dotted quad). */
+void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv);
+
+/* Names of flow events as ePPing prints them ("SYN", "opening", ...). */
+const char *flow_reason_name(__u8 reason);
+const char *flow_event_name(__u8 flow_event);
+
+#endif /* PPING_FORMAT_H */

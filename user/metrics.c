@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <microhttpd.h>
+#include <bpf/libbpf.h>
+
+#include "aggregate.h"
+#include "counters.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "metrics.h"
+#include "upkeep.h"
+#include "pping_tc.skel.h"
+
+#define NS_PER_S 1e9
+
+/* A scraper is one or two clients; bound what a misbehaving one can hold. */
+#define MAX_CONNECTIONS   16
+#define CONN_TIMEOUT_S    10
+
+/*
+ * Exposition buckets of the RTT and queueing-delay histograms: 4 per
+ * octave at 2^e x {1, 1.25, 1.5, 1.75} ns, from 8.192 us to 17.18 s. These
+ * are boundaries of the log-linear histogram's buckets, so the cumulative
+ * counts are exact; 86 series per histogram keeps the cardinality of a
+ * per-subnet family bounded, and histogram_quantile's interpolation inside
+ * a 12-25 % wide bucket stays within about 2 ms at 20 ms.
+ */
+#define LE_FIRST_OCTAVE 13
+#define LE_LAST_OCTAVE  33
+
+static void family(FILE *f, const char *name, const char *type,
+		   const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample_u64(FILE *f, const char *name, const char *labels,
+		       unsigned long long v)
+{
+	fprintf(f, "%s%s%s%s %llu\n", name, labels ? "{" : "",
+		labels ? labels : "", labels ? "}" : "", v);
+}
+
+static void sample_f(FILE *f, const char *name, const char *labels, double v)
+{
+	fprintf(f, "%s%s%s%s %.9g\n", name, labels ? "{" : "",
+		labels ? labels : "", labels ? "}" : "", v);
+}
+
+static void counter(FILE *f, const char *name, const char *help,
+		    unsigned long long v)
+{
+	family(f, name, "counter", help);
+	sample_u64(f, name, NULL, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, double v)
+{
+	family(f, name, "gauge", help);
+	sample_f(f, name, NULL, v);
+}
+
+static void histogram_series(FILE *f, const char *name, const char *subnet,
+			     const struct histogram *h)
+{
+	static const unsigned int quarter[4] = { 4, 5, 6, 7 };   /* x 1/4 */
+	char labels[96];
+	int e, q;
+
+	for (e = LE_FIRST_OCTAVE; e <= LE_LAST_OCTAVE + 1; e++) {
+		for (q = 0; q < 4; q++) {
+			__u64 bound = (1ULL << e) / 4 * quarter[q];
+
+			if (e == LE_LAST_OCTAVE + 1 && q)
+				break;
+			snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
+				 subnet, bound / NS_PER_S);
+			sample_u64(f, name, labels, hist_count_below(h, bound));
+		}
+	}
+	snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"+Inf\"", subnet);
+	sample_u64(f, name, labels, h->count);
+}
+
+static void histogram_family(FILE *f, const struct aggregate *a,
+			     const char *base, const char *help, bool qdelay)
+{
+	char name[64], subnet[INET6_ADDRSTRLEN + 8], labels[80];
+	__u32 i;
+
+	family(f, base, "histogram", help);
+	for (i = 0; a && i < a->cap; i++) {
+		const struct subnet_stats *s = &a->tab[i];
+		const struct histogram *h = qdelay ? s->qdelay_total : s->rtt_total;
+
+		if (!s->used || !h || !h->count)
+			continue;
+		aggregate_subnet_name(a, &s->key, subnet, sizeof(subnet));
+		snprintf(name, sizeof(name), "%s_bucket", base);
+		histogram_series(f, name, subnet, h);
+		snprintf(labels, sizeof(labels), "subnet=\"%s\"", subnet);
+		snprintf(name, sizeof(name), "%s_sum", base);
+		sample_f(f, name, labels, h->sum / NS_PER_S);
+		snprintf(name, sizeof(name), "%s_count", base);
+		sample_u64(f, name, labels, h->count);
+	}
+}
+
+static void per_hook(FILE *f, const char *name, const __u64 *v,
+		     const __u64 *tcp)
+{
+	static const char *const hooks[PPING_HOOK_MAX] = { "egress", "ingress" };
+	char labels[64];
+	int h;
+
+	for (h = 0; h < PPING_HOOK_MAX; h++) {
+		if (tcp) {
+			snprintf(labels, sizeof(labels),
+				 "hook=\"%s\",protocol=\"tcp\"", hooks[h]);
+			sample_u64(f, name, labels, tcp[h]);
+			snprintf(labels, sizeof(labels),
+				 "hook=\"%s\",protocol=\"other\"", hooks[h]);
+			sample_u64(f, name, labels, v[h] - tcp[h]);
+		} else {
+			snprintf(labels, sizeof(labels), "hook=\"%s\"", hooks[h]);
+			sample_u64(f, name, labels, v[h]);
+		}
+	}
+}
+
+static void per_map(FILE *f, const char *name, const char *type,
+		    const char *help, double flows, double ts)
+{
+	family(f, name, type, help);
+	sample_f(f, name, "map=\"flows\"", flows);
+	sample_f(f, name, "map=\"timestamps\"", ts);
+}
+
+void metrics_render(FILE *f, const struct metrics_source *src)
+{
+	const struct cleanup_totals *ct = &src->up->cleanup.totals;
+	struct pping_counters c = {};
+	struct map_fill fill = {};
+	char labels[96];
+
+	counters_read(bpf_map__fd(src->bpf->tc->maps.counters), &c);
+	upkeep_fill(src->up, &c, &fill);
+
+	family(f, "pping_build_info", "gauge", "Version of the running pping.");
+	snprintf(labels, sizeof(labels), "version=\"%s\"", PPING_VERSION);
+	sample_u64(f, "pping_build_info", labels, 1);
+
+	family(f, "pping_packets_total", "counter",
+	       "Packets the BPF programs ran on, by hook and protocol.");
+	per_hook(f, "pping_packets_total", c.pkts, c.tcp);
+	family(f, "pping_tcp_packets_without_timestamp_total", "counter",
+	       "TCP packets without a usable timestamp option.");
+	per_hook(f, "pping_tcp_packets_without_timestamp_total", c.tcp_no_ts, NULL);
+
+	counter(f, "pping_rtt_samples_total",
+		"RTT samples matched in the datapath.", c.rtt_samples);
+	counter(f, "pping_rtt_events_total",
+		"RTT events received by the daemon.", src->sink->rtt_events);
+	counter(f, "pping_timestamp_entries_created_total",
+		"Outstanding-timestamp entries inserted.", c.ts_created);
+	counter(f, "pping_claims_lost_total",
+		"Sampling slots another CPU claimed first.", c.claims_lost);
+	counter(f, "pping_rate_limited_total",
+		"Timestamps skipped by the rate limit.", c.rate_limited);
+	family(f, "pping_map_insert_failures_total", "counter",
+	       "Inserts refused because a map was full.");
+	sample_u64(f, "pping_map_insert_failures_total", "map=\"flows\"",
+		   c.flow_map_full);
+	sample_u64(f, "pping_map_insert_failures_total", "map=\"timestamps\"",
+		   c.ts_map_full);
+	counter(f, "pping_flows_deferred_total",
+		"New flows deferred: sampled this epoch while the map was busy.",
+		c.flows_deferred);
+	per_map(f, "pping_map_entries", "gauge", "Entries in a map.",
+		fill.flows, fill.ts);
+	per_map(f, "pping_map_capacity", "gauge", "Entries a map can hold.",
+		fill.max_flows, fill.max_ts);
+	per_map(f, "pping_map_fill_ratio", "gauge",
+		"Entries over capacity of a map.",
+		fill.max_flows ? (double)fill.flows / fill.max_flows : 0,
+		fill.max_ts ? (double)fill.ts / fill.max_ts : 0);
+	gauge(f, "pping_degradation_level",
+	      "Adaptive degradation level (0: as configured).",
+	      src->up->deg.level);
+	counter(f, "pping_degradation_changes_total",
+		"Degradation level changes.", src->up->deg.changes);
+	counter(f, "pping_events_lost_total",
+		"Events dropped because the ring buffer was full.",
+		c.events_lost);
+	counter(f, "pping_cleanup_runs_total", "Map cleanup passes.", ct->runs);
+	family(f, "pping_cleanup_seconds_total", "counter",
+	       "Time spent in map cleanup passes.");
+	sample_f(f, "pping_cleanup_seconds_total", NULL, ct->wall_ns / NS_PER_S);
+	gauge(f, "pping_cleanup_max_seconds", "Longest map cleanup pass.",
+	      ct->wall_max_ns / NS_PER_S);
+
+	gauge(f, "pping_subnets", "Subnets with RTT statistics.",
+	      src->agg ? src->agg->used : 0);
+	counter(f, "pping_subnet_overflow_rtts_total",
+		"RTT samples of subnets beyond --aggregate-max-subnets.",
+		src->agg ? src->agg->overflow_total.rtts : 0);
+	histogram_family(f, src->agg, "pping_rtt_seconds",
+			 "RTT samples per subnet of the replying end.", false);
+	histogram_family(f, src->agg, "pping_queueing_delay_seconds",
+			 "RTT minus the subnet's minimum RTT over the window.",
+			 true);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     char *body, size_t len, const char *type)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_size, void **req_ctx)
+{
+	struct metrics *m = cls;
+	size_t len = 0;
+	char *body = NULL;
+	FILE *f;
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_size;
+	(void)req_ctx;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     strdup("only GET\n"), 9, "text/plain");
+	if (strcmp(url, "/metrics"))
+		return reply(conn, MHD_HTTP_NOT_FOUND,
+			     strdup("pping serves /metrics\n"), 22, "text/plain");
+	f = open_memstream(&body, &len);
+	if (!f)
+		return MHD_NO;
+	metrics_render(f, &m->src);
+	if (fclose(f)) {
+		free(body);
+		return MHD_NO;
+	}
+	m->scrapes++;
+	return reply(conn, MHD_HTTP_OK, body, len,
+		     "text/plain; version=0.0.4; charset=utf-8");
+}
+
+int metrics_start(struct metrics *m, const struct sockaddr_storage *addr,
+		  const struct metrics_source *src)
+{
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	char host[INET6_ADDRSTRLEN];
+	unsigned int port;
+
+	memset(m, 0, sizeof(*m));
+	m->src = *src;
+	if (addr->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)addr;
+
+		flags |= MHD_USE_IPv6;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+	} else {
+		const struct sockaddr_in *a = (const void *)addr;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+	}
+	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, m,
+				  MHD_OPTION_SOCK_ADDR, addr,
+				  MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_TIMEOUT, CONN_TIMEOUT_S,
+				  MHD_OPTION_END);
+	if (!m->mhd) {
+		pr_warn("cannot serve metrics on %s port %u: %s\n", host, port,
+			errno ? strerror(errno) : "libmicrohttpd failed to start");
+		return -1;
+	}
+	pr_info("serving metrics on http://%s%s%s:%u/metrics\n",
+		addr->ss_family == AF_INET6 ? "[" : "", host,
+		addr->ss_family == AF_INET6 ? "]" : "", port);
+	return 0;
+}
+
+int metrics_poll_fd(const struct metrics *m)
+{
+	const union MHD_DaemonInfo *i;
+
+	if (!m->mhd)
+		return -1;
+	i = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	return i ? i->epoll_fd : -1;
+}
+
+void metrics_run(struct metrics *m)
+{
+	if (m->mhd)
+		MHD_run(m->mhd);
+}
+
+void metrics_stop(struct metrics *m)
+{
+	if (m->mhd)
+		MHD_stop_daemon(m->mhd);
+	m->mhd = NULL;
+}
