@@ -11,7 +11,7 @@ PKGS=(
 	# run and test
 	iproute2 ethtool iperf3 tcpdump jq iputils-ping procps xdp-tools
 	# outputs and service (issue 5): metrics server, plots, unit check
-	libmicrohttpd-dev prometheus gnuplot-nox systemd man-db
+	libmicrohttpd-dev prometheus gnuplot-nox systemd man-db strace
 )
 
 missing=()

@@ -14,6 +14,11 @@ SUITES=(
 	"sampling:./tests/e2e/test_sampling.sh"
 	"gso:./tests/e2e/test_gso.sh"
 	"lifecycle:./tests/e2e/test_lifecycle.sh"
+	"output:./tests/e2e/test_output.sh"
+	"metrics:./tests/e2e/test_metrics.sh"
+	"service:./tests/e2e/test_service.sh"
+	"aggregate:./tests/e2e/test_aggregate.sh"
+	"plot:./tests/e2e/test_plot.sh"
 	"overload:./tests/e2e/test_overload.sh"
 )
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "loader.h"
@@ -106,7 +108,7 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 static int check_kernel(void)
 {
 	struct utsname u;
-	int major = 0, minor = 0;
+	int major = 0, minor = 0, fd;
 
 	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
 	    (major < MIN_KERNEL_MAJOR ||
@@ -115,6 +117,15 @@ static int check_kernel(void)
 			u.release, MIN_KERNEL_MAJOR, MIN_KERNEL_MINOR);
 		return -EOPNOTSUPP;
 	}
+	/* The ring buffer probe says "unsupported" when the real answer is
+	 * "not allowed": ask the simplest question first. */
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (fd < 0 && (errno == EPERM || errno == EACCES)) {
+		pr_warn("not allowed to use BPF: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
+		return -EPERM;
+	}
+	if (fd >= 0)
+		close(fd);
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1) {
 		pr_warn("this kernel cannot create BPF ring buffers (Linux 5.8+), which pping reports events through\n");
 		return -EOPNOTSUPP;

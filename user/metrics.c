@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
@@ -22,15 +23,19 @@
 #define CONN_TIMEOUT_S    10
 
 /*
- * Exposition buckets of the RTT and queueing-delay histograms: 4 per
- * octave at 2^e x {1, 1.25, 1.5, 1.75} ns, from 8.192 us to 17.18 s. These
- * are boundaries of the log-linear histogram's buckets, so the cumulative
- * counts are exact; 86 series per histogram keeps the cardinality of a
- * per-subnet family bounded, and histogram_quantile's interpolation inside
- * a 12-25 % wide bucket stays within about 2 ms at 20 ms.
+ * Exposition buckets: boundaries of the log-linear histogram's buckets, so
+ * the cumulative counts are exact (a sample exactly on a boundary, to the
+ * ns, lands in the next bucket). RTT: 8 per octave, 2^e x (1 + k/8) ns,
+ * from 8.192 us to 17.18 s; histogram_quantile interpolates inside a bucket
+ * at most 12.5 % wide, so a 20 ms median comes out within about 1.2 ms.
+ * Queueing delay is a trend signal: 4 per octave is enough and halves its
+ * series. Either way a subnet costs a fixed number of series (bounded by
+ * --aggregate-max-subnets).
  */
 #define LE_FIRST_OCTAVE 13
 #define LE_LAST_OCTAVE  33
+#define LE_RTT_STEPS    8
+#define LE_QDELAY_STEPS 4
 
 static void family(FILE *f, const char *name, const char *type,
 		   const char *help)
@@ -65,17 +70,17 @@ static void gauge(FILE *f, const char *name, const char *help, double v)
 }
 
 static void histogram_series(FILE *f, const char *name, const char *subnet,
-			     const struct histogram *h)
+			     const struct histogram *h, unsigned int steps)
 {
-	static const unsigned int quarter[4] = { 4, 5, 6, 7 };   /* x 1/4 */
 	char labels[96];
-	int e, q;
+	unsigned int k;
+	int e;
 
 	for (e = LE_FIRST_OCTAVE; e <= LE_LAST_OCTAVE + 1; e++) {
-		for (q = 0; q < 4; q++) {
-			__u64 bound = (1ULL << e) / 4 * quarter[q];
+		for (k = 0; k < steps; k++) {
+			__u64 bound = (1ULL << e) + ((1ULL << e) / steps) * k;
 
-			if (e == LE_LAST_OCTAVE + 1 && q)
+			if (e == LE_LAST_OCTAVE + 1 && k)
 				break;
 			snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
 				 subnet, bound / NS_PER_S);
@@ -101,7 +106,8 @@ static void histogram_family(FILE *f, const struct aggregate *a,
 			continue;
 		aggregate_subnet_name(a, &s->key, subnet, sizeof(subnet));
 		snprintf(name, sizeof(name), "%s_bucket", base);
-		histogram_series(f, name, subnet, h);
+		histogram_series(f, name, subnet, h,
+				 qdelay ? LE_QDELAY_STEPS : LE_RTT_STEPS);
 		snprintf(labels, sizeof(labels), "subnet=\"%s\"", subnet);
 		snprintf(name, sizeof(name), "%s_sum", base);
 		sample_f(f, name, labels, h->sum / NS_PER_S);
@@ -119,12 +125,16 @@ static void per_hook(FILE *f, const char *name, const __u64 *v,
 
 	for (h = 0; h < PPING_HOOK_MAX; h++) {
 		if (tcp) {
+			/* Each CPU's slot is copied while its programs run:
+			 * a copy may hold a TCP count newer than the total. */
+			__u64 other = v[h] > tcp[h] ? v[h] - tcp[h] : 0;
+
 			snprintf(labels, sizeof(labels),
 				 "hook=\"%s\",protocol=\"tcp\"", hooks[h]);
 			sample_u64(f, name, labels, tcp[h]);
 			snprintf(labels, sizeof(labels),
 				 "hook=\"%s\",protocol=\"other\"", hooks[h]);
-			sample_u64(f, name, labels, v[h] - tcp[h]);
+			sample_u64(f, name, labels, other);
 		} else {
 			snprintf(labels, sizeof(labels), "hook=\"%s\"", hooks[h]);
 			sample_u64(f, name, labels, v[h]);
@@ -218,6 +228,8 @@ void metrics_render(FILE *f, const struct metrics_source *src)
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 			     char *body, size_t len, const char *type)
 {
+	/* A 405 must say what is allowed (RFC 9110). */
+	bool not_allowed = status == MHD_HTTP_METHOD_NOT_ALLOWED;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -227,6 +239,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (not_allowed)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
