@@ -73,10 +73,15 @@ int output_open(struct output *o, enum output_format fmt, const char *path)
 	return o->f ? 0 : -1;
 }
 
+/* json: close the file's array; a file with no record gets "[]", so it is
+ * valid JSON as well. */
 static void finish_array(struct output *o)
 {
-	if (o->array_open)
-		fputs(o->array_any ? "\n]\n" : "]\n", o->f);
+	if (o->format != OUTPUT_JSON)
+		return;
+	if (!o->array_open)
+		fputc('[', o->f);
+	fputs(o->array_any ? "\n]\n" : "]\n", o->f);
 	o->array_open = false;
 	o->array_any = false;
 }
@@ -133,11 +138,6 @@ void output_close(struct output *o)
 {
 	if (!o->f)
 		return;
-	/* json: an empty run still leaves valid JSON, an empty array. */
-	if (o->format == OUTPUT_JSON && !o->array_open) {
-		fputc('[', o->f);
-		o->array_open = true;
-	}
 	finish_array(o);
 	if (o->f == stdout)
 		fflush(o->f);
