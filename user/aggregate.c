@@ -42,11 +42,12 @@ int aggregate_init(struct aggregate *a, const struct agg_config *cfg,
 		return -ENOMEM;
 	if (map_fd >= 0) {
 		a->ncpus = libbpf_num_possible_cpus();
-		if (a->ncpus <= 0)
-			return -EINVAL;
-		a->percpu = calloc(a->ncpus, sizeof(*a->percpu));
-		if (!a->percpu)
+		if (a->ncpus > 0)
+			a->percpu = calloc(a->ncpus, sizeof(*a->percpu));
+		if (!a->percpu) {
+			aggregate_free(a);
 			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -248,9 +249,13 @@ static void read_traffic(struct aggregate *a, __u64 now)
 			traffic_add(&sum, &a->percpu[c], 1);
 		s = lookup(a, &key, true);
 		if (!s) {
-			/* Only possible when RTT subnets filled the table
-			 * first; the datapath's map has the same bound. */
+			/* The table was filled by subnets with RTTs but no
+			 * traffic of their own (-l: local ends). Count the
+			 * packets once and free the datapath's slot, or they
+			 * would be counted again every interval. */
 			a->overflow.pkts += sum.pkts[0] + sum.pkts[1];
+			a->overflow_total.pkts += sum.pkts[0] + sum.pkts[1];
+			bpf_map_delete_elem(a->map_fd, &key);
 			continue;
 		}
 		delta = sum;
@@ -278,7 +283,9 @@ static __u64 idle_limit(const struct aggregate *a)
  * minimum has expired anyway), so new subnets find room. The datapath's
  * entry goes too; a packet counted between our read and the delete is
  * lost, which is one packet of a subnet that had gone quiet. With
- * --metrics the subnet's histograms are cumulative series: keep those.
+ * --metrics the subnet's series disappear, and start from zero if it comes
+ * back (Prometheus reads that as a counter reset); keeping them would let
+ * idle subnets hold the table for good.
  */
 static void expire_idle(struct aggregate *a, __u64 now)
 {
@@ -286,8 +293,6 @@ static void expire_idle(struct aggregate *a, __u64 now)
 	__u32 i, cap = a->cap;
 	bool any = false;
 
-	if (a->cfg.cumulative)
-		return;
 	for (i = 0; i < cap; i++)
 		if (old[i].used && now - old[i].last_active > idle_limit(a))
 			any = true;
@@ -347,8 +352,10 @@ static void record_text(FILE *f, const struct aggregate *a,
 		print_ms_field(f, "p99", hist_quantile(q, 0.99));
 		print_ms_field(f, "max", q->max);
 		fputs(" ms", f);
-		print_ms_field(f, "window-min", wmin);
-		fputs(" ms", f);
+		if (wmin) {
+			print_ms_field(f, "window-min", wmin);
+			fputs(" ms", f);
+		}
 	}
 	(void)a;
 	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B\n",
@@ -392,8 +399,10 @@ static void record_json(FILE *f, const struct subnet_stats *s, __u64 wall,
 	json_str(&j, "subnet", name);
 	json_u64(&j, "rtt_count", s->rtt->count);
 	json_quantiles(&j, "rtt", s->rtt, true);
-	s->rtt->count ? json_u64(&j, "window_min_rtt", wmin) :
-			json_null(&j, "window_min_rtt");
+	/* wmin is 0 when the interval is longer than the window and its
+	 * samples have left it. */
+	(s->rtt->count && wmin) ? json_u64(&j, "window_min_rtt", wmin) :
+				  json_null(&j, "window_min_rtt");
 	json_quantiles(&j, "qdelay", s->qdelay, false);
 	json_u64(&j, "tx_packets", s->traffic.pkts[PPING_DIR_OUT]);
 	json_u64(&j, "tx_bytes", s->traffic.bytes[PPING_DIR_OUT]);
@@ -418,6 +427,11 @@ static void global_delta(struct global_delta *d, const struct pping_counters *c,
 		d->tcp += c->tcp[h] - p->tcp[h];
 		d->tcp_no_ts += c->tcp_no_ts[h] - p->tcp_no_ts[h];
 	}
+	/* Each CPU's counters are copied while its programs run, tcp before
+	 * tcp_no_ts: a copy may count a packet as without timestamp before
+	 * counting it as TCP. */
+	if (d->tcp_no_ts > d->tcp)
+		d->tcp_no_ts = d->tcp;
 	d->rtt_samples = c->rtt_samples - p->rtt_samples;
 	d->events_lost = c->events_lost - p->events_lost;
 	d->subnet_full = c->subnet_full - p->subnet_full;

@@ -192,8 +192,9 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
 	return EXIT_OK;
 }
 
-/* Aggregation state for -a and --metrics, and the metrics server. */
-static int open_reporting(struct daemon *d, const struct pping_opts *o)
+/* Aggregation state for -a and --metrics (after load: it reads the
+ * datapath's subnet map). */
+static int open_aggregation(struct daemon *d, const struct pping_opts *o)
 {
 	struct agg_config ac = {
 		.interval_ns = o->aggregate_ns,
@@ -203,23 +204,34 @@ static int open_reporting(struct daemon *d, const struct pping_opts *o)
 		.max_subnets = o->agg_max_subnets,
 		.window_ns = o->qdelay_window_ns,
 	};
+
+	if (!o->aggregate_ns && !o->metrics)
+		return 0;
+	if (aggregate_init(&d->agg, &ac, o->aggregate_ns ?
+			   bpf_map__fd(d->bpf.tc->maps.subnet_map) : -1)) {
+		pr_warn("cannot allocate the aggregation tables\n");
+		return -1;
+	}
+	d->aggregating = true;
+	d->sink.agg = &d->agg;
+	return 0;
+}
+
+/*
+ * The metrics server listens before anything is loaded or attached: a
+ * busy port ends the start before it changes the system. Requests are
+ * only served from the event loop, by which time everything the page
+ * reads exists (d is static, so the addresses are fixed now).
+ */
+static int open_metrics(struct daemon *d, const struct pping_opts *o)
+{
 	struct metrics_source ms = {
-		.bpf = &d->bpf, .up = &d->up, .agg = NULL, .sink = &d->sink,
+		.bpf = &d->bpf, .up = &d->up, .agg = &d->agg, .sink = &d->sink,
 	};
 
-	if (o->aggregate_ns || o->metrics) {
-		if (aggregate_init(&d->agg, &ac, o->aggregate_ns ?
-				   bpf_map__fd(d->bpf.tc->maps.subnet_map) : -1)) {
-			pr_warn("cannot allocate the aggregation tables\n");
-			return -1;
-		}
-		d->aggregating = true;
-		d->sink.agg = &d->agg;
-		ms.agg = &d->agg;
-	}
-	if (o->metrics && metrics_start(&d->metrics, &o->metrics_addr, &ms))
-		return -1;
-	return 0;
+	if (!o->metrics)
+		return 0;
+	return metrics_start(&d->metrics, &o->metrics_addr, &ms);
 }
 
 int main(int argc, char **argv)
@@ -248,6 +260,10 @@ int main(int argc, char **argv)
 	 * run before it changes the system. */
 	if (output_open(&d.out, opts.format, opts.write_path))
 		return EXIT_FAIL;
+	if (open_metrics(&d, &opts)) {
+		output_abort(&d.out);
+		return EXIT_FAIL;
+	}
 	d.sink.out = &d.out;
 	d.sink.print = !opts.aggregate_ns;
 
@@ -278,7 +294,7 @@ int main(int argc, char **argv)
 	}
 	if (upkeep_open(&d.up, &d.bpf, opts.cleanup_interval_ns != 0,
 			opts.adaptive, opts.rate_limit_ns) ||
-	    open_reporting(&d, &opts)) {
+	    open_aggregation(&d, &opts)) {
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
@@ -301,14 +317,19 @@ out_detach:
 		counters_print_summary(stderr, &totals);
 		upkeep_print_summary(stderr, &d.up, &totals);
 	}
-	metrics_stop(&d.metrics);
 	detach_all(&att);
 	upkeep_close(&d.up);
 	ring_buffer__free(d.rb);
 	if (d.aggregating)
 		aggregate_free(&d.agg);
 out_destroy:
-	output_close(&d.out);
+	metrics_stop(&d.metrics);
+	/* A run that measured leaves a complete file; a start that failed
+	 * before the loop leaves none of its own. */
+	if (ret == EXIT_OK || d.out.records)
+		output_close(&d.out);
+	else
+		output_abort(&d.out);
 	pping_bpf_destroy(&d.bpf);
 	return ret;
 }

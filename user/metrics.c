@@ -69,11 +69,17 @@ static void gauge(FILE *f, const char *name, const char *help, double v)
 	sample_f(f, name, NULL, v);
 }
 
+/*
+ * One pass over the histogram's buckets for all bounds, in increasing
+ * order: a page of thousands of subnets is built in one walk of each
+ * histogram, not one per bound.
+ */
 static void histogram_series(FILE *f, const char *name, const char *subnet,
 			     const struct histogram *h, unsigned int steps)
 {
+	unsigned int k, b = 0;
+	__u64 below = 0;
 	char labels[96];
-	unsigned int k;
 	int e;
 
 	for (e = LE_FIRST_OCTAVE; e <= LE_LAST_OCTAVE + 1; e++) {
@@ -82,9 +88,13 @@ static void histogram_series(FILE *f, const char *name, const char *subnet,
 
 			if (e == LE_LAST_OCTAVE + 1 && k)
 				break;
+			/* bound is a bucket boundary: the buckets wholly
+			 * below it hold exactly the samples below it. */
+			for (; b < HIST_BUCKETS - 1 && hist_bucket_high(b) <= bound; b++)
+				below += h->bucket[b];
 			snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
 				 subnet, bound / NS_PER_S);
-			sample_u64(f, name, labels, hist_count_below(h, bound));
+			sample_u64(f, name, labels, below);
 		}
 	}
 	snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"+Inf\"", subnet);
@@ -246,6 +256,12 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
 	return ret;
 }
 
+static enum MHD_Result reply_text(struct MHD_Connection *conn,
+				  unsigned int status, const char *text)
+{
+	return reply(conn, status, strdup(text), strlen(text), "text/plain");
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -261,11 +277,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	(void)upload_size;
 	(void)req_ctx;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-			     strdup("only GET\n"), 9, "text/plain");
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
 	if (strcmp(url, "/metrics"))
-		return reply(conn, MHD_HTTP_NOT_FOUND,
-			     strdup("pping serves /metrics\n"), 22, "text/plain");
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "pping serves /metrics\n");
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
@@ -282,7 +296,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 int metrics_start(struct metrics *m, const struct sockaddr_storage *addr,
 		  const struct metrics_source *src)
 {
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	/* No MHD_USE_ERROR_LOG: failures are reported once, below. */
+	unsigned int flags = MHD_USE_EPOLL;
 	char host[INET6_ADDRSTRLEN];
 	unsigned int port;
 
@@ -300,6 +315,7 @@ int metrics_start(struct metrics *m, const struct sockaddr_storage *addr,
 		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
 		port = ntohs(a->sin_port);
 	}
+	errno = 0;
 	m->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, m,
 				  MHD_OPTION_SOCK_ADDR, addr,
 				  MHD_OPTION_CONNECTION_LIMIT, MAX_CONNECTIONS,
@@ -308,6 +324,11 @@ int metrics_start(struct metrics *m, const struct sockaddr_storage *addr,
 	if (!m->mhd) {
 		pr_warn("cannot serve metrics on %s port %u: %s\n", host, port,
 			errno ? strerror(errno) : "libmicrohttpd failed to start");
+		return -1;
+	}
+	if (metrics_poll_fd(m) < 0) {
+		pr_warn("cannot serve metrics: libmicrohttpd has no epoll fd\n");
+		metrics_stop(m);
 		return -1;
 	}
 	pr_info("serving metrics on http://%s%s%s:%u/metrics\n",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <getopt.h>
@@ -242,7 +243,7 @@ static int parse_uint_range(const char *s, unsigned long lo, unsigned long hi,
 {
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (!isdigit((unsigned char)*s))
 		return -1;
 	errno = 0;
 	*v = strtoul(s, &end, 10);

@@ -39,13 +39,17 @@ const char *output_format_name(enum output_format fmt)
  * a file with content already holds a complete array; appending a second
  * one would make the file invalid, so refuse it.
  */
-static FILE *open_file(const char *path, enum output_format fmt)
+static FILE *open_file(const char *path, enum output_format fmt, bool *created)
 {
 	struct stat st;
 	FILE *f;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Exclusive first, only to know whether we created the file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0) {
 		pr_warn("cannot open output file %s: %s\n", path, strerror(errno));
 		return NULL;
@@ -69,7 +73,7 @@ int output_open(struct output *o, enum output_format fmt, const char *path)
 	memset(o, 0, sizeof(*o));
 	o->format = fmt;
 	o->path = path;
-	o->f = path ? open_file(path, fmt) : stdout;
+	o->f = path ? open_file(path, fmt, &o->created) : stdout;
 	return o->f ? 0 : -1;
 }
 
@@ -88,13 +92,14 @@ static void finish_array(struct output *o)
 
 int output_reopen(struct output *o)
 {
+	bool created;
 	FILE *f;
 
 	if (!o->path) {
 		pr_info("SIGHUP: output is stdout, nothing to reopen\n");
 		return -1;
 	}
-	f = open_file(o->path, o->format);
+	f = open_file(o->path, o->format, &created);
 	if (!f) {
 		pr_warn("SIGHUP: keeping the current output file\n");
 		return -1;
@@ -104,6 +109,7 @@ int output_reopen(struct output *o)
 		pr_warn("closing the previous output file failed: %s\n",
 			strerror(errno));
 	o->f = f;
+	o->created = created;
 	o->reopens++;
 	pr_info("SIGHUP: reopened %s\n", o->path);
 	return 0;
@@ -143,5 +149,19 @@ void output_close(struct output *o)
 		fflush(o->f);
 	else
 		fclose(o->f);
+	o->f = NULL;
+}
+
+void output_abort(struct output *o)
+{
+	if (!o->f)
+		return;
+	if (o->f == stdout) {
+		fflush(o->f);
+	} else {
+		fclose(o->f);
+		if (o->created && !o->records)
+			unlink(o->path);
+	}
 	o->f = NULL;
 }

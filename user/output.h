@@ -25,6 +25,7 @@ struct output {
 	bool array_any;            /* json: an element was written */
 	unsigned long long records;
 	unsigned long long reopens;
+	bool created;              /* the file did not exist before we opened it */
 };
 
 /* Parse a --format name; -1 if unknown. */
@@ -50,5 +51,9 @@ int output_flush(struct output *o);
 
 /* Close the json array and the file (not stdout, which is only flushed). */
 void output_close(struct output *o);
+
+/* A start that failed before any record: leave the file as it was (remove
+ * it if we created it), so the next start is not refused. */
+void output_abort(struct output *o);
 
 #endif /* PPING_OUTPUT_H */

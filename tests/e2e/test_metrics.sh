@@ -99,7 +99,8 @@ counters_grow() {
 		   exit bad }' "$1" "$2"
 }
 
-# Every histogram series of FILE: le bounds 4 per octave from 8.192e-06,
+# Every histogram series of FILE: le bounds 8 per octave for the RTT and 4
+# per octave for queueing delay, from 8.192e-06,
 # cumulative counts non-decreasing in le, +Inf equal to _count. Prints what
 # is wrong; fails if anything is, or if there is no series at all.
 histograms_ok() {
@@ -115,15 +116,15 @@ histograms_ok() {
 		cnt=$(value "$file" "${base}_count{$labels}")
 		grep -F "${base}_bucket{$labels,le=" "$file" |
 			sed 's/.*le="\([^"]*\)"} \(.*\)/\1 \2/' | sort -g |
-			awk -v k="$k" -v cnt="$cnt" '
+			awk -v k="$k" -v cnt="$cnt" -v steps="$( [ "$base" = pping_rtt_seconds ] && echo 8 || echo 4)" '
 			{ le[NR] = $1; v[NR] = $2 }
 			END {
 				if (le[1] + 0 != 8.192e-06) bad = bad " first le " le[1]
 				for (i = 2; i <= NR; i++)
 					if (v[i] + 0 < v[i - 1] + 0) { bad = bad " count falls at le " le[i]; break }
-				for (i = 1; i + 4 < NR; i++) {
-					r = le[i + 4] / le[i]
-					if (r < 1.999999 || r > 2.000001) { bad = bad " not 4 per octave at le " le[i]; break }
+				for (i = 1; i + steps < NR; i++) {
+					r = le[i + steps] / le[i]
+					if (r < 1.999999 || r > 2.000001) { bad = bad " not " steps " per octave at le " le[i]; break }
 				}
 				if (le[NR] != "+Inf") bad = bad " no +Inf bucket"
 				else if (cnt == "" || v[NR] != cnt) bad = bad " +Inf " v[NR] " vs _count " cnt
