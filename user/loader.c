@@ -49,19 +49,19 @@ void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix)
 	}
 }
 
-/* Both objects get the same rodata for per-subnet counting. */
-static void set_subnet_config(volatile __u64 *mask_v4, volatile __u64 *mask_v6,
-			      volatile bool *on, const struct datapath_config *cfg)
+void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
+			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
+			 __u8 prefix_v6)
 {
 	__u8 m[16];
 	__u64 w[2];
 
-	*on = cfg->max_subnets != 0;
-	pping_subnet_mask(m, 4, cfg->subnet_prefix_v4);
+	*on = enabled;
+	pping_subnet_mask(m, 4, prefix_v4);
 	memcpy(w, m, sizeof(w));
 	mask_v4[0] = w[0];
 	mask_v4[1] = w[1];
-	pping_subnet_mask(m, 6, cfg->subnet_prefix_v6);
+	pping_subnet_mask(m, 6, prefix_v6);
 	memcpy(w, m, sizeof(w));
 	mask_v6[0] = w[0];
 	mask_v6[1] = w[1];
@@ -81,8 +81,9 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->xdp = x;
 	x->rodata->has_l2 = cfg->has_l2;
 	x->rodata->include_local = cfg->include_local;
-	set_subnet_config(x->rodata->subnet_mask_v4, x->rodata->subnet_mask_v6,
-			  &x->rodata->aggregate_subnets, cfg);
+	pping_subnet_rodata(&x->rodata->aggregate_subnets, x->rodata->subnet_mask_v4,
+			    x->rodata->subnet_mask_v6, cfg->max_subnets != 0,
+			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
 	x->data->runtime = b->tc->data->runtime;
 
 	/* One state for all hooks: the XDP object uses the tc object's maps,
@@ -245,8 +246,9 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->tc = tc;
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
-	set_subnet_config(tc->rodata->subnet_mask_v4, tc->rodata->subnet_mask_v6,
-			  &tc->rodata->aggregate_subnets, cfg);
+	pping_subnet_rodata(&tc->rodata->aggregate_subnets, tc->rodata->subnet_mask_v4,
+			    tc->rodata->subnet_mask_v6, cfg->max_subnets != 0,
+			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
 	tc->data->runtime = cfg->sampling;
 	err = size_maps(tc, cfg);
 	if (err)

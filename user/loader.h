@@ -52,6 +52,11 @@ unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log);
  * prefix plus prefix bits for IPv4, prefix bits for IPv6. */
 void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix);
 
+/* Per-subnet counting rodata of one object (both objects get the same). */
+void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
+			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
+			 __u8 prefix_v6);
+
 /* Bits in the sampled-flows bitmap for a flow map of max_flows entries. */
 __u64 pping_sampled_bits(__u32 max_flows);
 

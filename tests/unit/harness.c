@@ -121,6 +121,15 @@ static int size_admission(struct pping_tc *tc)
 	return bpf_map__set_max_entries(tc->maps.sampled_flows, bits / 64);
 }
 
+/* The rodata of per-subnet counting, as user/loader.c sets it. */
+static void set_subnets(volatile bool *on, volatile __u64 *mask_v4,
+			volatile __u64 *mask_v6, const struct env_cfg *cfg)
+{
+	if (cfg->aggregate_subnets)
+		pping_subnet_rodata(on, mask_v4, mask_v6, true,
+				    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
+}
+
 void env_close(struct env *e)
 {
 	if (e->cleaning)
@@ -144,6 +153,9 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		e->tc->rodata->has_l2 = true;
 		e->tc->rodata->include_local = cfg->include_local;
 		e->tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+		set_subnets(&e->tc->rodata->aggregate_subnets,
+			    e->tc->rodata->subnet_mask_v4,
+			    e->tc->rodata->subnet_mask_v6, cfg);
 		err = 0;
 		if (cfg->flow_map_entries)
 			err = bpf_map__set_max_entries(e->tc->maps.flow_map,
@@ -154,6 +166,9 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		if (!err && cfg->ringbuf_bytes)
 			err = bpf_map__set_max_entries(e->tc->maps.events,
 						       cfg->ringbuf_bytes);
+		if (!err && cfg->subnet_map_entries)
+			err = bpf_map__set_max_entries(e->tc->maps.subnet_map,
+						       cfg->subnet_map_entries);
 		if (!err && cfg->cleanup)
 			err = size_admission(e->tc);
 		if (err)
@@ -180,6 +195,9 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		e->xdp->rodata->has_l2 = !cfg->xdp_l3_only;
 		e->xdp->rodata->include_local = cfg->include_local;
 		e->xdp->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
+		set_subnets(&e->xdp->rodata->aggregate_subnets,
+			    e->xdp->rodata->subnet_mask_v4,
+			    e->xdp->rodata->subnet_mask_v6, cfg);
 		if (e->tc) {
 			/* Same sharing as user/loader.c: one state for all hooks. */
 			err = pping_bpf_share_maps(e->xdp->obj, e->tc->obj);
@@ -200,6 +218,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 	e->events_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "events"));
 	e->flow_count_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "flow_count"));
 	e->sampled_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "sampled_flows"));
+	e->subnet_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "subnet_map"));
 	e->rb = ring_buffer__new(e->events_fd, on_event, e, NULL);
 	if (!e->rb)
 		return fail("ring_buffer__new: %s", strerror(errno));
@@ -644,6 +663,7 @@ static const struct {
 	GROUP(churn),
 	GROUP(degrade),
 	GROUP(histogram),
+	GROUP(subnets),
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,

@@ -78,6 +78,15 @@ struct env_cfg {
 	__u32 flow_map_entries;
 	__u32 ts_map_entries;
 	__u32 ringbuf_bytes;
+	/* Per-subnet traffic (-a), for every object as user/loader.c sets
+	 * it: rodata aggregate_subnets and the masks pping_subnet_mask()
+	 * builds from the prefixes; subnet_map_entries resizes the tc
+	 * object's subnet_map (0: the default). Off, the masks keep their
+	 * defaults. */
+	bool aggregate_subnets;
+	__u8 subnet_prefix_v4;
+	__u8 subnet_prefix_v6;
+	__u32 subnet_map_entries;
 };
 
 /* tc is always loaded with has_l2 = true: a tc test run needs a frame that
@@ -103,7 +112,7 @@ struct env {
 	struct cleanup cleanup;   /* loaded if env_cfg.cleanup */
 	bool cleaning;
 	int flow_fd, ts_fd, counters_fd, events_fd;
-	int flow_count_fd, sampled_fd;
+	int flow_count_fd, sampled_fd, subnet_fd;
 	struct pping_event ev[MAX_EVENTS];
 	int n_ev;
 	int ev_overflow;   /* events that did not fit in ev[] */
@@ -277,5 +286,6 @@ DECLARE_TESTS(admission);
 DECLARE_TESTS(churn);
 DECLARE_TESTS(degrade);
 DECLARE_TESTS(histogram);
+DECLARE_TESTS(subnets);
 
 #endif /* PPING_TEST_HARNESS_H */
