@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -133,6 +135,21 @@ static void warn_if_exclusive(int ifindex)
 	xdp_multiprog__close(mp);
 }
 
+/*
+ * libxdp finds attached programs by id when it detaches them, which needs
+ * CAP_SYS_ADMIN. Without it the attach succeeds but the detach at exit
+ * fails and leaves the program on the interface, so refuse up front.
+ */
+static bool have_sys_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return true;   /* cannot tell: let libxdp try */
+	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
+}
+
 static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 		      enum xdp_attach_mode mode)
 {
@@ -142,6 +159,10 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	int err;
 
 	ensure_bpffs();
+	if (!have_sys_admin()) {
+		pr_warn("XDP ingress (-I xdp) needs CAP_SYS_ADMIN (libxdp could not detach the program at exit without it); use -I tc, or grant it\n");
+		return -EPERM;
+	}
 	prog = xdp_program__create(&opts);
 	err = libxdp_get_error(prog);
 	if (err) {
