@@ -108,7 +108,7 @@ test: deps
 	$(MAKE) all $(TEST_BINS)
 	./tests/run.sh
 
-BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen
+BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay
 
 bench: deps
 	$(MAKE) all $(BENCH_BINS)

@@ -16,5 +16,8 @@ mkdir -p build
 	echo
 	echo "## Coverage under overload (tests/bench/coverage.sh)"
 	./tests/bench/coverage.sh
+	echo
+	echo "## Datapath cost of aggregation (tests/bench/datapath_cost.sh)"
+	./tests/bench/datapath_cost.sh
 } 2>&1 | tee "$RESULTS"
 echo "results written to $RESULTS"

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# What aggregation (-a) costs the datapath: ns per program run of
+# pping_tc_egress and pping_tc_ingress without -a, with -a 1s, and with
+# -a 1s --metrics, against a no-op tc program that runs on the same packets
+# at the same time (the floor: entering a program and the kernel's own
+# run_time_ns accounting, kernel.bpf_stats_enabled=1).
+#
+# Path: tests/lib/netns.sh with 1 ms one-way delay. Traffic: iperf3 from the
+# client, 1 flow and 8 flows, paced by iperf3 to DATAPATH_RATE_MBIT in total
+# (default 200, split evenly over the flows), DATAPATH_SECS (default 4) s
+# per run. pping watches the client's veth0 (-r 100ms, -F jsonl): egress
+# runs once per sk_buff the stack sends, i.e. per GSO super-packet of data
+# (up to 64 KB), ingress once per frame that arrives (mostly ACKs). The
+# no-op sits on a clsact qdisc of the same interface, one on egress and one
+# on ingress; TCX (pping) runs first, returns TCX_NEXT, then the clsact
+# filter runs, so both count the same packets.
+#
+# Configurations run interleaved (default, -a, -a --metrics, default, ...)
+# DATAPATH_REPS times (default 7); the table shows medians over the
+# repetitions. "above floor" is the median of each run's pping ns/run minus
+# the same run's no-op ns/run; "-a minus default" the median of the paired
+# differences (repetition i of -a against repetition i of the default).
+# "insns" is each program's length after the verifier: without -a the
+# verifier drops subnet_account() as dead code, so the two lengths differ.
+# Prints the tables on stdout (scripts/bench.sh keeps them in
+# build/bench-results.txt). Needs root, ./pping and build/tests/delay_relay.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/netns.sh
+. tests/lib/pping.sh
+
+SECS=${DATAPATH_SECS:-4}
+REPS=${DATAPATH_REPS:-7}
+RATE=${DATAPATH_RATE_MBIT:-200}
+METRICS_PORT=9464
+CONFIGS="default agg agg_metrics"
+FLOWS="1 8"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-dpcost.XXXXXX") || exit 1
+STATS_PREV=
+QDISC=
+
+cleanup() {
+	if [ -n "$PP_PID" ] && kill -0 "$PP_PID" 2>/dev/null; then
+		pping_stop INT 5
+	fi
+	pping_cleanup_files
+	if [ -n "$QDISC" ]; then
+		in_cli tc qdisc del dev "$CLI_IF" clsact 2>/dev/null
+	fi
+	topo_down 2>/dev/null
+	[ -n "$STATS_PREV" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_PREV"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cfg_args() {
+	case $1 in
+	default) echo "-r 100ms" ;;
+	agg) echo "-r 100ms -a 1s" ;;
+	agg_metrics) echo "-r 100ms -a 1s --metrics $METRICS_PORT" ;;
+	esac
+}
+cfg_label() {
+	case $1 in
+	default) echo "default" ;;
+	agg) echo "-a 1s" ;;
+	agg_metrics) echo "-a 1s --metrics" ;;
+	esac
+}
+
+# The no-op: returns TC_ACT_UNSPEC (-1), so the packet goes on as if there
+# were no filter.
+cat >"$WORK/noop.bpf.c" <<'EOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+SEC("tc")
+int noop(struct __sk_buff *skb)
+{
+	return -1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
+EOF
+MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
+if ! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
+	${MULTIARCH:+-I/usr/include/$MULTIARCH} \
+	-c "$WORK/noop.bpf.c" -o "$WORK/noop.o"; then
+	echo "datapath_cost: could not compile the no-op program" >&2
+	exit 1
+fi
+
+if ! topo_up 1; then
+	echo "datapath_cost: could not build the delayed path" >&2
+	exit 1
+fi
+STATS_PREV=$(sysctl -n kernel.bpf_stats_enabled) || exit 1
+sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
+
+# One no-op per direction, on a clsact qdisc beside pping's TCX links.
+QDISC=1
+in_cli tc qdisc add dev "$CLI_IF" clsact || exit 1
+for dir in egress ingress; do
+	in_cli tc filter add dev "$CLI_IF" $dir bpf da obj "$WORK/noop.o" sec tc || exit 1
+done
+noop_id() {
+	in_cli tc -j filter show dev "$CLI_IF" "$1" |
+		jq -r '[.[] | .options.prog.id // empty][0]'
+}
+NOOP_EGRESS=$(noop_id egress)
+NOOP_INGRESS=$(noop_id ingress)
+if [ -z "$NOOP_EGRESS" ] || [ -z "$NOOP_INGRESS" ]; then
+	echo "datapath_cost: no-op program ids not found" >&2
+	exit 1
+fi
+
+in_srv iperf3 -s -D >/dev/null 2>&1
+sleep 0.3
+
+# "NAME ID" of this pping instance's tc programs: the programs behind its
+# open BPF fds (other pping instances may run on the machine at the same
+# time, so "ids that appeared since start" is not enough).
+pping_tc_progs() {
+	local ids
+	ids=$(grep -h '^prog_id:' /proc/"$PP_PID"/fdinfo/* 2>/dev/null |
+		awk '{ print $2 }' | sort -un | paste -sd, -)
+	[ -n "$ids" ] || return 1
+	bpftool prog show -j | jq -r --argjson ids "[$ids]" \
+		'.[] | select(.id as $i | $ids | index($i)) |
+		 select(.name == "pping_tc_egress" or .name == "pping_tc_ingress") |
+		 "\(.name) \(.id)"'
+}
+
+# "ID RUN_CNT RUN_TIME_NS INSNS" for each of the ids given; INSNS is the
+# program's length after the verifier (which drops code that a load-time
+# constant such as aggregate_subnets makes dead).
+prog_stats() {
+	bpftool prog show -j | jq -r --argjson ids "[$(echo "$@" | tr ' ' ,)]" \
+		'.[] | select(.id as $i | $ids | index($i)) |
+		 "\(.id) \(.run_cnt // 0) \(.run_time_ns // 0) \(.bytes_xlated / 8)"'
+}
+
+# One run: pping in configuration $1, $2 parallel flows. Appends
+# "cfg flows rep hook runs ns/run noop_runs noop_ns/run mbit insns" to
+# $WORK/data.
+run_once() {
+	local cfg=$1 flows=$2 rep=$3 eg in before after mbit scraped=-
+	# shellcheck disable=SC2046 # cfg_args is a list of options
+	pping_start "$NS_CLI" -i "$CLI_IF" -F jsonl $(cfg_args "$cfg") || return 1
+	read -r eg in < <(pping_tc_progs | sort | awk '{ print $2 }' | paste -sd' ' -)
+	if [ -z "${in:-}" ]; then
+		echo "datapath_cost: pping's tc programs not found" >&2
+		return 1
+	fi
+	before=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS")
+	in_cli iperf3 -c "$SRV_IP4" -t "$SECS" -P "$flows" \
+		-b "$(awk -v r="$RATE" -v n="$flows" 'BEGIN { printf "%gM", r / n }')" \
+		-J >"$WORK/iperf.json" 2>&1 &
+	local iperf=$!
+	if [ "$cfg" = agg_metrics ]; then
+		sleep "$(awk -v s="$SECS" 'BEGIN { print s / 2 }')"
+		scraped=$(in_cli curl -s -m 2 "http://127.0.0.1:$METRICS_PORT/metrics" |
+			grep -c '^pping_')
+	fi
+	wait "$iperf"
+	after=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS")
+	if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 1 ]; then
+		echo "datapath_cost: kernel.bpf_stats_enabled was turned off during the run" >&2
+		pping_stop INT 5
+		return 1
+	fi
+	pping_stop INT 5
+	mbit=$(jq -r '.end.sum_received.bits_per_second / 1e6' "$WORK/iperf.json" 2>/dev/null)
+	# -a must really have counted traffic, or the comparison is void.
+	if [ "$cfg" != default ] &&
+		! jq -c 'select(.type == "subnet" and .tx_packets > 0)' "$PP_OUT" 2>/dev/null |
+		grep -q .; then
+		echo "datapath_cost: $cfg run printed no subnet traffic: $(head -c 300 "$PP_OUT") $(tail -3 "$PP_ERR")" >&2
+		return 1
+	fi
+	if [ "$scraped" = 0 ]; then
+		echo "datapath_cost: /metrics served no pping_ series" >&2
+		return 1
+	fi
+	pping_cleanup_files
+	awk -v cfg="$cfg" -v flows="$flows" -v rep="$rep" -v mbit="${mbit:-0}" \
+		-v eg="$eg" -v in_="$in" -v ne="$NOOP_EGRESS" -v ni="$NOOP_INGRESS" '
+		NR == FNR { c0[$1] = $2; t0[$1] = $3; next }
+		{ dc[$1] = $2 - c0[$1]; dt[$1] = $3 - t0[$1]; ins[$1] = $4 }
+		function ns(id) { return dc[id] ? dt[id] / dc[id] : 0 }
+		END {
+			printf "%s %d %d egress %d %.2f %d %.2f %.1f %d\n", cfg, flows, rep,
+				dc[eg], ns(eg), dc[ne], ns(ne), mbit, ins[eg]
+			printf "%s %d %d ingress %d %.2f %d %.2f %.1f %d\n", cfg, flows, rep,
+				dc[in_], ns(in_), dc[ni], ns(ni), mbit, ins[in_]
+		}' <(echo "$before") <(echo "$after") >>"$WORK/data"
+}
+
+for rep in $(seq "$REPS"); do
+	for flows in $FLOWS; do
+		for cfg in $CONFIGS; do
+			run_once "$cfg" "$flows" "$rep" || exit 1
+		done
+	done
+done
+
+# Data columns: 1 cfg, 2 flows, 3 rep, 4 hook, 5 runs, 6 ns/run,
+# 7 no-op runs, 8 no-op ns/run, 9 Mbit/s, 10 program instructions.
+col() {   # col CFG FLOWS HOOK AWK-EXPR: the expression over matching rows
+	awk -v c="$1" -v f="$2" -v h="$3" "\$1 == c && \$2 == f && \$4 == h { print $4 }" "$WORK/data"
+}
+# Per repetition, above-floor ns of CFG minus that of the default.
+paired() {
+	awk -v c="$1" -v f="$2" -v h="$3" '$2 == f && $4 == h {
+		if ($1 == c) a[$3] = $6 - $8; else if ($1 == "default") d[$3] = $6 - $8 }
+		END { for (r in a) if (r in d) print a[r] - d[r] }' "$WORK/data"
+}
+
+echo "pping on the client veth, tc egress and ingress hooks (TCX), $SECS s of iperf3" \
+	"per run paced to $RATE Mbit/s in total, 1 ms one-way delay;"
+echo "medians of $REPS interleaved runs; ns per program run (egress: per GSO" \
+	"super-packet; ingress: per frame); floor = no-op tc program (clsact) on the same packets"
+printf "%-16s %5s %-8s %6s %8s %8s %11s %12s %8s\n" config flows hook insns runs \
+	ns/run "no-op ns/run" "above floor" Mbit/s
+# shellcheck disable=SC2016 # awk expressions, expanded by awk
+for flows in $FLOWS; do
+	for cfg in $CONFIGS; do
+		for hook in egress ingress; do
+			printf "%-16s %5d %-8s %6.0f %8.0f %8.1f %11.1f %12.1f %8.0f\n" \
+				"$(cfg_label "$cfg")" "$flows" "$hook" \
+				"$(col "$cfg" "$flows" "$hook" '$10' | median)" \
+				"$(col "$cfg" "$flows" "$hook" '$5' | median)" \
+				"$(col "$cfg" "$flows" "$hook" '$6' | median)" \
+				"$(col "$cfg" "$flows" "$hook" '$8' | median)" \
+				"$(col "$cfg" "$flows" "$hook" '$6 - $8' | median)" \
+				"$(col "$cfg" "$flows" "$hook" '$9' | median)"
+		done
+	done
+done
+awk '{ n++; if ($5 == $7) same++ }
+	END { printf "pping and the no-op ran equally often in %d of %d measurements\n", same, n }' "$WORK/data"
+echo
+echo "aggregation minus default, ns per run above the floor: median of the paired" \
+	"runs [lowest, highest]"
+# "MEDIAN [MIN, MAX]" of the numbers on stdin.
+spread() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%+.1f [%+.0f, %+.0f]", m, v[1], v[NR] }'
+}
+printf "%-16s %5s  %-24s %s\n" config flows egress ingress
+for flows in $FLOWS; do
+	for cfg in agg agg_metrics; do
+		printf "%-16s %5d  %-24s %s\n" "$(cfg_label "$cfg")" "$flows" \
+			"$(paired "$cfg" "$flows" egress | spread)" \
+			"$(paired "$cfg" "$flows" ingress | spread)"
+	done
+done
