@@ -37,6 +37,16 @@ static __always_inline void update_rtt_stats(struct flow_dir_state *st,
  * interval). Burst ids are their start times, so a late match of an older
  * burst cannot reopen reporting for a newer one.
  */
+/* tsecr lies in [id_first, id_last], wrap-aware. */
+static __always_inline bool may_be_identifier(const struct flow_dir_state *st,
+					      __u32 tsecr)
+{
+	__u32 first = *(volatile __u32 *)&st->id_first;
+	__u32 last = *(volatile __u32 *)&st->id_last;
+
+	return last && (__s32)(tsecr - first) >= 0 && (__s32)(last - tsecr) >= 0;
+}
+
 static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 {
 	__u64 old = *(volatile __u64 *)&st->reported_burst;
@@ -59,6 +69,11 @@ static __always_inline void match_packet(const struct flow_key *key,
 	__u64 rtt;
 
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
+		return;
+	/* Most echoes are of TSvals that never became identifiers (the rate
+	 * limit skips them): answer those from the flow state, without a
+	 * write to it or a lookup in the identifier map. */
+	if (!may_be_identifier(st, p->tsecr))
 		return;
 	if (!claim_newer_tsecr(&st->last_tsecr, p->tsecr))
 		return;

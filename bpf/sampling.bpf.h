@@ -177,6 +177,24 @@ static __always_inline long replace_if_stale(const struct ts_key *tk,
 	return bpf_map_update_elem(&ts_map, tk, tv, BPF_EXIST) ? -EEXIST : 0;
 }
 
+/*
+ * Let the matching side know which echoes can find an identifier: those
+ * from id_first to id_last. When every echo so far has passed the newest
+ * identifier (last_tsecr, wrap-aware), none older can be matched any more
+ * (echoes only count when they are newer), so the range starts again at
+ * this one. Published after the insert; the echo comes a round trip later.
+ */
+static __always_inline void publish_identifier(struct flow_dir_state *st,
+					       __u32 tsval)
+{
+	__u32 seen = *(volatile __u32 *)&st->last_tsecr;
+	__u32 last = st->id_last;
+
+	if (!last || (seen && (__s32)(seen - last) >= 0))
+		st->id_first = tsval;
+	st->id_last = tsval;
+}
+
 static __always_inline void sample_packet(const struct flow_key *key,
 					  struct flow_state *fs,
 					  const struct pkt_info *p,
@@ -200,12 +218,16 @@ static __always_inline void sample_packet(const struct flow_key *key,
 
 	ts_key_init(&tk, key, p->tsval, h->dir);
 	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
-	if (err == 0)
+	if (err == 0) {
 		cnt->ts_created++;   /* a replacement below is counted as stale */
-	else if (err != -EEXIST)
+	} else if (err != -EEXIST) {
 		cnt->ts_map_full++;
-	else if (replace_if_stale(&tk, &tv, cnt) != 0)
+		return;
+	} else if (replace_if_stale(&tk, &tv, cnt) != 0) {
 		cnt->ts_exists++;
+		return;
+	}
+	publish_identifier(st, p->tsval);
 }
 
 #endif /* PPING_SAMPLING_BPF_H */

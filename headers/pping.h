@@ -75,7 +75,7 @@ struct ts_key {
 /*
  * State of one direction of a flow: what sampling needs for the
  * identifiers this direction sends, and what matching keeps about them.
- * 56 bytes; see SAMPLING_DESIGN.md for why each field is here.
+ * 64 bytes; see SAMPLING_DESIGN.md for why each field is here.
  */
 struct flow_dir_state {
 	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
@@ -87,6 +87,8 @@ struct flow_dir_state {
 	__u32 min_rtt;        /* ns, of samples of this direction's identifiers */
 	__u32 srtt;           /* ns, smoothed as TCP does: 7/8 old + 1/8 new */
 	__u32 last_rtt;       /* ns, the latest sample */
+	__u32 id_first;       /* TSvals of the oldest and newest identifiers that */
+	__u32 id_last;        /* may be outstanding; id_last 0: none yet */
 };
 
 /* Bits of flow_state.flags */
@@ -95,7 +97,7 @@ struct flow_dir_state {
 #define PPING_FLOW_RST       (1U << 2)
 #define PPING_FLOW_CLOSING   (1U << 3)   /* closing event sent */
 
-/* Value of the flow map: both directions of one connection (128 bytes). */
+/* Value of the flow map: both directions of one connection (144 bytes). */
 struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
 	__u64 last_seen;      /* ns, monotonic */

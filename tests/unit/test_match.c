@@ -118,7 +118,97 @@ out:
 	return ok;
 }
 
+/*
+ * Echoes of TSvals that never became identifiers are answered from the
+ * flow's identifier range: they neither claim last_tsecr nor look up the
+ * identifier map. The range restarts once every echo has passed it, and an
+ * identifier whose echo was lost keeps it open until one passes.
+ */
+static bool test_match_identifier_range(void)
+{
+	const struct tuple *t = &T4;
+	struct env_cfg cfg = CFG_TC;
+	struct flow_dir_state *d;
+	struct flow_state fs;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	cfg.rate_limit_ns = 1000 * SECOND;   /* one identifier, then none */
+	REQUIRE(env_open(&e, &cfg));
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	REQUIRE(egress(&e, &p));
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1001, 1, 100);
+	REQUIRE(egress(&e, &p));   /* rate-limited: not an identifier */
+	REQUIRE(flow_lookup(&e, t, &fs));
+	d = &fs.dir[PPING_DIR_OUT];
+	REQUIRE(expect_eq("id_first", d->id_first, 1000));
+	REQUIRE(expect_eq("id_last", d->id_last, 1000));
+
+	/* Echoes before and after the identifier: no claim, no sample. */
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 9, 999, 0);
+	REQUIRE(ingress(&e, &p));
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 10, 1001, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(flow_lookup(&e, t, &fs));
+	REQUIRE(expect_eq("last_tsecr after echoes outside the range",
+			  fs.dir[PPING_DIR_OUT].last_tsecr, 0));
+	REQUIRE(expect_eq("rtt events", count_events(&e, PPING_EVENT_RTT), 0));
+
+	/* The identifier's own echo still matches: the out-of-range echo
+	 * above (1001) did not claim past it. */
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 11, 1000, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events", count_events(&e, PPING_EVENT_RTT), 1));
+	REQUIRE(flow_lookup(&e, t, &fs));
+	REQUIRE(expect_eq("last_tsecr", fs.dir[PPING_DIR_OUT].last_tsecr, 1000));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+static bool test_match_range_restart(void)
+{
+	const struct tuple *t = &T4;
+	struct env_cfg cfg = CFG_TC;
+	struct flow_state fs;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	cfg.rate_limit_ns = 0;
+	REQUIRE(env_open(&e, &cfg));
+	/* Identifier 100 whose echo is lost, then 200: the range must keep
+	 * 100 (no echo has passed it)... */
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 100, 1, 100);
+	REQUIRE(egress(&e, &p));
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 200, 1, 100);
+	REQUIRE(egress(&e, &p));
+	REQUIRE(flow_lookup(&e, t, &fs));
+	REQUIRE(expect_eq("id_first with 100 unanswered", fs.dir[PPING_DIR_OUT].id_first, 100));
+	REQUIRE(expect_eq("id_last", fs.dir[PPING_DIR_OUT].id_last, 200));
+	/* ...and 100's late echo still finds it. */
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 5, 100, 0);
+	REQUIRE(ingress(&e, &p));
+	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 6, 200, 0);
+	REQUIRE(ingress(&e, &p));
+	REQUIRE(expect_eq("rtt events", count_events(&e, PPING_EVENT_RTT), 2));
+	/* Every echo has passed 200: the next identifier starts the range. */
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 300, 1, 100);
+	REQUIRE(egress(&e, &p));
+	REQUIRE(flow_lookup(&e, t, &fs));
+	REQUIRE(expect_eq("id_first restarted", fs.dir[PPING_DIR_OUT].id_first, 300));
+	REQUIRE(expect_eq("id_last", fs.dir[PPING_DIR_OUT].id_last, 300));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 DEFINE_TESTS(match,
 	{ "match_rtt", test_match_rtt },
-	{ "match_requires_ack", test_match_requires_ack }
+	{ "match_requires_ack", test_match_requires_ack },
+	{ "match_identifier_range", test_match_identifier_range },
+	{ "match_range_restart", test_match_range_restart }
 );
