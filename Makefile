@@ -43,7 +43,7 @@ USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse \
-              $(OUT)/tests/flowgen
+              $(OUT)/tests/flowgen $(OUT)/tests/pcap_rtt
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -99,6 +99,11 @@ $(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
 
+# Ground truth for the accuracy test: reads captures with libpcap.
+$(OUT)/tests/pcap_rtt: tests/pcap_rtt.c | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 $(WARN) $< -lpcap -o $@
+
 # Test tools: plain C programs, no BPF.
 $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
@@ -108,7 +113,8 @@ test: deps
 	$(MAKE) all $(TEST_BINS)
 	./tests/run.sh
 
-BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay
+BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
+              $(OUT)/tests/bench_flow_scale
 
 bench: deps
 	$(MAKE) all $(BENCH_BINS)

@@ -10,8 +10,12 @@ PKGS=(
 	libelf-dev zlib1g-dev linux-libc-dev
 	# run and test
 	iproute2 ethtool iperf3 tcpdump jq iputils-ping procps xdp-tools
+	# accuracy test (issue 6): ground truth from a capture
+	libpcap-dev
 	# outputs and service (issue 5): metrics server, plots, unit check
 	libmicrohttpd-dev prometheus gnuplot-nox systemd man-db strace
+	# benchmarks (make bench): small-packet workload
+	nginx wrk curl
 )
 
 missing=()

@@ -11,6 +11,7 @@ SUITES=(
 	"relay:./tests/relay_selftest.sh"
 	"options:./tests/e2e/test_options.sh"
 	"rtt:./tests/e2e/test_rtt.sh"
+	"accuracy:./tests/e2e/test_accuracy.sh"
 	"sampling:./tests/e2e/test_sampling.sh"
 	"gso:./tests/e2e/test_gso.sh"
 	"lifecycle:./tests/e2e/test_lifecycle.sh"
