@@ -8,6 +8,23 @@
 
 #include "maps.bpf.h"
 
+/*
+ * Waking the daemon for every event costs a wake-up per event on both
+ * sides (an irq_work here, a poll return there). The daemon reads the ring
+ * at least every 100 ms anyway, so wake it only when a backlog builds up:
+ * an eighth of the ring holds thousands of events, far from full.
+ */
+#define PPING_WAKEUP_BACKLOG_SHIFT 3
+
+static __always_inline __u64 submit_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return avail >= (size >> PPING_WAKEUP_BACKLOG_SHIFT) ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline struct pping_counters *get_counters(void)
 {
 	__u32 zero = 0;
@@ -48,7 +65,7 @@ static __always_inline void emit_rtt_event(const struct flow_key *key,
 	e->srtt = st->srtt;
 	fill_flow_counts(e, fs);
 	e->flow = *key;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 }
 
 static __always_inline void emit_flow_event(const struct flow_key *key,
@@ -75,7 +92,7 @@ static __always_inline void emit_flow_event(const struct flow_key *key,
 		fill_flow_counts(e, fs);
 	}
 	e->flow = *key;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 }
 
 #endif /* PPING_EVENTS_BPF_H */
