@@ -14,10 +14,22 @@ mkdir -p build
 	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
 	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
 	echo
+	echo "## Flow scale: map memory and ns per packet (build/tests/bench_flow_scale)"
+	./build/tests/bench_flow_scale ${BENCH_FLOW_SIZES:-1000 100000 1000000}
+	echo
 	echo "## Coverage under overload (tests/bench/coverage.sh)"
 	./tests/bench/coverage.sh
 	echo
-	echo "## Datapath cost of aggregation (tests/bench/datapath_cost.sh)"
+	echo "## Datapath cost per program run (tests/bench/datapath_cost.sh)"
 	./tests/bench/datapath_cost.sh
+	echo
+	echo "## Bulk throughput with and without pping (tests/bench/throughput.sh)"
+	./tests/bench/throughput.sh
+	echo
+	echo "## Small packets: HTTP requests/s with and without pping (tests/bench/small_packets.sh)"
+	./tests/bench/small_packets.sh
+	echo
+	echo "## User-space CPU per 10k RTT events (tests/bench/userspace_cpu.sh)"
+	./tests/bench/userspace_cpu.sh
 } 2>&1 | tee "$RESULTS"
 echo "results written to $RESULTS"
