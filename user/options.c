@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,36 +207,7 @@ static int parse_factor(const char *s, double *v)
 	return (errno || *end || !isfinite(*v)) ? -1 : 0;
 }
 
-static int parse_int(const char *s, int *v)
-{
-	char *end;
-	long l;
-
-	if (!*s)
-		return -1;
-	errno = 0;
-	l = strtol(s, &end, 10);
-	if (errno || *end || l < INT_MIN || l > INT_MAX)
-		return -1;
-	*v = (int)l;
-	return 0;
-}
-
-static int parse_entries(const char *s, __u32 *v)
-{
-	char *end;
-	unsigned long l;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	l = strtoul(s, &end, 10);
-	if (errno || *end || l < MAP_ENTRIES_MIN || l > MAP_ENTRIES_MAX)
-		return -1;
-	*v = (__u32)l;
-	return 0;
-}
-
+/* A whole number in [lo, hi], digits only: no sign, no spaces. */
 static int parse_uint_range(const char *s, unsigned long lo, unsigned long hi,
 			    unsigned long *v)
 {
@@ -352,10 +322,10 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 						 "min or smoothed");
 			break;
 		case OPT_BURST:
-			if (parse_int(optarg, &o->burst) || o->burst < 1 ||
-			    o->burst > (int)PPING_BURST_MAX)
+			if (parse_uint_range(optarg, 1, PPING_BURST_MAX, &ul))
 				return bad_value("--burst", optarg,
 						 "a whole number from 1 to 255");
+			o->burst = ul;
 			break;
 		case OPT_BURST_WINDOW:
 			if (parse_duration(optarg, &o->burst_window_ns) ||
@@ -394,14 +364,16 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 						 "a duration from 1ns to 366 days (e.g. 10s, 5m)");
 			break;
 		case OPT_MAX_FLOWS:
-			if (parse_entries(optarg, &o->max_flows))
+			if (parse_uint_range(optarg, MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, &ul))
 				return bad_value("--max-flows", optarg,
 						 "a whole number from 16 to 16777216");
+			o->max_flows = ul;
 			break;
 		case OPT_MAX_TIMESTAMPS:
-			if (parse_entries(optarg, &o->max_timestamps))
+			if (parse_uint_range(optarg, MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, &ul))
 				return bad_value("--max-timestamps", optarg,
 						 "a whole number from 16 to 16777216");
+			o->max_timestamps = ul;
 			break;
 		case 'c':
 			if (parse_duration(optarg, &o->cleanup_interval_ns) ||
