@@ -333,8 +333,7 @@ static void print_ms_field(FILE *f, const char *name, __u64 ns)
 		(unsigned long long)(ns % 1000000 / 1000));
 }
 
-static void record_text(FILE *f, const struct aggregate *a,
-			const struct subnet_stats *s, const char *tod,
+static void record_text(FILE *f, const struct subnet_stats *s, const char *tod,
 			const char *name, __u64 wmin)
 {
 	const struct histogram *r = s->rtt, *q = s->qdelay;
@@ -357,7 +356,6 @@ static void record_text(FILE *f, const struct aggregate *a,
 			fputs(" ms", f);
 		}
 	}
-	(void)a;
 	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B\n",
 		(unsigned long long)s->traffic.pkts[PPING_DIR_OUT],
 		(unsigned long long)s->traffic.bytes[PPING_DIR_OUT],
@@ -498,7 +496,7 @@ void aggregate_flush(struct aggregate *a, struct output *o,
 		wmin = aggregate_window_min(a, s, now);
 		aggregate_subnet_name(a, &s->key, name, sizeof(name));
 		if (o->format == OUTPUT_STANDARD) {
-			record_text(output_record_begin(o), a, s, tod, name, wmin);
+			record_text(output_record_begin(o), s, tod, name, wmin);
 		} else {
 			record_json(output_record_begin(o), s, wall, interval,
 				    name, wmin);

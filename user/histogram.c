@@ -140,14 +140,26 @@ __u64 hist_quantile(const struct histogram *h, double q)
 	return mid;
 }
 
+void hist_counts_below(const struct histogram *h, const __u64 *bounds,
+		       unsigned int n, __u64 *out)
+{
+	unsigned int i, b = 0, end;
+	__u64 below = 0;
+
+	for (i = 0; i < n; i++) {
+		/* The buckets before bound's own end at or below it; bound's
+		 * bucket (or the last one, for any bound beyond it) ends
+		 * above it. Bounds increase, so the walk goes on from b. */
+		for (end = hist_bucket(bounds[i]); b < end; b++)
+			below += h->bucket[b];
+		out[i] = below;
+	}
+}
+
 __u64 hist_count_below(const struct histogram *h, __u64 bound)
 {
-	/* The buckets before bound's own end at or below it; bound's bucket
-	 * (or the last one, for any bound beyond it) ends above it. */
-	unsigned int end = hist_bucket(bound), b;
-	__u64 n = 0;
+	__u64 n;
 
-	for (b = 0; b < end; b++)
-		n += h->bucket[b];
+	hist_counts_below(h, &bound, 1, &n);
 	return n;
 }

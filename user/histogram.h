@@ -59,4 +59,9 @@ __u64 hist_quantile(const struct histogram *h, double q);
  */
 __u64 hist_count_below(const struct histogram *h, __u64 bound);
 
+/* hist_count_below for n increasing bounds at once, in one pass over the
+ * buckets (a Prometheus page asks for ~170 bounds per histogram). */
+void hist_counts_below(const struct histogram *h, const __u64 *bounds,
+		       unsigned int n, __u64 *out);
+
 #endif /* PPING_HISTOGRAM_H */

@@ -69,33 +69,33 @@ static void gauge(FILE *f, const char *name, const char *help, double v)
 	sample_f(f, name, NULL, v);
 }
 
-/*
- * One pass over the histogram's buckets for all bounds, in increasing
- * order: a page of thousands of subnets is built in one walk of each
- * histogram, not one per bound.
- */
+/* The "le" bounds of a histogram with steps buckets per octave, in ns. */
+#define LE_MAX ((LE_LAST_OCTAVE - LE_FIRST_OCTAVE + 1) * LE_RTT_STEPS + 1)
+
+static unsigned int le_bounds(__u64 *bounds, unsigned int steps)
+{
+	unsigned int k, n = 0;
+	int e;
+
+	for (e = LE_FIRST_OCTAVE; e <= LE_LAST_OCTAVE; e++)
+		for (k = 0; k < steps; k++)
+			bounds[n++] = (1ULL << e) + ((1ULL << e) / steps) * k;
+	bounds[n++] = 1ULL << (LE_LAST_OCTAVE + 1);
+	return n;
+}
+
 static void histogram_series(FILE *f, const char *name, const char *subnet,
 			     const struct histogram *h, unsigned int steps)
 {
-	unsigned int k, b = 0;
-	__u64 below = 0;
+	__u64 bounds[LE_MAX], below[LE_MAX];
+	unsigned int i, n = le_bounds(bounds, steps);
 	char labels[96];
-	int e;
 
-	for (e = LE_FIRST_OCTAVE; e <= LE_LAST_OCTAVE + 1; e++) {
-		for (k = 0; k < steps; k++) {
-			__u64 bound = (1ULL << e) + ((1ULL << e) / steps) * k;
-
-			if (e == LE_LAST_OCTAVE + 1 && k)
-				break;
-			/* bound is a bucket boundary: the buckets wholly
-			 * below it hold exactly the samples below it. */
-			for (; b < HIST_BUCKETS - 1 && hist_bucket_high(b) <= bound; b++)
-				below += h->bucket[b];
-			snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
-				 subnet, bound / NS_PER_S);
-			sample_u64(f, name, labels, below);
-		}
+	hist_counts_below(h, bounds, n, below);
+	for (i = 0; i < n; i++) {
+		snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
+			 subnet, bounds[i] / NS_PER_S);
+		sample_u64(f, name, labels, below[i]);
 	}
 	snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"+Inf\"", subnet);
 	sample_u64(f, name, labels, h->count);

@@ -407,6 +407,21 @@ static bool test_histogram_count_below(void)
 			return fail_prefix(what);
 	}
 
+	/* All bounds in one pass give what each gives alone (the walk must
+	 * carry on from the previous bound, not restart or skip). */
+	{
+		__u64 all[N_BOUNDS];
+
+		hist_counts_below(&h, bounds, N_BOUNDS, all);
+		for (i = 0; i < N_BOUNDS; i++) {
+			snprintf(what, sizeof(what), "one pass, bound %llu",
+				 (unsigned long long)bounds[i]);
+			if (!expect_eq("samples below", all[i],
+				       hist_count_below(&h, bounds[i])))
+				return fail_prefix(what);
+		}
+	}
+
 	/* Off a boundary: the straddling bucket [992, 1008) is left out. */
 	for (want = 0, j = 0; j < n; j++)
 		want += samples[j] < 992;
