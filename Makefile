@@ -47,7 +47,10 @@ TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pu
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all deps test bench demo clean install uninstall
+# Keep the objects and skeletons of a first build (before the .d files name
+# them, make would delete them as intermediates and rebuild them next time).
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all deps test sanitize-build soak bench demo clean install uninstall
 
 all: pping
 
@@ -55,6 +58,12 @@ deps:
 	./scripts/deps.sh
 
 pping: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The same daemon inside $(OUT): the sanitizer build below must not replace
+# ./pping.
+$(OUT)/pping: $(USER_OBJS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -109,9 +118,21 @@ $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) $< -o $@
 
+# ASan and UBSan build of the daemon and the unit tests, in its own
+# directory; tests/sanitize.sh runs suites with it and fails on any report.
+SAN_OUT    ?= build-san
+
+sanitize-build:
+	$(MAKE) OUT=$(SAN_OUT) SANITIZE=1 $(SAN_OUT)/pping $(SAN_OUT)/tests/test_bpf
+
 test: deps
-	$(MAKE) all $(TEST_BINS)
+	$(MAKE) all $(TEST_BINS) sanitize-build
 	./tests/run.sh
+
+# Long run under connection churn (not part of test): SOAK_SECONDS=600.
+soak: deps
+	$(MAKE) all $(OUT)/tests/delay_relay
+	./tests/soak/soak.sh
 
 BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
               $(OUT)/tests/bench_flow_scale
@@ -150,6 +171,6 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUT) pping
+	$(Q)rm -rf $(OUT) $(SAN_OUT) pping
 
 -include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/tests/*.d)

@@ -21,6 +21,12 @@ SUITES=(
 	"aggregate:./tests/e2e/test_aggregate.sh"
 	"plot:./tests/e2e/test_plot.sh"
 	"overload:./tests/e2e/test_overload.sh"
+	"faults:./tests/e2e/test_faults.sh"
+	# The same tests with the ASan+UBSan build (make sanitize-build):
+	# any sanitizer report fails the suite.
+	"unit-asan:./tests/sanitize.sh unit"
+	"lifecycle-asan:./tests/sanitize.sh tests/e2e/test_lifecycle.sh"
+	"faults-asan:./tests/sanitize.sh tests/e2e/test_faults.sh"
 )
 
 if [ "$(id -u)" -ne 0 ]; then

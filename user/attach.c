@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <linux/capability.h>
-#include <sys/syscall.h>
+#include <linux/if_link.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -12,6 +12,7 @@
 
 #include "attach.h"
 #include "log.h"
+#include "privs.h"
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 
@@ -120,38 +121,94 @@ static const char *xdp_mode_name(enum xdp_attach_mode m)
 }
 
 /*
- * libxdp falls back to attaching the program directly when the kernel will
- * not load extension programs into its dispatcher; then no other XDP
- * program can share the interface, which an operator should know.
+ * Without its dispatcher (the kernel refused extension programs, as 6.18
+ * does with libxdp 1.3) libxdp attaches the program by netlink, which the
+ * kernel keeps after the process is gone: only the guard would detach it,
+ * and nothing if the guard dies too. An XDP bpf_link (Linux 5.9) goes with
+ * its last fd instead, so swap the netlink attachment for one, in the mode
+ * libxdp chose. The interface is without the program for the few
+ * microseconds between the two calls. With the dispatcher, libxdp's
+ * attachment stays: other XDP programs can then share the interface.
  */
-static void warn_if_exclusive(int ifindex)
+static int xdp_link_flags(enum xdp_attach_mode m)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	switch (m) {
+	case XDP_MODE_NATIVE: return XDP_FLAGS_DRV_MODE;
+	case XDP_MODE_SKB: return XDP_FLAGS_SKB_MODE;
+	case XDP_MODE_HW: return XDP_FLAGS_HW_MODE;
+	default: return 0;
+	}
+}
+
+static void xdp_swap_to_link(struct attachment *a)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(a->ifindex);
+	enum xdp_attach_mode mode;
+	bool legacy;
+	int fd, err;
 
 	if (libxdp_get_error(mp))
 		return;
-	if (xdp_multiprog__is_legacy(mp))
-		pr_info("XDP program attached without libxdp's dispatcher (the kernel refused extension programs): other XDP programs cannot share this interface while pping runs\n");
+	legacy = xdp_multiprog__is_legacy(mp);
+	mode = xdp_multiprog__attach_mode(mp);
 	xdp_multiprog__close(mp);
+	if (!legacy)
+		return;
+
+	err = xdp_program__detach(a->xdp, a->ifindex, mode, 0);
+	if (err) {
+		pr_debug("cannot detach the netlink XDP attachment: %s\n", strerror(-err));
+		return;
+	}
+	lo.flags = xdp_link_flags(mode);
+	fd = bpf_link_create(xdp_program__fd(a->xdp), a->ifindex, BPF_XDP, &lo);
+	if (fd >= 0) {
+		a->xdp_link = fd;
+		a->plan.xdp_prog_id = 0;   /* nothing for the guard to undo */
+		pr_info("XDP program attached as a bpf_link (no libxdp dispatcher): other XDP programs cannot share this interface while pping runs\n");
+		return;
+	}
+	/* Old kernel: back to netlink, with the guard to detach it. */
+	pr_debug("no XDP bpf_link (%s); attaching by netlink again\n", strerror(errno));
+	err = xdp_program__attach(a->xdp, a->ifindex, mode, 0);
+	if (err) {
+		pr_warn("cannot re-attach XDP after bpf_link failed: %s\n", strerror(-err));
+		xdp_program__close(a->xdp);
+		a->xdp = NULL;
+		a->plan.xdp_prog_id = 0;
+		return;
+	}
+	a->plan.xdp_prog_id = xdp_program__id(a->xdp);
+	pr_info("XDP program attached without libxdp's dispatcher: other XDP programs cannot share this interface while pping runs\n");
+}
+
+/* Why an XDP attach failed, in the terms of the likely cause. */
+static void explain_xdp_error(const char *ifname, int ifindex,
+			      enum xdp_attach_mode mode, int err)
+{
+	__u32 id = 0;
+
+	if ((err == -EBUSY || err == -EEXIST) &&
+	    bpf_xdp_query_id(ifindex, 0, &id) == 0 && id) {
+		pr_warn("cannot attach XDP to %s: another XDP program (id %u) is attached there and does not share the interface through libxdp's dispatcher; another pping -I xdp on %s? Stop it, or use -I tc (tc hooks can be shared)\n",
+			ifname, id, ifname);
+		return;
+	}
+	pr_warn("cannot attach XDP to %s in %s mode: %s%s\n", ifname,
+		xdp_mode_name(mode), strerror(-err),
+		mode == XDP_MODE_NATIVE ?
+		" (the driver may lack native XDP; try --xdp-mode generic)" : "");
 }
 
 /*
- * libxdp finds attached programs by id when it detaches them, which needs
- * CAP_SYS_ADMIN. Without it the attach succeeds but the detach at exit
- * fails and leaves the program on the interface, so refuse up front.
+ * libxdp finds attached programs by id when it attaches and detaches them,
+ * which needs CAP_SYS_ADMIN. Without it a netlink attach succeeds but the
+ * detach at exit fails and leaves the program on the interface, so refuse
+ * up front.
  */
-static bool have_sys_admin(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = {};
-
-	if (syscall(SYS_capget, &h, d))
-		return true;   /* cannot tell: let libxdp try */
-	return d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN);
-}
-
 static int xdp_attach(struct attachment *a, struct pping_bpf *b,
-		      enum xdp_attach_mode mode)
+		      const char *ifname, enum xdp_attach_mode mode)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = b->xdp->obj,
 			    .prog_name = "pping_xdp_ingress");
@@ -159,7 +216,7 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	int err;
 
 	ensure_bpffs();
-	if (!have_sys_admin()) {
+	if (!privs_have(CAP_SYS_ADMIN)) {
 		pr_warn("XDP ingress (-I xdp) needs CAP_SYS_ADMIN (libxdp could not detach the program at exit without it); use -I tc, or grant it\n");
 		return -EPERM;
 	}
@@ -171,18 +228,17 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	}
 	err = xdp_program__attach(prog, a->ifindex, mode, 0);
 	if (err) {
-		pr_warn("cannot attach XDP in %s mode: %s%s\n",
-			xdp_mode_name(mode), strerror(-err),
-			mode == XDP_MODE_NATIVE ?
-			" (the driver may lack native XDP; try --xdp-mode generic)" : "");
+		explain_xdp_error(ifname, a->ifindex, mode, err);
 		xdp_program__close(prog);
 		return err;
 	}
 	a->xdp = prog;
 	a->plan.xdp_prog_id = xdp_program__id(prog);
-	warn_if_exclusive(a->ifindex);
 	a->plan.xdp_mode = mode;
-	a->ingress_how = "xdp";
+	xdp_swap_to_link(a);
+	if (!a->xdp)
+		return -ENOENT;
+	a->ingress_how = a->xdp_link >= 0 ? "xdp (link)" : "xdp";
 	return 0;
 }
 
@@ -195,6 +251,7 @@ int attach_all(struct attachment *a, struct pping_bpf *b,
 	a->ifindex = ifc->ifindex;
 	a->egress_link = -1;
 	a->ingress_link = -1;
+	a->xdp_link = -1;
 	a->guard.pid = -1;
 	a->guard.fd = -1;
 	a->plan.ifindex = ifc->ifindex;
@@ -203,7 +260,7 @@ int attach_all(struct attachment *a, struct pping_bpf *b,
 	if (err)
 		goto fail;
 	if (o->ingress == INGRESS_XDP)
-		err = xdp_attach(a, b, o->xdp_mode);
+		err = xdp_attach(a, b, ifc->name, o->xdp_mode);
 	else
 		err = tc_attach(a, b->tc->progs.pping_tc_ingress, false);
 	if (err)
@@ -223,12 +280,17 @@ fail:
 
 void detach_all(struct attachment *a)
 {
-	if (a->xdp) {
+	if (a->xdp_link >= 0) {
+		close(a->xdp_link);
+		a->xdp_link = -1;
+	} else if (a->xdp) {
 		int err = xdp_program__detach(a->xdp, a->ifindex,
 					      a->plan.xdp_mode, 0);
 
 		if (err && err != -ENOENT && err != -ENODEV)
 			pr_warn("detaching XDP: %s\n", strerror(-err));
+	}
+	if (a->xdp) {
 		xdp_program__close(a->xdp);
 		a->xdp = NULL;
 		a->plan.xdp_prog_id = 0;
@@ -242,4 +304,35 @@ void detach_all(struct attachment *a)
 	a->plan.n_filters = 0;
 	a->plan.destroy_clsact = false;
 	guard_release(&a->guard);
+}
+
+/*
+ * What the daemon itself needs after attaching, found by running it with
+ * each capability removed: reading and updating maps, the .data
+ * configuration (mmapped), reading the ring buffer and running the
+ * cleanup iterators all work on fds it already holds and need nothing;
+ * closing a TCX or XDP link needs nothing. Only what was attached by
+ * netlink needs capabilities to undo: a clsact filter CAP_NET_ADMIN;
+ * libxdp CAP_SYS_ADMIN (it looks programs up by id) and CAP_NET_ADMIN, plus
+ * CAP_BPF and CAP_PERFMON when it must rebuild a shared dispatcher without
+ * our program. The guard was forked before the drop and keeps its own set.
+ */
+void attach_drop_privileges(const struct attachment *a)
+{
+	__u64 keep = 0, before = privs_effective();
+	int err;
+
+	if (a->plan.n_filters || a->plan.destroy_clsact)
+		keep |= PRIVS_BIT(CAP_NET_ADMIN);
+	if (a->xdp && a->xdp_link < 0)
+		keep |= PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_SYS_ADMIN) |
+			PRIVS_BIT(CAP_BPF) | PRIVS_BIT(CAP_PERFMON);
+	err = privs_drop(keep);
+	if (err) {
+		pr_warn("cannot drop capabilities after attaching: %s; running with them\n",
+			strerror(-err));
+		return;
+	}
+	pr_info("dropped capabilities after attaching: effective set %#llx, was %#llx\n",
+		(unsigned long long)privs_effective(), (unsigned long long)before);
 }

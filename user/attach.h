@@ -12,11 +12,12 @@ struct attachment {
 	int ifindex;
 	int egress_link;              /* TCX link fds, -1 if not used */
 	int ingress_link;
+	int xdp_link;                 /* XDP bpf_link fd, -1 if attached by netlink */
 	struct xdp_program *xdp;      /* attached XDP program, or NULL */
 	struct guard_plan plan;       /* what must be undone by hand */
 	struct guard guard;
 	const char *egress_how;       /* "tcx" or "clsact", for messages */
-	const char *ingress_how;      /* "tcx", "clsact" or "xdp" */
+	const char *ingress_how;      /* "tcx", "clsact", "xdp" or "xdp (link)" */
 };
 
 /* Attach egress tc and the chosen ingress hook. On failure, everything that
@@ -24,5 +25,12 @@ struct attachment {
 int attach_all(struct attachment *a, struct pping_bpf *b,
 	       const struct iface *ifc, const struct pping_opts *o);
 void detach_all(struct attachment *a);
+
+/*
+ * Once everything is loaded and attached: drop every capability except
+ * those detach_all needs for this attachment (none for TCX and XDP links;
+ * see attach.c). Failure is reported, not fatal.
+ */
+void attach_drop_privileges(const struct attachment *a);
 
 #endif /* PPING_ATTACH_H */

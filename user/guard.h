@@ -2,9 +2,10 @@
 /*
  * A watchdog process that detaches what the kernel would otherwise keep
  * attached after the daemon dies without cleaning up (SIGKILL, crash): XDP
- * programs (attached by netlink through libxdp's dispatcher) and clsact
- * filters. TCX links need none of this: they are file descriptors and go
- * with the process.
+ * programs attached by netlink (libxdp's dispatcher, or a kernel without
+ * XDP links) and clsact filters. TCX and XDP links need none of this: they
+ * are file descriptors and go with the process. The guard is forked before
+ * the daemon drops its capabilities, so it keeps what undoing needs.
  */
 #ifndef PPING_GUARD_H
 #define PPING_GUARD_H

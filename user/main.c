@@ -304,6 +304,7 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
+	attach_drop_privileges(&att);
 
 	ret = event_loop(&d, &opts);
 	/* Whatever is still queued belongs to the run: report it, and the
