@@ -6,6 +6,7 @@
 #ifndef PPING_EVENTS_BPF_H
 #define PPING_EVENTS_BPF_H
 
+#include "config.bpf.h"
 #include "maps.bpf.h"
 
 /*
@@ -31,8 +32,9 @@ static __always_inline __u64 submit_flags(void)
 	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 	__u64 mark = -(size >> PPING_WAKEUP_BACKLOG_SHIFT);   /* ring sizes are powers of 2 */
 
-	/* avail includes this reserved record */
-	if (avail < PPING_EVENT_RING_BYTES)
+	/* avail includes this reserved record; a replay reads the ring
+	 * itself between test runs */
+	if (replay || avail < PPING_EVENT_RING_BYTES)
 		return BPF_RB_NO_WAKEUP;
 	return (avail & mark) != ((avail - PPING_EVENT_RING_BYTES) & mark) ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;

@@ -136,7 +136,8 @@ static int check_kernel(void)
 
 static void explain_load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	/* EACCES is the verifier refusing a program, not a permission */
+	if (err == -EPERM)
 		pr_warn("not allowed to load BPF programs: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 	else
 		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
@@ -246,6 +247,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->tc = tc;
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
+	tc->rodata->replay = cfg->replay;
 	pping_subnet_rodata(&tc->rodata->aggregate_subnets, tc->rodata->subnet_mask_v4,
 			    tc->rodata->subnet_mask_v6, cfg->max_subnets != 0,
 			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
