@@ -136,8 +136,7 @@ static int check_kernel(void)
 
 static void explain_load_error(int err)
 {
-	/* EACCES is the verifier refusing a program, not a permission */
-	if (err == -EPERM)
+	if (err == -EPERM || err == -EACCES)
 		pr_warn("not allowed to load BPF programs: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 	else
 		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
