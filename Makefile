@@ -43,7 +43,7 @@ USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse \
-              $(OUT)/tests/flowgen $(OUT)/tests/pcap_rtt
+              $(OUT)/tests/flowgen $(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
@@ -99,8 +99,9 @@ $(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
 
-# Ground truth for the accuracy test: reads captures with libpcap.
-$(OUT)/tests/pcap_rtt: tests/pcap_rtt.c | $(OUT)/tests
+# Ground truth for the accuracy test (reads captures with libpcap), and
+# synthetic captures for the replay test (writes them).
+$(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen: $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) $< -lpcap -o $@
 
@@ -114,7 +115,7 @@ test: deps
 	./tests/run.sh
 
 BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
-              $(OUT)/tests/bench_flow_scale
+              $(OUT)/tests/bench_flow_scale $(OUT)/tests/pcapgen
 
 bench: deps
 	$(MAKE) all $(BENCH_BINS)
