@@ -114,6 +114,14 @@ test: deps
 	$(MAKE) all $(TEST_BINS)
 	./tests/run.sh
 
+# The datapath fuzzer of the unit tests (tests/unit/test_fuzz.c) run long:
+# FUZZ_COUNT packets for each of the 3 programs; PPING_FUZZ_SEED replays a run.
+FUZZ_COUNT ?= 1000000
+
+.PHONY: fuzz
+fuzz: $(OUT)/tests/test_bpf
+	PPING_FUZZ_COUNT=$(FUZZ_COUNT) ./$(OUT)/tests/test_bpf fuzz_datapath
+
 BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
               $(OUT)/tests/bench_flow_scale $(OUT)/tests/pcapgen
 
