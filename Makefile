@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 CFLAGS     ?= -g -O2
 CFLAGS     += $(WARN) -Iheaders -Iuser -I$(OUT) -DPPING_VERSION='"$(VERSION)"' \
               $(shell $(PKG_CONFIG) --cflags libbpf libxdp 2>/dev/null)
-LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lmicrohttpd -lm
+LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lmicrohttpd -lpcap -lm
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -43,14 +43,14 @@ USER_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
 
 TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pulse \
-              $(OUT)/tests/flowgen $(OUT)/tests/pcap_rtt
+              $(OUT)/tests/flowgen $(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 # Keep the objects and skeletons of a first build (before the .d files name
 # them, make would delete them as intermediates and rebuild them next time).
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test sanitize-build soak bench demo clean install uninstall
+.PHONY: all deps test sanitize-build soak fuzz bench demo clean install uninstall
 
 all: pping
 
@@ -108,8 +108,9 @@ $(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
 
-# Ground truth for the accuracy test: reads captures with libpcap.
-$(OUT)/tests/pcap_rtt: tests/pcap_rtt.c | $(OUT)/tests
+# Ground truth for the accuracy test (reads captures with libpcap), and
+# synthetic captures for the replay test (writes them).
+$(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen: $(OUT)/tests/%: tests/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 $(WARN) $< -lpcap -o $@
 
@@ -134,8 +135,15 @@ soak: deps
 	$(MAKE) all $(OUT)/tests/delay_relay
 	./tests/soak/soak.sh
 
+# The datapath fuzzer of the unit tests (tests/unit/test_fuzz.c) run long:
+# FUZZ_COUNT packets for each of the 3 programs; PPING_FUZZ_SEED replays a run.
+FUZZ_COUNT ?= 1000000
+
+fuzz: $(OUT)/tests/test_bpf
+	PPING_FUZZ_COUNT=$(FUZZ_COUNT) ./$(OUT)/tests/test_bpf fuzz_datapath
+
 BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
-              $(OUT)/tests/bench_flow_scale
+              $(OUT)/tests/bench_flow_scale $(OUT)/tests/pcapgen
 
 bench: deps
 	$(MAKE) all $(BENCH_BINS)

@@ -17,6 +17,13 @@
 const volatile bool has_l2 = true;
 /* Also timestamp ingress packets and match them on egress (-l). */
 const volatile bool include_local = false;
+/*
+ * Offline replay (--read): the daemon feeds captured packets through
+ * BPF_PROG_TEST_RUN, so time and length come from the test-run context
+ * (the capture's timestamp in tstamp, the original length in wire_len)
+ * and nobody waits on the ring buffer between runs.
+ */
+const volatile bool replay = false;
 
 /*
  * Values the daemon may change while running. Keep this the only .data

@@ -9,13 +9,23 @@
 static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 {
 	struct hook_pkt h = {
-		.now = bpf_ktime_get_ns(),
-		.len = skb->len,
 		.segs = skb->gso_segs ? skb->gso_segs : 1,
 		.hook = hook,
 		.dir = dir,
 	};
 
+	if (replay) {
+		__u32 wire_len = skb->wire_len;
+
+		/* Otherwise clang loads len or wire_len from an offset it
+		 * selects, and the verifier refuses a computed context offset. */
+		barrier_var(wire_len);
+		h.now = skb->tstamp;
+		h.len = wire_len;
+	} else {
+		h.now = bpf_ktime_get_ns();
+		h.len = skb->len;
+	}
 	handle_packet((void *)(long)skb->data,
 		      (void *)(long)skb->data_end, &h);
 	return PPING_TC_CONTINUE;

@@ -31,5 +31,8 @@ mkdir -p build
 	echo
 	echo "## User-space CPU per 10k RTT events (tests/bench/userspace_cpu.sh)"
 	./tests/bench/userspace_cpu.sh
+	echo
+	echo "## Offline replay speed, pping --read (tests/bench/replay_speed.sh)"
+	./tests/bench/replay_speed.sh
 } 2>&1 | tee "$RESULTS"
 echo "results written to $RESULTS"

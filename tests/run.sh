@@ -12,6 +12,7 @@ SUITES=(
 	"options:./tests/e2e/test_options.sh"
 	"rtt:./tests/e2e/test_rtt.sh"
 	"accuracy:./tests/e2e/test_accuracy.sh"
+	"replay:./tests/e2e/test_replay.sh"
 	"sampling:./tests/e2e/test_sampling.sh"
 	"gso:./tests/e2e/test_gso.sh"
 	"lifecycle:./tests/e2e/test_lifecycle.sh"

@@ -246,6 +246,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	b->tc = tc;
 	tc->rodata->has_l2 = cfg->has_l2;
 	tc->rodata->include_local = cfg->include_local;
+	tc->rodata->replay = cfg->replay;
 	pping_subnet_rodata(&tc->rodata->aggregate_subnets, tc->rodata->subnet_mask_v4,
 			    tc->rodata->subnet_mask_v6, cfg->max_subnets != 0,
 			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);

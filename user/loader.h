@@ -15,6 +15,7 @@ struct datapath_config {
 	bool has_l2;          /* interface frames start with an Ethernet header */
 	bool include_local;
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
+	bool replay;          /* --read: packets come by test run, time with them */
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	struct pping_runtime sampling;

@@ -2,6 +2,7 @@
 /*
  * pping: passive TCP RTT monitor.
  * open skeleton -> set config -> load -> attach -> event loop -> detach.
+ * With --read: open skeleton -> set config -> load -> replay the file.
  */
 #include <errno.h>
 #include <math.h>
@@ -21,6 +22,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "options.h"
+#include "privs.h"
+#include "replay.h"
 #include "upkeep.h"
 #include "pping_tc.skel.h"
 
@@ -98,6 +101,7 @@ struct daemon {
 	struct upkeep up;
 	struct pping_bpf bpf;
 	struct iface ifc;
+	struct replay rp;           /* --read */
 };
 
 /*
@@ -181,7 +185,7 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
 		if (o->cleanup_interval_ns && now >= next_cleanup) {
 			/* A failed pass is reported and retried next time:
 			 * measuring goes on, only the maps stay fuller. */
-			upkeep_tick(&d->up);
+			upkeep_tick(&d->up, 0);
 			next_cleanup = now_mono_ns();
 			next_cleanup += cleanup_pause(now, next_cleanup,
 						      o->cleanup_interval_ns);
@@ -190,6 +194,124 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
 	if (stop_signal)
 		pr_info("got %s, stopping\n", strsignal(stop_signal));
 	return EXIT_OK;
+}
+
+/*
+ * Events are read back every this many packets, well before the ring can
+ * fill: a packet causes at most three events of 128 bytes.
+ */
+#define REPLAY_BATCH 1024
+
+/*
+ * A cleanup pass walks every bucket of both maps however few entries they
+ * hold (0.4 ms for the default maps here). A live run has one a second; a
+ * replay, going through capture time a thousand times faster, would spend
+ * most of its time in them. So a replay's pass also waits until as many
+ * packets as an eighth of the flow map have come since the last one, or
+ * 60 intervals have passed (a minute by default, far below the 300 s idle
+ * timeout): a rule on the file alone, so output stays deterministic, and
+ * cleanup stays a few percent of the replay.
+ */
+#define REPLAY_CLEANUP_PKTS_SHIFT 3
+#define REPLAY_CLEANUP_MAX_INTERVALS 60
+
+static bool replay_cleanup_due(const struct daemon *d, const struct pping_opts *o,
+			       __u64 t, __u64 next_cleanup, __u64 fed_at_last)
+{
+	__u64 pkts = d->rp.fed - fed_at_last;
+
+	if (!o->cleanup_interval_ns || t < next_cleanup)
+		return false;
+	return pkts >= (o->max_flows >> REPLAY_CLEANUP_PKTS_SHIFT) ||
+	       t - next_cleanup >= (REPLAY_CLEANUP_MAX_INTERVALS - 1) *
+				   o->cleanup_interval_ns;
+}
+
+/*
+ * Interval work due before a packet of capture time t: what the event
+ * loop does by the wall clock, a replay does by the capture's.
+ */
+static void replay_ticks(struct daemon *d, const struct pping_opts *o,
+			 __u64 t, __u64 *next_aggregate, __u64 *next_cleanup)
+{
+	static __u64 fed_at_last;
+	bool agg = o->aggregate_ns && t >= *next_aggregate;
+	bool clean = replay_cleanup_due(d, o, t, *next_cleanup, fed_at_last);
+
+	if (!agg && !clean)
+		return;
+	/* The events of the packets before belong to what is closing. */
+	ring_buffer__consume(d->rb);
+	/* A gap in the capture closes every interval it spans, as a quiet
+	 * live link would. */
+	while (o->aggregate_ns && t >= *next_aggregate) {
+		aggregate_now(d, *next_aggregate);
+		*next_aggregate += o->aggregate_ns;
+	}
+	if (clean) {
+		upkeep_tick(&d->up, t);
+		*next_cleanup = t + o->cleanup_interval_ns;
+		fed_at_last = d->rp.fed;
+	}
+}
+
+/* --read: every packet of the file through the programs. Returns the exit
+ * code. */
+static int replay_loop(struct daemon *d, const struct pping_opts *o)
+{
+	static struct replay_pkt p;
+	__u64 started = now_mono_ns(), next_aggregate = 0, next_cleanup = 0;
+	unsigned int batch = 0;
+	int ret = EXIT_OK, n, err;
+
+	replay_set_progs(&d->rp, bpf_program__fd(d->bpf.tc->progs.pping_tc_egress),
+			 bpf_program__fd(d->bpf.tc->progs.pping_tc_ingress));
+	while (!stop_signal) {
+		n = replay_next(&d->rp, &p);
+		if (n <= 0) {
+			ret = n ? EXIT_FAIL : EXIT_OK;
+			break;
+		}
+		if (d->rp.fed == 0) {   /* the capture's clock starts */
+			d->agg.interval_start = p.time_ns;
+			next_aggregate = p.time_ns + o->aggregate_ns;
+			next_cleanup = p.time_ns + o->cleanup_interval_ns;
+		}
+		replay_ticks(d, o, p.time_ns, &next_aggregate, &next_cleanup);
+		err = replay_feed(&d->rp, &p);
+		if (err) {
+			pr_warn("%s: packet %llu: the test run failed: %s\n",
+				d->rp.path, (unsigned long long)d->rp.read,
+				strerror(-err));
+			ret = EXIT_FAIL;
+			break;
+		}
+		if (++batch == REPLAY_BATCH) {
+			ring_buffer__consume(d->rb);
+			batch = 0;
+		}
+	}
+	if (stop_signal)
+		pr_info("got %s, stopping\n", strsignal(stop_signal));
+	d->rp.run_ns = now_mono_ns() - started;
+	return ret;
+}
+
+static void replay_summary(const struct replay *r)
+{
+	double s = r->run_ns / 1e9;
+
+	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s); skipped: %llu outside --local-net, %llu too short for their link header; %llu timestamps earlier than the packet before\n",
+		(unsigned long long)r->fed, (unsigned long long)r->read, r->path,
+		s, s > 0 ? r->fed / s : 0.0,
+		(unsigned long long)r->foreign, (unsigned long long)r->unusable,
+		(unsigned long long)r->time_back);
+}
+
+/* The programs' clock now: the capture's in a replay. */
+static __u64 daemon_now(const struct daemon *d, const struct pping_opts *o)
+{
+	return o->read_path ? d->rp.last_time_ns : now_mono_ns();
 }
 
 /* Aggregation state for -a and --metrics (after load: it reads the
@@ -250,7 +372,11 @@ int main(int argc, char **argv)
 	log_route_libs();
 	log_options(&opts);
 
-	if (iface_lookup(opts.ifname, &d.ifc))
+	/* The input first: a file we cannot read, or an interface that is
+	 * not there, ends the start before any output file is created. */
+	if (opts.read_path ? replay_open(&d.rp, opts.read_path, opts.local_nets,
+					 opts.n_local_nets) :
+	    iface_lookup(opts.ifname, &d.ifc))
 		return EXIT_FAIL;
 	if (install_signals()) {
 		pr_warn("cannot install signal handlers: %s\n", strerror(errno));
@@ -268,8 +394,12 @@ int main(int argc, char **argv)
 	d.sink.print = !opts.aggregate_ns;
 
 	struct datapath_config cfg = {
-		.has_l2 = d.ifc.has_l2,
-		.include_local = opts.include_local,
+		/* a replay hands the programs Ethernet frames */
+		.has_l2 = opts.read_path || d.ifc.has_l2,
+		/* without --local-net a capture has no "our side": both */
+		.include_local = opts.include_local ||
+				 (opts.read_path && !opts.n_local_nets),
+		.replay = opts.read_path != NULL,
 		.xdp_ingress = opts.ingress == INGRESS_XDP,
 		.max_flows = opts.max_flows,
 		.max_timestamps = opts.max_timestamps,
@@ -288,7 +418,7 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
-	if (attach_all(&att, &d.bpf, &d.ifc, &opts)) {
+	if (!opts.read_path && attach_all(&att, &d.bpf, &d.ifc, &opts)) {
 		ret = EXIT_FAIL;
 		goto out_destroy;
 	}
@@ -304,21 +434,35 @@ int main(int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out_detach;
 	}
-	attach_drop_privileges(&att);
+	if (opts.read_path) {
+		/* Output times are the capture's: no offset to add. The file
+		 * is read with no capability left (test runs need none). */
+		d.sink.clock.offset_ns = 0;
+		int err = privs_drop(0);
 
-	ret = event_loop(&d, &opts);
+		if (err)
+			pr_warn("cannot drop capabilities: %s; replaying with them\n",
+				strerror(-err));
+	} else {
+		attach_drop_privileges(&att);
+	}
+	ret = opts.read_path ? replay_loop(&d, &opts) : event_loop(&d, &opts);
 	/* Whatever is still queued belongs to the run: report it, and the
 	 * last partial interval too. */
 	ring_buffer__consume(d.rb);
-	if (opts.aggregate_ns && now_mono_ns() - d.agg.interval_start > MIN_LAST_INTERVAL_NS)
-		aggregate_now(&d, now_mono_ns());
+	if (opts.aggregate_ns &&
+	    daemon_now(&d, &opts) - d.agg.interval_start > MIN_LAST_INTERVAL_NS)
+		aggregate_now(&d, daemon_now(&d, &opts));
+	if (opts.read_path)
+		replay_summary(&d.rp);
 
 out_detach:
 	if (counters_read(bpf_map__fd(d.bpf.tc->maps.counters), &totals) == 0) {
 		counters_print_summary(stderr, &totals);
 		upkeep_print_summary(stderr, &d.up, &totals);
 	}
-	detach_all(&att);
+	if (!opts.read_path)
+		detach_all(&att);
 	upkeep_close(&d.up);
 	ring_buffer__free(d.rb);
 	if (d.aggregating)
@@ -332,5 +476,6 @@ out_destroy:
 	else
 		output_abort(&d.out);
 	pping_bpf_destroy(&d.bpf);
+	replay_close(&d.rp);
 	return ret;
 }

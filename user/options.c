@@ -34,6 +34,8 @@ enum {
 	OPT_AGG_MAX,
 	OPT_QDELAY_WINDOW,
 	OPT_METRICS,
+	OPT_READ,
+	OPT_LOCAL_NET,
 };
 
 /* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
@@ -74,6 +76,8 @@ static const struct option long_opts[] = {
 	{ "aggregate-max-subnets", required_argument, NULL, OPT_AGG_MAX },
 	{ "qdelay-window", required_argument, NULL, OPT_QDELAY_WINDOW },
 	{ "metrics",       required_argument, NULL, OPT_METRICS },
+	{ "read",          required_argument, NULL, OPT_READ },
+	{ "local-net",     required_argument, NULL, OPT_LOCAL_NET },
 	{ "verbose",       no_argument,       NULL, 'v' },
 	{ "version",       no_argument,       NULL, 'V' },
 	{ "help",          no_argument,       NULL, 'h' },
@@ -84,12 +88,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: pping -i INTERFACE [options]\n"
+"       pping --read FILE [--local-net CIDR]... [options]\n"
 "\n"
 "Passively measures the round-trip time of every TCP flow through INTERFACE\n"
 "from the TCP timestamp option (TSval out, TSecr back). Sends no packets.\n"
 "\n"
 "Options:\n"
-"  -i, --interface IF       interface to monitor (required)\n"
+"  -i, --interface IF       interface to monitor (required unless --read)\n"
+"      --read FILE          replay a capture (pcap or pcapng; Ethernet, Linux\n"
+"                           cooked or raw IP) through the same programs, on\n"
+"                           the capture's clock, as fast as the CPU allows\n"
+"      --local-net CIDR     with --read: addresses on our side (repeatable, up\n"
+"                           to 32); their packets count as leaving, packets\n"
+"                           to them as arriving, others are skipped. Without\n"
+"                           it both ends of every flow are measured\n"
 "  -r, --rate-limit DUR     minimum time between bursts of timestamped packets\n"
 "                           of one flow direction (one packet each unless\n"
 "                           --burst); 0 timestamps every new TSval\n"
@@ -258,6 +270,22 @@ int parse_listen_addr(const char *s, struct sockaddr_storage *ss)
 	else
 		a4->sin_port = htons(p);
 	return 0;
+}
+
+/* --read replays a file: options about a live interface make no sense. */
+static int check_replay_options(const struct pping_opts *o)
+{
+	const char *live = o->ifname ? "--interface" :
+			   o->ingress != INGRESS_TC ? "--ingress-hook" :
+			   o->duration_ns ? "--duration" :
+			   o->metrics ? "--metrics" : NULL;
+
+	if (live) {
+		fprintf(stderr, "pping: --read replays a file and cannot be combined with %s, which needs a live interface\n",
+			live);
+		return EXIT_USAGE;
+	}
+	return -1;
 }
 
 static int bad_value(const char *opt, const char *val, const char *allowed)
@@ -434,6 +462,20 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			o->metrics = true;
 			o->metrics_arg = optarg;
 			break;
+		case OPT_READ:
+			if (!*optarg)
+				return bad_value("--read", optarg, "a capture file name");
+			o->read_path = optarg;
+			break;
+		case OPT_LOCAL_NET:
+			if (o->n_local_nets == REPLAY_MAX_LOCAL_NETS)
+				return bad_value("--local-net", optarg,
+						 "at most 32 prefixes");
+			if (local_net_parse(optarg, &o->local_nets[o->n_local_nets]))
+				return bad_value("--local-net", optarg,
+						 "an IPv4 or IPv6 address with an optional prefix length (e.g. 10.0.0.0/8, 2001:db8::/32)");
+			o->n_local_nets++;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -458,12 +500,18 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!o->ifname) {
-		fprintf(stderr, "pping: --interface is required (see --help)\n");
-		return EXIT_USAGE;
-	}
 	if (o->aggregate_ns && o->format == OUTPUT_PPVIZ) {
 		fprintf(stderr, "pping: --format ppviz carries RTT events only and cannot be used with --aggregate (use standard, json or jsonl)\n");
+		return EXIT_USAGE;
+	}
+	if (o->read_path)
+		return check_replay_options(o);
+	if (o->n_local_nets) {
+		fprintf(stderr, "pping: --local-net is for --read (a live interface knows its directions)\n");
+		return EXIT_USAGE;
+	}
+	if (!o->ifname) {
+		fprintf(stderr, "pping: --interface or --read is required (see --help)\n");
 		return EXIT_USAGE;
 	}
 	if (xdp_mode_set && o->ingress != INGRESS_XDP)
@@ -478,9 +526,11 @@ void log_options(const struct pping_opts *o)
 		[XDP_MODE_SKB] = "generic", [XDP_MODE_HW] = "offload",
 	};
 
-	pr_info("config: interface %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns, "
+	pr_info("config: %s %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns, "
 		"max flows %u, max timestamps %u, cleanup every %llu ns, degradation %s\n",
-		o->ifname, (unsigned long long)o->rate_limit_ns, o->rtt_rate,
+		o->read_path ? "replay of" : "interface",
+		o->read_path ? o->read_path : o->ifname,
+		(unsigned long long)o->rate_limit_ns, o->rtt_rate,
 		o->rtt_type == PPING_RTT_SMOOTHED ? "smoothed" : "min",
 		o->burst, (unsigned long long)o->burst_window_ns,
 		o->ingress == INGRESS_XDP ? "xdp (" : "tc",

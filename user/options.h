@@ -9,6 +9,7 @@
 #include <xdp/libxdp.h>
 
 #include "output.h"
+#include "replay.h"
 
 enum ingress_hook {
 	INGRESS_TC,
@@ -42,6 +43,10 @@ struct pping_opts {
 	bool metrics;                 /* --metrics given */
 	struct sockaddr_storage metrics_addr;
 	const char *metrics_arg;      /* as typed, for messages */
+	/* Offline mode (issue 7). */
+	const char *read_path;        /* --read; NULL: live on ifname */
+	struct local_net local_nets[REPLAY_MAX_LOCAL_NETS];
+	int n_local_nets;
 };
 
 /* Exit codes the daemon uses. */

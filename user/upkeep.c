@@ -99,7 +99,7 @@ static void log_level_change(const struct upkeep *u,
 		a->params.ts_cap_ns / 1e9);
 }
 
-int upkeep_tick(struct upkeep *u)
+int upkeep_tick(struct upkeep *u, __u64 now)
 {
 	volatile struct pping_runtime *rt = &u->bpf->tc->data->runtime;
 	struct pping_counters c;
@@ -131,6 +131,7 @@ int upkeep_tick(struct upkeep *u)
 	rt->level = (__u8)act.level;
 
 	act.params.sampled_mask = rt->sampled_mask;
+	act.params.now = now;
 	err = cleanup_run(&u->cleanup, &act.params, &st);
 	if (!err && st.flows_removed[CLEAN_FLOW_EVICTED])
 		pr_debug("cleanup evicted %llu sampled flows (budget %llu)\n",

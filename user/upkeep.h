@@ -36,8 +36,12 @@ struct upkeep {
 int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
 		bool adaptive, __u64 rate_limit_ns);
 
-/* One cleanup interval has passed. Returns 0 or a negative errno. */
-int upkeep_tick(struct upkeep *u);
+/*
+ * One cleanup interval has passed. now is the programs' clock (the
+ * capture's time in a replay); 0: the kernel's monotonic clock. Returns 0
+ * or a negative errno.
+ */
+int upkeep_tick(struct upkeep *u, __u64 now);
 
 /* Entries in the two maps now (exact, from counters; no map walk). */
 int upkeep_fill(struct upkeep *u, const struct pping_counters *c,

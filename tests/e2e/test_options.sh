@@ -47,7 +47,7 @@ expect_usage bad-cleanup-tiny    "--cleanup-interval.*1ms to 1h" -i lo -c 10us
 expect_usage interface-too-long  "--interface.*1 to 15 characters" -i abcdefghijklmnopqrst
 expect_usage unknown-option     "unknown option '--bogus'" -i lo --bogus
 expect_usage missing-value      "needs a value"            -i lo -r
-expect_usage missing-interface  "--interface is required"
+expect_usage missing-interface  "--interface or --read is required"
 expect_usage stray-argument     "unexpected argument 'eth0'" -i lo eth0
 
 err=$($PPING -i nosuchif0 2>&1 >/dev/null); rc=$?

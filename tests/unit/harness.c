@@ -152,6 +152,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 			return fail("pping_tc__open: %s", strerror(errno));
 		e->tc->rodata->has_l2 = true;
 		e->tc->rodata->include_local = cfg->include_local;
+		e->tc->rodata->replay = cfg->replay;
 		e->tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
 		set_subnets(&e->tc->rodata->aggregate_subnets,
 			    e->tc->rodata->subnet_mask_v4,
@@ -664,6 +665,8 @@ static const struct {
 	GROUP(degrade),
 	GROUP(histogram),
 	GROUP(subnets),
+	GROUP(replay),
+	GROUP(fuzz),
 };
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,

@@ -71,6 +71,7 @@ struct env_cfg {
 	bool xdp;            /* load the XDP object; shares the tc maps if both */
 	bool xdp_l3_only;    /* XDP rodata has_l2 = false (frames start at IP) */
 	bool include_local;  /* rodata include_local, for every object */
+	bool replay;         /* rodata replay (--read): time and length from the context */
 	bool cleanup;        /* load the cleanup iterators on the tc maps */
 	__u64 rate_limit_ns; /* runtime.rate_limit_ns */
 	/* Map sizes of the tc object, 0 for the defaults (as the daemon may
@@ -287,5 +288,7 @@ DECLARE_TESTS(churn);
 DECLARE_TESTS(degrade);
 DECLARE_TESTS(histogram);
 DECLARE_TESTS(subnets);
+DECLARE_TESTS(replay);
+DECLARE_TESTS(fuzz);
 
 #endif /* PPING_TEST_HARNESS_H */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The datapath fuzzer (test_fuzz.c) and its two halves:
+ *  - fuzz_gen.c builds frames: well-formed TCP segments with a random
+ *    layout, the same segments with one fault, and frames that are not TCP;
+ *  - fuzz_oracle.c reads a frame the way the datapath is documented to
+ *    (bpf/parse.bpf.h) and says whether it is a well-formed TCP segment and
+ *    whether it carries a valid timestamp option. It shares no code with the
+ *    BPF side, so a parser bug does not hide behind the same bug here.
+ *
+ * Everything random comes from one seeded xorshift generator, so a seed
+ * replays a run packet for packet.
+ */
+#ifndef PPING_TEST_FUZZ_H
+#define PPING_TEST_FUZZ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+
+/* ========================================================================
+ * Random numbers: xorshift64*, the same sequence on every libc.
+ * ======================================================================== */
+
+struct rng {
+	uint64_t s;   /* never 0 */
+};
+
+static inline void rng_seed(struct rng *r, uint64_t seed)
+{
+	r->s = seed ? seed : 0x9e3779b97f4a7c15ULL;
+}
+
+static inline uint64_t rng_next(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dULL;
+}
+
+/* Uniform in [0, n), n > 0 (multiply-shift: no modulo bias worth noting). */
+static inline uint32_t rng_below(struct rng *r, uint32_t n)
+{
+	return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
+}
+
+static inline uint32_t rng_range(struct rng *r, uint32_t lo, uint32_t hi)
+{
+	return lo + rng_below(r, hi - lo + 1);
+}
+
+static inline bool rng_pct(struct rng *r, unsigned int pct)
+{
+	return rng_below(r, 100) < pct;
+}
+
+/* ========================================================================
+ * Frames. Larger than struct pkt: an IPv6 chain over the parser's byte
+ * bound (1024) needs more than PKT_MAX. The test run takes up to about a
+ * page.
+ * ======================================================================== */
+
+#define FRAME_MAX 2048
+
+struct frame {
+	uint8_t b[FRAME_MAX];
+	size_t len;
+	size_t l3;        /* offset of the IP header */
+	size_t l4;        /* ... of the TCP header */
+	size_t nh;        /* ... of the byte that says "TCP" (IPv4 protocol,
+			   * or the next-header field before TCP) */
+	int ipv;
+	const char *fault;   /* what was done to it ("valid" if nothing) */
+};
+
+/* Insert n zero bytes at off; offsets after it move along. */
+bool frame_insert(struct frame *f, size_t off, size_t n);
+/* Drop the Ethernet header and tags, as on an L3-only interface. */
+void frame_strip_l2(struct frame *f);
+
+/* ========================================================================
+ * The generator (fuzz_gen.c)
+ * ======================================================================== */
+
+/* The segment a frame is built from (before any fault). */
+struct seg {
+	const struct tuple *t;
+	int dir;            /* PPING_DIR_*: who sends it */
+	uint8_t flags;      /* TCPF_* */
+	uint32_t tsval, tsecr;
+	size_t payload;
+};
+
+/* A well-formed segment with a random layout: VLAN tags, IPv4 options or
+ * IPv6 extension headers within the parser's bounds, and a valid option list
+ * with the timestamp anywhere in it. */
+void gen_valid(struct rng *r, struct frame *f, const struct seg *s);
+/* The same segment with one fault, sometimes plus random bit flips.
+ * f->fault names the fault. */
+void gen_malformed(struct rng *r, struct frame *f, const struct seg *s);
+/* A frame of tuple t that is not a TCP segment, or random bytes. */
+void gen_junk(struct rng *r, struct frame *f, const struct tuple *t, int dir);
+
+/* Names of the faults, for the statistics (index = fault number). */
+#define FUZZ_FAULTS_MAX 40
+size_t gen_fault_names(const char **names, size_t max);
+int gen_fault_index(const char *name);
+
+/* ========================================================================
+ * The oracle (fuzz_oracle.c)
+ * ======================================================================== */
+
+/* How far a frame gets, by the oracle's reading. Each stage includes the
+ * ones before it. */
+enum stage {
+	STAGE_FRAME = 0,   /* nothing usable */
+	STAGE_IP,          /* an IP header is there to be read */
+	STAGE_L4,          /* IP accepted it as (first-fragment) TCP */
+	STAGE_TCP,         /* a well-formed TCP header */
+	STAGE_OPTS,        /* ... whose option walk read at least one byte */
+	STAGE_TS,          /* ... and found a valid timestamp option */
+	STAGE_MAX,
+};
+
+struct verdict {
+	enum stage stage;
+	bool tcp;          /* well-formed TCP segment: counted as TCP */
+	bool has_ts;       /* kind 8, length 10, inside the header and frame */
+	uint8_t flags;
+	uint32_t tsval, tsecr;
+	struct flow_key key;   /* as the hook of direction dir orients it */
+};
+
+void oracle_read(const uint8_t *data, size_t len, bool has_l2, int dir,
+		 struct verdict *v);
+
+#endif /* PPING_TEST_FUZZ_H */

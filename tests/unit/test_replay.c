@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replay (--read): with rodata replay set, the tc programs take the time
+ * from __sk_buff.tstamp and the length from wire_len, as the daemon passes
+ * a captured packet's timestamp and original length. Without it they must
+ * ignore both (live traffic may carry any tstamp).
+ */
+#include "harness.h"
+#include "pping_tc.skel.h"
+
+/* A capture time well away from the monotonic clock of the test run. */
+#define CAPTURE_T0 1795000000123456789ULL
+#define REPLY_AFTER 12345678ULL   /* ns, not a multiple of any clock tick */
+#define FRAME_LEN_ON_WIRE 9014U  /* a jumbo frame cut to its headers */
+
+static const struct env_cfg CFG_TC_REPLAY = { .tc = true, .replay = true };
+
+static bool egress_at(struct env *e, const struct pkt *p, __u64 t, __u32 wire)
+{
+	struct __sk_buff ctx = { .tstamp = t, .wire_len = wire };
+
+	return run_prog(e, e->tc->progs.pping_tc_egress, "pping_tc_egress", p,
+			TC_ACT_UNSPEC_RET, &ctx);
+}
+
+static bool ingress_at(struct env *e, const struct pkt *p, __u64 t)
+{
+	struct __sk_buff ctx = { .tstamp = t };
+
+	return run_prog(e, e->tc->progs.pping_tc_ingress, "pping_tc_ingress", p,
+			TC_ACT_UNSPEC_RET, &ctx);
+}
+
+/* The RTT is the difference of the two capture times, to the ns, and the
+ * event carries the reply's capture time. */
+static bool test_replay_capture_time(void)
+{
+	const struct pping_event *ev;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	REQUIRE(egress_at(&e, &p, CAPTURE_T0, 0));
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
+	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect_eq("rtt", ev->rtt, REPLY_AFTER));
+	REQUIRE(expect_eq("event time", ev->time_ns, CAPTURE_T0 + REPLY_AFTER));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+/* Bytes count the packet's original length, not the bytes handed over. */
+static bool test_replay_wire_len(void)
+{
+	struct flow_state fs;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	REQUIRE(expect(p.len < FRAME_LEN_ON_WIRE, "test frame too long"));
+	REQUIRE(egress_at(&e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
+	REQUIRE(flow_lookup(&e, &T4, &fs));
+	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, FRAME_LEN_ON_WIRE));
+	REQUIRE(expect_eq("packets out", fs.dir[PPING_DIR_OUT].pkts, 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+/* Live: a tstamp in the context (EDT on egress, for one) is not the clock. */
+static bool test_live_ignores_tstamp(void)
+{
+	const struct pping_event *ev;
+	struct env e;
+	struct pkt p;
+	__u64 before = now_ns();
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC));
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	REQUIRE(egress_at(&e, &p, CAPTURE_T0, 0));
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
+	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect(ev->rtt != REPLY_AFTER, "live run took the RTT from tstamp"));
+	REQUIRE(expect(ev->time_ns >= before && ev->time_ns <= now_ns(),
+		       "event time %llu is not the kernel clock",
+		       (unsigned long long)ev->time_ns));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+DEFINE_TESTS(replay,
+	{ "replay_capture_time", test_replay_capture_time },
+	{ "replay_wire_len", test_replay_wire_len },
+	{ "live_ignores_tstamp", test_live_ignores_tstamp }
+);
