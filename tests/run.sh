@@ -28,6 +28,7 @@ SUITES=(
 	"unit-asan:./tests/sanitize.sh unit"
 	"lifecycle-asan:./tests/sanitize.sh tests/e2e/test_lifecycle.sh"
 	"faults-asan:./tests/sanitize.sh tests/e2e/test_faults.sh"
+	"replay-asan:./tests/sanitize.sh tests/e2e/test_replay.sh"
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -58,7 +58,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
 . tests/lib/pping.sh
 
-PPING=./pping
+PPING=$PP_BIN   # the sanitized build under tests/sanitize.sh
 GEN=${PCAPGEN:-build/tests/pcapgen}
 PCAP_RTT=${PCAP_RTT:-build/tests/pcap_rtt}
 MEDIAN_TOL_MS=0.1
