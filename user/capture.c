@@ -222,32 +222,44 @@ static bool endpoints(const struct replay_pkt *p, struct endpoint *src,
 	return true;
 }
 
+/* The lower end (address, then port) plays the local one. */
+static __u8 dir_by_order(const struct endpoint *s, const struct endpoint *d)
+{
+	int c = memcmp(s->addr, d->addr, sizeof(s->addr));
+
+	return c > 0 || (c == 0 && s->port > d->port) ? PPING_DIR_IN : PPING_DIR_OUT;
+}
+
 /*
  * A capture point has no egress and ingress. With --local-net, packets
  * from a local address leave (egress) and packets to one arrive. Without
- * it, each connection is oriented by its ends alone, the lower address
- * (then port) being "local", so both packets of a connection find the one
- * flow entry; the programs then timestamp and match both ways
- * (include_local). Returns false for a packet --local-net rules out.
+ * it, each connection is oriented by its ends alone, so both packets of a
+ * connection find the one flow entry; the programs then timestamp and
+ * match both ways (include_local). A connection with both ends local is
+ * oriented the same way, or each direction would open its own flow and
+ * nothing would match. Returns false for a packet --local-net rules out.
  */
 static bool choose_dir(struct replay *r, struct replay_pkt *p)
 {
 	struct endpoint s, d;
-	int c;
+	bool src_local, dst_local;
 
 	p->dir = PPING_DIR_OUT;
 	if (!endpoints(p, &s, &d))
 		return true;   /* not IP: the programs count it and pass it */
-	if (r->n_nets) {
-		if (is_local(r, s.addr))
-			return true;
-		p->dir = PPING_DIR_IN;
-		return is_local(r, d.addr);
+	if (!r->n_nets) {
+		p->dir = dir_by_order(&s, &d);
+		return true;
 	}
-	c = memcmp(s.addr, d.addr, sizeof(s.addr));
-	if (c > 0 || (c == 0 && s.port > d.port))
-		p->dir = PPING_DIR_IN;
-	return true;
+	src_local = is_local(r, s.addr);
+	dst_local = is_local(r, d.addr);
+	if (src_local && dst_local) {
+		r->both_local++;
+		p->dir = dir_by_order(&s, &d);
+		return true;
+	}
+	p->dir = src_local ? PPING_DIR_OUT : PPING_DIR_IN;
+	return src_local || dst_local;
 }
 
 int replay_next(struct replay *r, struct replay_pkt *p)
@@ -278,16 +290,27 @@ int replay_next(struct replay *r, struct replay_pkt *p)
 		}
 		break;
 	}
-	/* With nanosecond precision, tv_usec holds nanoseconds. */
-	p->time_ns = (__u64)h->ts.tv_sec * NS_PER_S + (__u64)h->ts.tv_usec;
+	/* With nanosecond precision, tv_usec holds nanoseconds. The
+	 * programs take time 0 for "never", which a capture with relative
+	 * times has; the output clock takes the offset away again. */
+	p->time_ns = (__u64)h->ts.tv_sec * NS_PER_S + (__u64)h->ts.tv_usec +
+		     REPLAY_CLOCK_OFFSET_NS;
 	/* Merged or reordered captures can step back; the programs' clock
-	 * must not, as the kernel's never does. */
+	 * must not, as the kernel's never does. A big step means a broken
+	 * timestamp ahead, which holds every later packet at its time. */
 	if (p->time_ns < r->last_time_ns) {
+		if (r->last_time_ns - p->time_ns > NS_PER_S && !r->big_step_told) {
+			pr_warn("%s: packet %llu is %.3f s earlier than the one before; replaying it (and any like it) at the earlier packet's time (sort the capture first, e.g. with reordercap)\n",
+				r->path, (unsigned long long)r->read,
+				(r->last_time_ns - p->time_ns) / 1e9);
+			r->big_step_told = true;
+		}
 		p->time_ns = r->last_time_ns;
 		r->time_back++;
 	}
 	r->last_time_ns = p->time_ns;
-	p->wire_len = h->len - adj;
+	/* a corrupt record may claim less than its own link header */
+	p->wire_len = (__s64)h->len - adj > 0 ? (__u32)((__s64)h->len - adj) : 0;
 	if (p->wire_len < p->data_len)
 		p->wire_len = p->data_len;
 	if (p->wire_len > GSO_LEGACY_MAX)

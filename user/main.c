@@ -197,8 +197,9 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
 }
 
 /*
- * Events are read back every this many packets, well before the ring can
- * fill: a packet causes at most three events of 128 bytes.
+ * Events are read back, and the output checked, every this many packets,
+ * well before the ring can fill: a packet causes at most three events of
+ * 120 bytes in the ring.
  */
 #define REPLAY_BATCH 1024
 
@@ -206,14 +207,14 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
  * A cleanup pass walks every bucket of both maps however few entries they
  * hold (0.4 ms for the default maps here). A live run has one a second; a
  * replay, going through capture time a thousand times faster, would spend
- * most of its time in them. So a replay's pass also waits until as many
- * packets as an eighth of the flow map have come since the last one, or
- * 60 intervals have passed (a minute by default, far below the 300 s idle
- * timeout): a rule on the file alone, so output stays deterministic, and
- * cleanup stays a few percent of the replay.
+ * most of its time in them. So once a pass is due, a replay's pass also
+ * waits until as many packets as an eighth of the flow map have come since
+ * the last one, but at most a minute of capture time: a rule on the file
+ * alone, so output stays deterministic, and cleanup stays a few percent of
+ * the replay.
  */
 #define REPLAY_CLEANUP_PKTS_SHIFT 3
-#define REPLAY_CLEANUP_MAX_INTERVALS 60
+#define REPLAY_CLEANUP_MAX_WAIT_NS (60 * 1000000000ULL)
 
 static bool replay_cleanup_due(const struct daemon *d, const struct pping_opts *o,
 			       __u64 t, __u64 next_cleanup, __u64 fed_at_last)
@@ -223,8 +224,7 @@ static bool replay_cleanup_due(const struct daemon *d, const struct pping_opts *
 	if (!o->cleanup_interval_ns || t < next_cleanup)
 		return false;
 	return pkts >= (o->max_flows >> REPLAY_CLEANUP_PKTS_SHIFT) ||
-	       t - next_cleanup >= (REPLAY_CLEANUP_MAX_INTERVALS - 1) *
-				   o->cleanup_interval_ns;
+	       t - next_cleanup >= REPLAY_CLEANUP_MAX_WAIT_NS;
 }
 
 /*
@@ -242,11 +242,16 @@ static void replay_ticks(struct daemon *d, const struct pping_opts *o,
 		return;
 	/* The events of the packets before belong to what is closing. */
 	ring_buffer__consume(d->rb);
-	/* A gap in the capture closes every interval it spans, as a quiet
-	 * live link would. */
-	while (o->aggregate_ns && t >= *next_aggregate) {
+	/* A gap in the capture closes the interval it started in, and the
+	 * next one runs from there to the packet's interval: as the live
+	 * loop skips rather than bursts, and a timestamp years ahead costs
+	 * one record, not millions. */
+	if (agg) {
 		aggregate_now(d, *next_aggregate);
 		*next_aggregate += o->aggregate_ns;
+		if (t >= *next_aggregate)
+			*next_aggregate += ((t - *next_aggregate) / o->aggregate_ns + 1) *
+					   o->aggregate_ns;
 	}
 	if (clean) {
 		upkeep_tick(&d->up, t);
@@ -289,7 +294,18 @@ static int replay_loop(struct daemon *d, const struct pping_opts *o)
 		if (++batch == REPLAY_BATCH) {
 			ring_buffer__consume(d->rb);
 			batch = 0;
+			/* A full disk or a closed pipe ends the replay. */
+			if (output_flush(&d->out)) {
+				pr_warn("cannot write output: %s\n", strerror(errno));
+				ret = EXIT_FAIL;
+				break;
+			}
 		}
+	}
+	ring_buffer__consume(d->rb);
+	if (ret == EXIT_OK && output_flush(&d->out)) {
+		pr_warn("cannot write output: %s\n", strerror(errno));
+		ret = EXIT_FAIL;
 	}
 	if (stop_signal)
 		pr_info("got %s, stopping\n", strsignal(stop_signal));
@@ -301,11 +317,17 @@ static void replay_summary(const struct replay *r)
 {
 	double s = r->run_ns / 1e9;
 
-	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s); skipped: %llu outside --local-net, %llu too short for their link header; %llu timestamps earlier than the packet before\n",
+	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s)\n",
 		(unsigned long long)r->fed, (unsigned long long)r->read, r->path,
-		s, s > 0 ? r->fed / s : 0.0,
-		(unsigned long long)r->foreign, (unsigned long long)r->unusable,
-		(unsigned long long)r->time_back);
+		s, s > 0 ? r->fed / s : 0.0);
+	if (r->foreign || r->unusable || r->time_back)
+		pr_warn("%s: skipped %llu packets with neither end in --local-net and %llu too short for their link header; %llu packets were earlier than the one before\n",
+			r->path, (unsigned long long)r->foreign,
+			(unsigned long long)r->unusable,
+			(unsigned long long)r->time_back);
+	if (r->both_local)
+		pr_info("%llu packets had both ends in --local-net: measured both ways, the lower address as the local end\n",
+			(unsigned long long)r->both_local);
 }
 
 /* The programs' clock now: the capture's in a replay. */
@@ -378,17 +400,18 @@ int main(int argc, char **argv)
 					 opts.n_local_nets) :
 	    iface_lookup(opts.ifname, &d.ifc))
 		return EXIT_FAIL;
+	ret = EXIT_FAIL;
 	if (install_signals()) {
 		pr_warn("cannot install signal handlers: %s\n", strerror(errno));
-		return EXIT_FAIL;
+		goto out_input;
 	}
 	/* Before anything is attached: a file we may not write ends the
 	 * run before it changes the system. */
 	if (output_open(&d.out, opts.format, opts.write_path))
-		return EXIT_FAIL;
+		goto out_input;
 	if (open_metrics(&d, &opts)) {
 		output_abort(&d.out);
-		return EXIT_FAIL;
+		goto out_input;
 	}
 	d.sink.out = &d.out;
 	d.sink.print = !opts.aggregate_ns;
@@ -435,9 +458,9 @@ int main(int argc, char **argv)
 		goto out_detach;
 	}
 	if (opts.read_path) {
-		/* Output times are the capture's: no offset to add. The file
-		 * is read with no capability left (test runs need none). */
-		d.sink.clock.offset_ns = 0;
+		/* Output times are the capture's. The file is read with no
+		 * capability left (test runs need none). */
+		d.sink.clock.offset_ns = -(__s64)REPLAY_CLOCK_OFFSET_NS;
 		int err = privs_drop(0);
 
 		if (err)
@@ -476,6 +499,7 @@ out_destroy:
 	else
 		output_abort(&d.out);
 	pping_bpf_destroy(&d.bpf);
+out_input:
 	replay_close(&d.rp);
 	return ret;
 }

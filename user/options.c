@@ -473,7 +473,7 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 						 "at most 32 prefixes");
 			if (local_net_parse(optarg, &o->local_nets[o->n_local_nets]))
 				return bad_value("--local-net", optarg,
-						 "an IPv4 or IPv6 address with an optional prefix length (e.g. 10.0.0.0/8, 2001:db8::/32)");
+						 "an IPv4 address with an optional prefix length 0 to 32, or an IPv6 address with 0 to 128 (e.g. 10.0.0.0/8, 2001:db8::/32)");
 			o->n_local_nets++;
 			break;
 		case 'v':
@@ -536,7 +536,8 @@ void log_options(const struct pping_opts *o)
 		o->ingress == INGRESS_XDP ? "xdp (" : "tc",
 		o->ingress == INGRESS_XDP ? xdp_modes[o->xdp_mode] : "",
 		o->ingress == INGRESS_XDP ? ")" : "",
-		o->include_local ? "yes" : "no",
+		o->include_local ? "yes" :
+		o->read_path && !o->n_local_nets ? "yes (a replay without --local-net)" : "no",
 		(unsigned long long)o->duration_ns, o->max_flows,
 		o->max_timestamps, (unsigned long long)o->cleanup_interval_ns,
 		!o->cleanup_interval_ns ? "off (no cleanup)" :

@@ -28,6 +28,10 @@ struct local_net {
  */
 #define REPLAY_SNAP 512
 
+/* Added to capture times for the programs, whose clock never reads 0 (it
+ * means "never" in their state); the output clock subtracts it. */
+#define REPLAY_CLOCK_OFFSET_NS 1000000000ULL
+
 struct replay_pkt {
 	__u64 time_ns;        /* capture time, ns since the epoch */
 	__u32 data_len;       /* bytes in frame */
@@ -48,9 +52,11 @@ struct replay {
 	__u64 read;           /* packets read from the file */
 	__u64 fed;            /* ... run through the programs */
 	__u64 foreign;        /* neither end in --local-net: skipped */
+	__u64 both_local;     /* both ends in --local-net: oriented by address */
 	__u64 unusable;       /* too short for their link header: skipped */
 	__u64 time_back;      /* earlier than the packet before: given its time */
 	__u64 run_ns;         /* wall time spent replaying */
+	bool big_step_told;
 };
 
 /* Pure parsing, shared with the option parser: "ADDR/LEN" or "ADDR". */
