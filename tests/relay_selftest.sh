@@ -74,12 +74,8 @@ check_rtt "rtt_ipv6" "$SRV_IP6"
 
 # TCP through the relay. This is what breaks if frames are forwarded with
 # partial (offloaded) checksums: ping keeps working, TCP stalls.
-in_srv timeout 30 iperf3 -s -1 -B "$SRV_IP4" >/dev/null 2>&1 &
-srv_pid=$!
-for _ in $(seq 50); do
-	in_srv ss -Hltn 'sport = :5201' | grep -q . && break
-	sleep 0.1
-done
+iperf3_server -B "$SRV_IP4"
+srv_pid=$SRV_PID
 json=$(timeout 30 ip netns exec "$NS_CLI" iperf3 -c "$SRV_IP4" -t 3 -J 2>&1)
 wait "$srv_pid" 2>/dev/null
 mbps=$(jq -r '(.end.sum_received.bits_per_second // 0) / 1e6 | floor' <<<"$json" 2>/dev/null)

@@ -22,6 +22,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/pping.sh
+. tests/lib/nginx.sh
 . tests/lib/pair.sh
 
 SECS=${SMALLPKT_SECS:-4}
@@ -59,33 +60,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# nginx with its own configuration, all its files in $WORK. Workers run as
-# nobody, so the document root must be world-readable.
-chmod 755 "$WORK"
-mkdir -p "$WORK/www" "$WORK/tmp"
-head -c 100 /dev/zero | tr '\0' x >"$WORK/www/small"
-cat >"$WORK/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 1000000;
-	client_body_temp_path $WORK/tmp/body;
-	proxy_temp_path $WORK/tmp/proxy;
-	fastcgi_temp_path $WORK/tmp/fastcgi;
-	uwsgi_temp_path $WORK/tmp/uwsgi;
-	scgi_temp_path $WORK/tmp/scgi;
-	server {
-		listen $IP_B:$PORT backlog=4096;
-		root $WORK/www;
-	}
-}
-EOF
+# nginx with its own configuration (tests/lib/nginx.sh); keep-alive
+# connections may carry any number of requests.
+nginx_config "$WORK" "$IP_B:$PORT" "sendfile on; keepalive_requests 1000000;"
 URL=http://$IP_B:$PORT/small
 
 # A fresh pair and nginx for every run: hundreds of thousands of short

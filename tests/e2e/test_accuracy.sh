@@ -156,12 +156,7 @@ run() {
 
 	if [ "$fam" = 4 ]; then dst=$SRV_IP4; else dst=$SRV_IP6; fi
 
-	ip netns exec "$NS_SRV" timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
-	SRV_PID=$!
-	for _ in $(seq 40); do
-		in_srv ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
-		sleep 0.05
-	done
+	iperf3_server
 
 	# ip netns exec execs tcpdump, so $! is tcpdump itself (SIGINT makes
 	# it flush and close the file). -Z root: the file is written as root

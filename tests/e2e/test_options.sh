@@ -11,18 +11,6 @@ NS=pp$$-opt
 cleanup() { ip netns del "$NS" 2>/dev/null; }
 trap cleanup EXIT
 
-# expect_usage NAME PATTERN ARGS...: exit 2 and stderr matching PATTERN.
-expect_usage() {
-	local name=$1 pattern=$2 err rc
-	shift 2
-	err=$($PPING "$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ $rc -eq 2 ] && grep -qE -- "$pattern" <<<"$err"; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc, stderr: $err"
-	fi
-}
 
 expect_usage bad-rate-unit      "--rate-limit.*0 to 60s"   -i lo -r 5x
 expect_usage bad-rate-negative  "--rate-limit.*0 to 60s"   -i lo -r -1

@@ -49,17 +49,6 @@ trap teardown EXIT
 
 now_ns() { date +%s%N; }
 
-# An iperf3 server for one test in the server namespace, listening on return.
-server_start() {
-	local i
-	in_srv timeout 30 iperf3 -s -1 >/dev/null 2>&1 &
-	SRV_PID=$!
-	for i in $(seq 40); do
-		in_srv ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 server_wait() {
 	[ -n "$SRV_PID" ] && wait "$SRV_PID" 2>/dev/null
@@ -231,7 +220,7 @@ run_capture() {
 	local dst=$1 secs=$2
 	shift 2
 	T0=$(now_ns)
-	server_start || { echo "iperf3 server did not start" >&2; return 1; }
+	iperf3_server || { echo "iperf3 server did not start" >&2; return 1; }
 	pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms "$@" || { server_wait; return 1; }
 	traffic "$dst" "$secs"
 	server_wait
@@ -484,7 +473,7 @@ rotate_test() {
 	local j_old=$WORK/rot-old.lines j_new=$WORK/rot-new.lines
 
 	T0=$(now_ns)
-	if ! server_start || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F "$fmt" -w "$f"; then
+	if ! iperf3_server || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F "$fmt" -w "$f"; then
 		fail "$name" "pping or iperf3 did not start"
 		server_wait
 		return
@@ -562,7 +551,7 @@ pping_cleanup_files
 # is refused and pping keeps writing the same array.
 name=output-sighup-json-unmoved
 f=$WORK/unmoved.json
-if ! server_start || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F json -w "$f"; then
+if ! iperf3_server || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F json -w "$f"; then
 	fail $name "pping or iperf3 did not start"
 	server_wait
 else
@@ -627,7 +616,7 @@ pping_cleanup_files
 # traffic starting, and everything (the closing events too) before exit.
 name=output-flush
 f=$WORK/flush.jsonl
-if ! server_start || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 500ms -d 60s -F jsonl -w "$f"; then
+if ! iperf3_server || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 500ms -d 60s -F jsonl -w "$f"; then
 	fail $name "pping or iperf3 did not start"
 	server_wait
 else
@@ -670,7 +659,7 @@ pping_cleanup_files
 # ---- output-sighup-stdout --------------------------------------------------
 
 name=output-sighup-stdout
-if ! server_start || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F jsonl; then
+if ! iperf3_server || ! pping_start "$NS_CLI" -i "$CLI_IF" -r 50ms -F jsonl; then
 	fail $name "pping or iperf3 did not start"
 	server_wait
 else

@@ -501,23 +501,11 @@ fi
 
 # ---- usage -------------------------------------------------------------------------------
 
-# usage NAME PATTERN ARGS...: exit 2 and stderr matching PATTERN.
-usage() {
-	local name=$1 pattern=$2 err rc
-	shift 2
-	err=$($PPING "$@" 2>&1 >/dev/null)
-	rc=$?
-	if [ $rc -eq 2 ] && grep -qE -- "$pattern" <<<"$err"; then
-		pass "$name"
-	else
-		fail "$name" "exit $rc, stderr: $err"
-	fi
-}
-usage usage-read-with-interface "--interface|-i" --read "$WORK/v4.pcap" -i lo
-usage usage-local-net-bad-prefix "--local-net" --read "$WORK/v4.pcap" --local-net 10.1.0.0/33
-usage usage-local-net-not-an-address "--local-net" --read "$WORK/v4.pcap" --local-net example.com
-usage usage-local-net-empty-prefix "--local-net" --read "$WORK/v4.pcap" --local-net 10.1.0.0/
-usage usage-local-net-without-read "--local-net" -i lo --local-net 10.1.0.0/16
+expect_usage usage-read-with-interface "--interface|-i" --read "$WORK/v4.pcap" -i lo
+expect_usage usage-local-net-bad-prefix "--local-net" --read "$WORK/v4.pcap" --local-net 10.1.0.0/33
+expect_usage usage-local-net-not-an-address "--local-net" --read "$WORK/v4.pcap" --local-net example.com
+expect_usage usage-local-net-empty-prefix "--local-net" --read "$WORK/v4.pcap" --local-net 10.1.0.0/
+expect_usage usage-local-net-without-read "--local-net" -i lo --local-net 10.1.0.0/16
 
 # ---- edge cases --------------------------------------------------------------------
 
@@ -585,12 +573,7 @@ live() {
 	local ln lm rn rm pn st
 
 	if [ "$fam" = 4 ]; then dst=$SRV_IP4 lnet=$CLI_IP4/32; else dst=$SRV_IP6 lnet=$CLI_IP6/128; fi
-	ip netns exec "$NS_SRV" timeout 60 iperf3 -s -1 >/dev/null 2>&1 &
-	SRV_PID=$!
-	for _ in $(seq 40); do
-		in_srv ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && break
-		sleep 0.05
-	done
+	iperf3_server
 	ip netns exec "$NS_CLI" tcpdump -Z root -i "$CLI_IF" -s 160 --immediate-mode \
 		--time-stamp-precision nano -w "$cap" 'tcp port 5201' 2>"$tde" &
 	TD_PID=$!

@@ -44,6 +44,21 @@ in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 in_rly() { ip netns exec "$NS_RLY" "$@"; }
 
+# iperf3_server [ARGS...]: a one-shot iperf3 server in the server
+# namespace, its pid in SRV_PID (ip netns exec execs it, so that is iperf3's
+# own); returns once it listens on port 5201, or 1 if it never does.
+iperf3_server() {
+	local i
+
+	ip netns exec "$NS_SRV" timeout 60 iperf3 -s -1 "$@" >/dev/null 2>&1 &
+	SRV_PID=$!
+	for i in $(seq 50); do
+		in_srv ss -Hltn 'sport = :5201' 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 _pp_err() { echo "netns.sh: $*" >&2; }
 
 # topo_up ONEWAY_DELAY_MS [JITTER_MS]

@@ -33,6 +33,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 . tests/lib/netns.sh
 . tests/lib/pping.sh
+. tests/lib/nginx.sh
 
 SECS=${SOAK_SECONDS:-600}
 INTERVAL=${SOAK_INTERVAL:-5}
@@ -71,31 +72,9 @@ fi
 in_cli sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 in_srv sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
 in_cli ip link set lo up
-
+# nginx serving one small object (tests/lib/nginx.sh).
 # nginx, all its files in $WORK; workers run as nobody.
-chmod 755 "$WORK"
-mkdir -p "$WORK/www" "$WORK/tmp"
-head -c 100 /dev/zero | tr '\0' x >"$WORK/www/small"
-cat >"$WORK/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $WORK/tmp/body;
-	proxy_temp_path $WORK/tmp/proxy;
-	fastcgi_temp_path $WORK/tmp/fastcgi;
-	uwsgi_temp_path $WORK/tmp/uwsgi;
-	scgi_temp_path $WORK/tmp/scgi;
-	server {
-		listen $SRV_IP4:$PORT backlog=4096;
-		root $WORK/www;
-	}
-}
-EOF
+nginx_config "$WORK" "$SRV_IP4:$PORT"
 URL=http://$SRV_IP4:$PORT/small
 in_srv nginx -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/error.log" </dev/null >/dev/null 2>&1 &
 for _ in $(seq 50); do
