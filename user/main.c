@@ -217,9 +217,9 @@ static int event_loop(struct daemon *d, const struct pping_opts *o)
 #define REPLAY_CLEANUP_MAX_WAIT_NS (60 * 1000000000ULL)
 
 static bool replay_cleanup_due(const struct daemon *d, const struct pping_opts *o,
-			       __u64 t, __u64 next_cleanup, __u64 fed_at_last)
+			       __u64 t, __u64 next_cleanup)
 {
-	__u64 pkts = d->rp.fed - fed_at_last;
+	__u64 pkts = d->rp.fed - d->rp.fed_at_cleanup;
 
 	if (!o->cleanup_interval_ns || t < next_cleanup)
 		return false;
@@ -234,9 +234,8 @@ static bool replay_cleanup_due(const struct daemon *d, const struct pping_opts *
 static void replay_ticks(struct daemon *d, const struct pping_opts *o,
 			 __u64 t, __u64 *next_aggregate, __u64 *next_cleanup)
 {
-	static __u64 fed_at_last;
 	bool agg = o->aggregate_ns && t >= *next_aggregate;
-	bool clean = replay_cleanup_due(d, o, t, *next_cleanup, fed_at_last);
+	bool clean = replay_cleanup_due(d, o, t, *next_cleanup);
 
 	if (!agg && !clean)
 		return;
@@ -256,7 +255,7 @@ static void replay_ticks(struct daemon *d, const struct pping_opts *o,
 	if (clean) {
 		upkeep_tick(&d->up, t);
 		*next_cleanup = t + o->cleanup_interval_ns;
-		fed_at_last = d->rp.fed;
+		d->rp.fed_at_cleanup = d->rp.fed;
 	}
 }
 

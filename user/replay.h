@@ -51,6 +51,7 @@ struct replay {
 	/* what the file held */
 	__u64 read;           /* packets read from the file */
 	__u64 fed;            /* ... run through the programs */
+	__u64 fed_at_cleanup; /* fed when the last cleanup pass ran */
 	__u64 foreign;        /* neither end in --local-net: skipped */
 	__u64 both_local;     /* both ends in --local-net: oriented by address */
 	__u64 unusable;       /* too short for their link header: skipped */
