@@ -43,6 +43,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);   /* batched cleanup adds from userspace */
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __s64);

@@ -9,24 +9,12 @@
 
 #include <stdbool.h>
 #include "maps.bpf.h"
+#include "flow_hash.h"
 
-/*
- * A 64-bit hash of a flow key, for the sampled-flows bitmap. Collisions
- * only make an unsampled flow wait as if it had been sampled, so a cheap
- * multiply-xorshift fold of the five key words is enough.
- */
+/* The sampled-flows bitmap is indexed by a hash both sides compute. */
 static __always_inline __u64 flow_hash(const struct flow_key *key)
 {
-	const __u64 *w = (const __u64 *)key;
-	__u64 h = 0;
-	int i;
-
-#pragma unroll
-	for (i = 0; i < (int)(sizeof(*key) / sizeof(__u64)); i++) {
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return h ^ (h >> 32);
+	return pping_flow_hash(key);
 }
 
 static __always_inline __u64 *sampled_word(__u64 hash, __u64 mask)

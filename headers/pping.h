@@ -252,8 +252,8 @@ struct pping_runtime {
 };
 
 /*
- * Cleanup: what the daemon asks one pass of the map iterators to remove.
- * Times are ns; the iterators run in the daemon's read() of the iterator.
+ * Cleanup: what the daemon asks one pass over the maps to remove. Times
+ * are ns. The rules themselves are in cleanup_rules.h.
  */
 struct cleanup_params {
 	__u64 now;              /* 0: the kernel's monotonic clock */
@@ -282,6 +282,22 @@ enum cleanup_ts_reason {
 	CLEAN_TS_EXPIRED = 0,   /* older than its lifetime */
 	CLEAN_TS_ORPHANED,      /* its flow is gone */
 	CLEAN_TS_REASONS,
+};
+
+/*
+ * One bounded call of a for-each cleanup walk (cleanup mechanism
+ * "foreach"): a for-each over a hash map always starts at its first
+ * bucket and does not reschedule, so a call passes over the entries that
+ * earlier calls of the walk kept, examines at most budget more and stops.
+ */
+struct cleanup_walk {
+	__u64 skip;             /* entries kept by earlier calls: passed over */
+	__u64 budget;           /* entries to examine in this call */
+	__u64 index;            /* out: entries met, passed over or examined */
+	__u64 examined;         /* out */
+	__u64 removed;          /* out: of those examined */
+	__u32 stopped;          /* out: budget spent before the end of the map */
+	__u32 pad;
 };
 
 /* What one cleanup pass saw and did. */

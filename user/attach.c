@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <linux/if_link.h>
 #include <string.h>
@@ -58,34 +59,43 @@ static int clsact_attach(struct attachment *a, int prog_fd,
 	return 0;
 }
 
+/*
+ * TCX where the kernel has it (a link that goes with the process), else a
+ * clsact filter; --tc-attach forces either. A fallback is said once.
+ */
 static int tc_attach(struct attachment *a, struct bpf_program *prog,
-		     bool egress)
+		     bool egress, enum tc_attach_how how)
 {
+	const char *dir = egress ? "egress" : "ingress";
 	int fd, err;
 
-	fd = tcx_attach(bpf_program__fd(prog), a->ifindex,
-			egress ? PPING_TCX_EGRESS : PPING_TCX_INGRESS);
-	if (fd >= 0) {
-		if (egress)
-			a->egress_link = fd;
-		else
-			a->ingress_link = fd;
-		*(egress ? &a->egress_how : &a->ingress_how) = "tcx";
-		return 0;
+	if (how != TC_ATTACH_CLSACT) {
+		fd = tcx_attach(bpf_program__fd(prog), a->ifindex,
+				egress ? PPING_TCX_EGRESS : PPING_TCX_INGRESS);
+		if (fd >= 0) {
+			if (egress)
+				a->egress_link = fd;
+			else
+				a->ingress_link = fd;
+			*(egress ? &a->egress_how : &a->ingress_how) = "tcx";
+			return 0;
+		}
+		/* EINVAL: this kernel does not know the TCX attach type. */
+		if (fd != -EINVAL || how == TC_ATTACH_TCX) {
+			pr_warn("cannot attach to tc %s with a TCX link%s: %s%s\n", dir,
+				how == TC_ATTACH_TCX ? " (--tc-attach tcx)" : "",
+				strerror(-fd),
+				fd == -EINVAL ? " (this kernel has no TCX, Linux 6.6)" : "");
+			return fd;
+		}
+		if (!a->told_tc_fallback)
+			pr_warn("this kernel has no TCX links (Linux 6.6); attaching to tc through a clsact qdisc filter\n");
+		a->told_tc_fallback = true;
 	}
-	/* EINVAL: this kernel does not know the TCX attach type. */
-	if (fd != -EINVAL) {
-		pr_warn("cannot attach to tc %s: %s\n",
-			egress ? "egress" : "ingress", strerror(-fd));
-		return fd;
-	}
-	pr_info("kernel has no TCX links; using a clsact filter for %s\n",
-		egress ? "egress" : "ingress");
 	err = clsact_attach(a, bpf_program__fd(prog),
 			    egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	if (err) {
-		pr_warn("cannot attach to tc %s (clsact): %s\n",
-			egress ? "egress" : "ingress", strerror(-err));
+		pr_warn("cannot attach to tc %s (clsact): %s\n", dir, strerror(-err));
 		return err;
 	}
 	*(egress ? &a->egress_how : &a->ingress_how) = "clsact";
@@ -122,13 +132,14 @@ static const char *xdp_mode_name(enum xdp_attach_mode m)
 
 /*
  * Without its dispatcher (the kernel refused extension programs, as 6.18
- * does with libxdp 1.3) libxdp attaches the program by netlink, which the
- * kernel keeps after the process is gone: only the guard would detach it,
- * and nothing if the guard dies too. An XDP bpf_link (Linux 5.9) goes with
- * its last fd instead, so swap the netlink attachment for one, in the mode
- * libxdp chose. The interface is without the program for the few
- * microseconds between the two calls. With the dispatcher, libxdp's
- * attachment stays: other XDP programs can then share the interface.
+ * does with libxdp 1.3, or --xdp-attach asked for link or netlink) libxdp
+ * attaches the program by netlink, which the kernel keeps after the
+ * process is gone: only the guard would detach it, and nothing if the
+ * guard dies too. An XDP bpf_link (Linux 5.9) goes with its last fd
+ * instead, so swap the netlink attachment for one, in the mode libxdp
+ * chose. The interface is without the program for the few microseconds
+ * between the two calls. With the dispatcher, libxdp's attachment stays:
+ * other XDP programs can then share the interface.
  */
 static int xdp_link_flags(enum xdp_attach_mode m)
 {
@@ -140,47 +151,58 @@ static int xdp_link_flags(enum xdp_attach_mode m)
 	}
 }
 
-static void xdp_swap_to_link(struct attachment *a)
+/* Is the program attached without libxdp's dispatcher? */
+static bool xdp_is_legacy(int ifindex, enum xdp_attach_mode *mode)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, lo);
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(a->ifindex);
-	enum xdp_attach_mode mode;
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
 	bool legacy;
-	int fd, err;
 
 	if (libxdp_get_error(mp))
-		return;
+		return true;
 	legacy = xdp_multiprog__is_legacy(mp);
-	mode = xdp_multiprog__attach_mode(mp);
+	*mode = xdp_multiprog__attach_mode(mp);
 	xdp_multiprog__close(mp);
-	if (!legacy)
-		return;
+	return legacy;
+}
+
+/*
+ * Swap the netlink attachment for a link. If the kernel refuses the link,
+ * attach by netlink again (auto) or fail (forced link). 0 on success.
+ */
+static int xdp_swap_to_link(struct attachment *a, enum xdp_attach_mode mode,
+			    bool forced)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	int fd, err;
 
 	err = xdp_program__detach(a->xdp, a->ifindex, mode, 0);
 	if (err) {
-		pr_debug("cannot detach the netlink XDP attachment: %s\n", strerror(-err));
-		return;
+		pr_warn("cannot detach the netlink XDP attachment to replace it by a link: %s\n",
+			strerror(-err));
+		return err;
 	}
+	a->plan.xdp_prog_id = 0;
 	lo.flags = xdp_link_flags(mode);
 	fd = bpf_link_create(xdp_program__fd(a->xdp), a->ifindex, BPF_XDP, &lo);
 	if (fd >= 0) {
 		a->xdp_link = fd;
-		a->plan.xdp_prog_id = 0;   /* nothing for the guard to undo */
-		pr_info("XDP program attached as a bpf_link (no libxdp dispatcher): other XDP programs cannot share this interface while pping runs\n");
-		return;
+		return 0;
+	}
+	err = -errno;
+	if (forced) {
+		pr_warn("cannot attach XDP as a bpf_link (--xdp-attach link): %s\n",
+			strerror(-err));
+		return err;
 	}
 	/* Old kernel: back to netlink, with the guard to detach it. */
-	pr_debug("no XDP bpf_link (%s); attaching by netlink again\n", strerror(errno));
+	pr_debug("no XDP bpf_link (%s); attaching by netlink again\n", strerror(-err));
 	err = xdp_program__attach(a->xdp, a->ifindex, mode, 0);
 	if (err) {
 		pr_warn("cannot re-attach XDP after bpf_link failed: %s\n", strerror(-err));
-		xdp_program__close(a->xdp);
-		a->xdp = NULL;
-		a->plan.xdp_prog_id = 0;
-		return;
+		return err;
 	}
 	a->plan.xdp_prog_id = xdp_program__id(a->xdp);
-	pr_info("XDP program attached without libxdp's dispatcher: other XDP programs cannot share this interface while pping runs\n");
+	return 0;
 }
 
 /* Why an XDP attach failed, in the terms of the likely cause. */
@@ -206,13 +228,20 @@ static void explain_xdp_error(const char *ifname, int ifindex,
  * which needs CAP_SYS_ADMIN. Without it a netlink attach succeeds but the
  * detach at exit fails and leaves the program on the interface, so refuse
  * up front.
+ *
+ * How it ends up attached: libxdp's dispatcher when the kernel allows it
+ * (auto, dispatcher); else an XDP link (auto, link); else netlink (auto,
+ * netlink). The first fallback is said once on stderr.
  */
 static int xdp_attach(struct attachment *a, struct pping_bpf *b,
-		      const char *ifname, enum xdp_attach_mode mode)
+		      const char *ifname, enum xdp_attach_mode mode,
+		      enum xdp_attach_how how)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = b->xdp->obj,
 			    .prog_name = "pping_xdp_ingress");
+	enum xdp_attach_mode got = mode;
 	struct xdp_program *prog;
+	bool legacy;
 	int err;
 
 	ensure_bpffs();
@@ -220,6 +249,9 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 		pr_warn("XDP ingress (-I xdp) needs CAP_SYS_ADMIN (libxdp could not detach the program at exit without it); use -I tc, or grant it\n");
 		return -EPERM;
 	}
+	/* libxdp's own switch: attach by netlink, no dispatcher. */
+	if (how == XDP_ATTACH_LINK || how == XDP_ATTACH_NETLINK)
+		setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
 	prog = xdp_program__create(&opts);
 	err = libxdp_get_error(prog);
 	if (err) {
@@ -235,10 +267,25 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	a->xdp = prog;
 	a->plan.xdp_prog_id = xdp_program__id(prog);
 	a->plan.xdp_mode = mode;
-	xdp_swap_to_link(a);
-	if (!a->xdp)
-		return -ENOENT;
-	a->ingress_how = a->xdp_link >= 0 ? "xdp (link)" : "xdp";
+	legacy = xdp_is_legacy(a->ifindex, &got);
+	if (legacy && how == XDP_ATTACH_DISPATCHER) {
+		pr_warn("cannot attach XDP through libxdp's dispatcher (--xdp-attach dispatcher): the kernel refused it (extension programs); -vv shows libxdp's reason\n");
+		return -EOPNOTSUPP;
+	}
+	if (legacy && how != XDP_ATTACH_NETLINK) {
+		err = xdp_swap_to_link(a, got, how == XDP_ATTACH_LINK);
+		if (err)
+			return err;
+	}
+	if (a->xdp_link >= 0)
+		a->ingress_how = "xdp (link)";
+	else if (legacy)
+		a->ingress_how = "xdp (netlink)";
+	else
+		a->ingress_how = "xdp (dispatcher)";
+	if (legacy && how == XDP_ATTACH_AUTO)
+		pr_warn("libxdp's dispatcher is not available on this kernel; XDP attached %s: other XDP programs cannot share %s while pping runs\n",
+			a->xdp_link >= 0 ? "as a bpf_link" : "by netlink", ifname);
 	return 0;
 }
 
@@ -256,13 +303,14 @@ int attach_all(struct attachment *a, struct pping_bpf *b,
 	a->guard.fd = -1;
 	a->plan.ifindex = ifc->ifindex;
 
-	err = tc_attach(a, b->tc->progs.pping_tc_egress, true);
+	err = tc_attach(a, b->tc->progs.pping_tc_egress, true, o->tc_attach);
 	if (err)
 		goto fail;
 	if (o->ingress == INGRESS_XDP)
-		err = xdp_attach(a, b, ifc->name, o->xdp_mode);
+		err = xdp_attach(a, b, ifc->name, o->xdp_mode, o->xdp_attach);
 	else
-		err = tc_attach(a, b->tc->progs.pping_tc_ingress, false);
+		err = tc_attach(a, b->tc->progs.pping_tc_ingress, false,
+				o->tc_attach);
 	if (err)
 		goto fail;
 

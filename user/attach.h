@@ -17,7 +17,9 @@ struct attachment {
 	struct guard_plan plan;       /* what must be undone by hand */
 	struct guard guard;
 	const char *egress_how;       /* "tcx" or "clsact", for messages */
-	const char *ingress_how;      /* "tcx", "clsact", "xdp" or "xdp (link)" */
+	const char *ingress_how;      /* "tcx", "clsact", "xdp (dispatcher)", "xdp (link)"
+				       * or "xdp (netlink)" */
+	bool told_tc_fallback;        /* the clsact fallback was said */
 };
 
 /* Attach egress tc and the chosen ingress hook. On failure, everything that

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "privs.h"
+#include "probe.h"
 #include "replay.h"
 #include "upkeep.h"
 #include "pping_tc.skel.h"
@@ -391,6 +392,8 @@ int main(int argc, char **argv)
 	log_set_level(opts.verbose >= 2 ? LOG_DEBUG :
 		      opts.verbose ? LOG_INFO : LOG_WARN);
 	log_route_libs();
+	if (opts.probe)
+		return probe_run(stdout);
 	log_options(&opts);
 
 	/* The input first: a file we cannot read, or an interface that is
@@ -445,7 +448,7 @@ int main(int argc, char **argv)
 		goto out_destroy;
 	}
 	if (upkeep_open(&d.up, &d.bpf, opts.cleanup_interval_ns != 0,
-			opts.adaptive, opts.rate_limit_ns) ||
+			opts.cleanup_mech, opts.adaptive, opts.rate_limit_ns) ||
 	    open_aggregation(&d, &opts)) {
 		ret = EXIT_FAIL;
 		goto out_detach;

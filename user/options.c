@@ -36,6 +36,10 @@ enum {
 	OPT_METRICS,
 	OPT_READ,
 	OPT_LOCAL_NET,
+	OPT_PROBE,
+	OPT_CLEANUP_MECH,
+	OPT_TC_ATTACH,
+	OPT_XDP_ATTACH,
 };
 
 /* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
@@ -78,6 +82,10 @@ static const struct option long_opts[] = {
 	{ "metrics",       required_argument, NULL, OPT_METRICS },
 	{ "read",          required_argument, NULL, OPT_READ },
 	{ "local-net",     required_argument, NULL, OPT_LOCAL_NET },
+	{ "probe",         no_argument,       NULL, OPT_PROBE },
+	{ "cleanup-mechanism", required_argument, NULL, OPT_CLEANUP_MECH },
+	{ "tc-attach",     required_argument, NULL, OPT_TC_ATTACH },
+	{ "xdp-attach",    required_argument, NULL, OPT_XDP_ATTACH },
 	{ "verbose",       no_argument,       NULL, 'v' },
 	{ "version",       no_argument,       NULL, 'V' },
 	{ "help",          no_argument,       NULL, 'h' },
@@ -89,6 +97,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: pping -i INTERFACE [options]\n"
 "       pping --read FILE [--local-net CIDR]... [options]\n"
+"       pping --probe\n"
 "\n"
 "Passively measures the round-trip time of every TCP flow through INTERFACE\n"
 "from the TCP timestamp option (TSval out, TSecr back). Sends no packets.\n"
@@ -159,6 +168,21 @@ static void usage(FILE *f)
 "      --metrics [ADDR:]PORT\n"
 "                           serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 "                           (ADDR default 127.0.0.1; IPv6 as [::1]:PORT)\n"
+"      --probe              print which kernel features pping uses are\n"
+"                           available (yes/no and why) and what pping would\n"
+"                           use for tc, XDP and map cleanup; exit 0 if\n"
+"                           pping -i can run here, 1 if not\n"
+"\n"
+"Kernel fallbacks (default auto: the first the kernel allows, said once on\n"
+"stderr when it is not the first; forcing one the kernel refuses fails):\n"
+"      --cleanup-mechanism M  auto, iter (map-element iterators), foreach\n"
+"                           (for-each walks in syscall programs) or batch\n"
+"                           (batched map syscalls)\n"
+"      --tc-attach HOW      auto, tcx (bpf_link) or clsact (cls_bpf filter)\n"
+"      --xdp-attach HOW     with -I xdp: auto, dispatcher (libxdp; the\n"
+"                           interface stays shareable), link (XDP bpf_link)\n"
+"                           or netlink\n"
+"\n"
 "  -v, --verbose            more diagnostics on stderr; twice shows libbpf\n"
 "                           and libxdp debug output\n"
 "  -V, --version            print the version and exit\n"
@@ -476,6 +500,38 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 						 "an IPv4 address with an optional prefix length 0 to 32, or an IPv6 address with 0 to 128 (e.g. 10.0.0.0/8, 2001:db8::/32)");
 			o->n_local_nets++;
 			break;
+		case OPT_PROBE:
+			o->probe = true;
+			break;
+		case OPT_CLEANUP_MECH:
+			if (cleanup_mech_parse(optarg, &o->cleanup_mech))
+				return bad_value("--cleanup-mechanism", optarg,
+						 "auto, iter, foreach or batch");
+			break;
+		case OPT_TC_ATTACH:
+			if (strcmp(optarg, "auto") == 0)
+				o->tc_attach = TC_ATTACH_AUTO;
+			else if (strcmp(optarg, "tcx") == 0)
+				o->tc_attach = TC_ATTACH_TCX;
+			else if (strcmp(optarg, "clsact") == 0)
+				o->tc_attach = TC_ATTACH_CLSACT;
+			else
+				return bad_value("--tc-attach", optarg,
+						 "auto, tcx or clsact");
+			break;
+		case OPT_XDP_ATTACH:
+			if (strcmp(optarg, "auto") == 0)
+				o->xdp_attach = XDP_ATTACH_AUTO;
+			else if (strcmp(optarg, "dispatcher") == 0)
+				o->xdp_attach = XDP_ATTACH_DISPATCHER;
+			else if (strcmp(optarg, "link") == 0)
+				o->xdp_attach = XDP_ATTACH_LINK;
+			else if (strcmp(optarg, "netlink") == 0)
+				o->xdp_attach = XDP_ATTACH_NETLINK;
+			else
+				return bad_value("--xdp-attach", optarg,
+						 "auto, dispatcher, link or netlink");
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -500,6 +556,8 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o->probe)
+		return -1;   /* every other option is ignored */
 	if (o->aggregate_ns && o->format == OUTPUT_PPVIZ) {
 		fprintf(stderr, "pping: --format ppviz carries RTT events only and cannot be used with --aggregate (use standard, json or jsonl)\n");
 		return EXIT_USAGE;

@@ -8,12 +8,28 @@
 #include <sys/socket.h>
 #include <xdp/libxdp.h>
 
+#include "cleanup.h"
 #include "output.h"
 #include "replay.h"
 
 enum ingress_hook {
 	INGRESS_TC,
 	INGRESS_XDP,
+};
+
+/* How the tc programs attach: the first the kernel allows, or forced. */
+enum tc_attach_how {
+	TC_ATTACH_AUTO,
+	TC_ATTACH_TCX,        /* TCX bpf_link (Linux 6.6) */
+	TC_ATTACH_CLSACT,     /* a cls_bpf filter on the clsact qdisc */
+};
+
+/* How the XDP program attaches (-I xdp). */
+enum xdp_attach_how {
+	XDP_ATTACH_AUTO,
+	XDP_ATTACH_DISPATCHER, /* libxdp's dispatcher: the interface stays shareable */
+	XDP_ATTACH_LINK,       /* an XDP bpf_link (Linux 5.9) */
+	XDP_ATTACH_NETLINK,    /* the netlink attachment, undone by the guard */
 };
 
 struct pping_opts {
@@ -47,6 +63,11 @@ struct pping_opts {
 	const char *read_path;        /* --read; NULL: live on ifname */
 	struct local_net local_nets[REPLAY_MAX_LOCAL_NETS];
 	int n_local_nets;
+	/* Kernel features (issue 14). */
+	bool probe;                   /* --probe: report and exit */
+	enum cleanup_mech cleanup_mech;
+	enum tc_attach_how tc_attach;
+	enum xdp_attach_how xdp_attach;
 };
 
 /* Exit codes the daemon uses. */

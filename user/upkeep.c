@@ -32,7 +32,7 @@ static int map_sampled(struct upkeep *u)
 }
 
 int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
-		bool adaptive, __u64 rate_limit_ns)
+		enum cleanup_mech mech, bool adaptive, __u64 rate_limit_ns)
 {
 	struct degrade_cfg dc = {
 		.adaptive = adaptive && cleaning,
@@ -50,7 +50,7 @@ int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
 		return 0;
 	err = map_sampled(u);
 	if (!err)
-		err = cleanup_open(&u->cleanup, b);
+		err = cleanup_open(&u->cleanup, b, mech);
 	if (err)
 		return err;
 	u->cleaning = true;
@@ -164,12 +164,13 @@ void upkeep_print_summary(FILE *out, struct upkeep *u,
 		return;
 	}
 	fprintf(out,
-		"pping: cleanup: %llu runs, %.0f us each on average (longest %.0f us, %.3f s of CPU); "
+		"pping: cleanup: %llu runs (mechanism %s), %.0f us each on average (longest %.0f us, longest kernel call %.0f us, %.3f s of CPU); "
 		"removed flows closed %llu, half-closed %llu, unanswered %llu, idle %llu, evicted %llu; "
 		"identifiers expired %llu, orphaned %llu; already gone when deleted %llu\n",
 		(unsigned long long)t->runs,
+		cleanup_mech_name(u->cleanup.mech),
 		t->runs ? t->wall_ns / 1e3 / t->runs : 0.0,
-		t->wall_max_ns / 1e3, t->cpu_ns / 1e9,
+		t->wall_max_ns / 1e3, t->call_max_ns / 1e3, t->cpu_ns / 1e9,
 		(unsigned long long)s->flows_removed[CLEAN_FLOW_CLOSED],
 		(unsigned long long)s->flows_removed[CLEAN_FLOW_HALF_CLOSED],
 		(unsigned long long)s->flows_removed[CLEAN_FLOW_UNANSWERED],

@@ -2,7 +2,7 @@
 /*
  * Keeping the maps useful on a long run: once per cleanup interval, measure
  * their fill, let the degradation policy decide, apply its decision to the
- * datapath and run the cleanup iterators with its timeouts.
+ * datapath and run a cleanup pass with its timeouts.
  */
 #ifndef PPING_UPKEEP_H
 #define PPING_UPKEEP_H
@@ -24,7 +24,7 @@ struct map_fill {
 
 struct upkeep {
 	struct pping_bpf *bpf;
-	bool cleaning;              /* cleanup iterators loaded and run */
+	bool cleaning;              /* cleanup opened and run */
 	struct cleanup cleanup;
 	struct degrade deg;
 	__u64 *sampled;             /* the sampled-flows bitmap, mmapped */
@@ -33,8 +33,9 @@ struct upkeep {
 	__u64 rate_limit_ns;        /* as configured */
 };
 
+/* cleaning: run cleanup, with mechanism mech (CLEANUP_AUTO: probe). */
 int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
-		bool adaptive, __u64 rate_limit_ns);
+		enum cleanup_mech mech, bool adaptive, __u64 rate_limit_ns);
 
 /*
  * One cleanup interval has passed. now is the programs' clock (the

@@ -182,7 +182,7 @@ static int bench_size(__u32 n, struct result *r)
 	int err;
 
 	err = pping_bpf_load(&b, &cfg);
-	err = err ?: cleanup_open(&c, &b);
+	err = err ?: cleanup_open(&c, &b, CLEANUP_ITER);
 	if (err)
 		return err;
 	degrade_timeouts(0, &keep);

@@ -182,7 +182,8 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 	if (cfg->cleanup) {
 		struct pping_bpf bpf = { .tc = e->tc };
 
-		err = cleanup_open(&e->cleanup, &bpf);
+		err = cleanup_open(&e->cleanup, &bpf, cfg->cleanup_mech ?:
+				   harness_cleanup_mech);
 		if (err) {
 			cleanup_close(&e->cleanup);
 			return fail("cleanup_open: %s", strerror(-err));
@@ -238,7 +239,7 @@ bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
 	int err;
 
 	if (!e->cleaning)
-		return fail("cleanup iterators not loaded in this environment");
+		return fail("cleanup not opened in this environment");
 	memset(&p, 0, sizeof(p));
 	degrade_timeouts(0, &p);
 	p.now = at;
@@ -638,12 +639,15 @@ void sleep_until(__u64 t_ns)
  * main
  * ======================================================================== */
 
-#define GROUP(g) { g##_tests, &g##_tests_count }
+#define GROUP(g) { g##_tests, &g##_tests_count, false }
+/* A group whose tests run once per cleanup mechanism. */
+#define GROUP_PER_MECH(g) { g##_tests, &g##_tests_count, true }
 
 /* The order in which the tests run (and print). */
 static const struct {
 	const struct test *tests;
 	const size_t *n;
+	bool per_mech;
 } groups[] = {
 	GROUP(parse),
 	GROUP(eligible),
@@ -658,16 +662,31 @@ static const struct {
 	GROUP(full),
 	GROUP(sampling),
 	GROUP(race),
-	GROUP(cleanup),
-	GROUP(evict),
-	GROUP(admission),
-	GROUP(churn),
+	GROUP_PER_MECH(cleanup),
+	GROUP_PER_MECH(evict),
+	GROUP_PER_MECH(admission),
+	GROUP_PER_MECH(churn),
 	GROUP(degrade),
 	GROUP(histogram),
 	GROUP(subnets),
 	GROUP(replay),
 	GROUP(fuzz),
 };
+
+enum cleanup_mech harness_cleanup_mech = CLEANUP_AUTO;
+
+/* Which cleanup mechanisms this kernel runs, probed once: why[m] is the
+ * refusal, empty if allowed. */
+static char mech_refused[CLEANUP_MECHS][200];
+
+static void probe_mechs(void)
+{
+	int m;
+
+	for (m = CLEANUP_AUTO + 1; m < CLEANUP_MECHS; m++)
+		cleanup_probe((enum cleanup_mech)m, mech_refused[m],
+			      sizeof(mech_refused[m]));
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -697,18 +716,48 @@ static bool selected(const char *name, int argc, char **argv)
 	return false;
 }
 
-/* Run one test if selected; false if it failed. */
-static bool run_test(const struct test *t, int argc, char **argv)
+/* Run one test under name if selected; false if it failed. */
+static bool run_test(const struct test *t, const char *name, int argc,
+		     char **argv)
 {
-	if (!selected(t->name, argc, argv))
+	if (!selected(name, argc, argv))
 		return true;
 	fail_msg[0] = 0;
 	if (t->fn()) {
-		printf("PASS %s\n", t->name);
+		printf("PASS %s\n", name);
 		return true;
 	}
-	printf("FAIL %s: %s\n", t->name, fail_msg[0] ? fail_msg : "(no message)");
+	printf("FAIL %s: %s\n", name, fail_msg[0] ? fail_msg : "(no message)");
 	return false;
+}
+
+/*
+ * A test of a per-mechanism group runs once with each cleanup mechanism,
+ * as name[mechanism]. A mechanism the kernel refuses is a SKIP that names
+ * the refusal.
+ */
+static bool run_per_mech(const struct test *t, int argc, char **argv)
+{
+	char name[160];
+	bool ok = true;
+	int m;
+
+	for (m = CLEANUP_AUTO + 1; m < CLEANUP_MECHS; m++) {
+		snprintf(name, sizeof(name), "%s[%s]", t->name,
+			 cleanup_mech_name((enum cleanup_mech)m));
+		if (!selected(name, argc, argv))
+			continue;
+		if (mech_refused[m][0]) {
+			printf("SKIP %s: kernel refused %s: %s\n", name,
+			       cleanup_mech_name((enum cleanup_mech)m),
+			       mech_refused[m]);
+			continue;
+		}
+		harness_cleanup_mech = (enum cleanup_mech)m;
+		ok &= run_test(t, name, argc, argv);
+	}
+	harness_cleanup_mech = CLEANUP_AUTO;
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -719,9 +768,14 @@ int main(int argc, char **argv)
 
 	libbpf_set_print(verbose && *verbose ? libbpf_print : libbpf_quiet);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	probe_mechs();
 
 	for (g = 0; g < ARRAY_SIZE(groups); g++)
-		for (i = 0; i < *groups[g].n; i++)
-			all_ok &= run_test(&groups[g].tests[i], argc, argv);
+		for (i = 0; i < *groups[g].n; i++) {
+			const struct test *t = &groups[g].tests[i];
+
+			all_ok &= groups[g].per_mech ? run_per_mech(t, argc, argv) :
+				  run_test(t, t->name, argc, argv);
+		}
 	return all_ok ? 0 : 1;
 }

@@ -72,7 +72,10 @@ struct env_cfg {
 	bool xdp_l3_only;    /* XDP rodata has_l2 = false (frames start at IP) */
 	bool include_local;  /* rodata include_local, for every object */
 	bool replay;         /* rodata replay (--read): time and length from the context */
-	bool cleanup;        /* load the cleanup iterators on the tc maps */
+	bool cleanup;        /* open map cleanup on the tc maps */
+	/* ... with this mechanism; CLEANUP_AUTO: the one the test runs
+	 * with (harness_cleanup_mech). */
+	enum cleanup_mech cleanup_mech;
 	__u64 rate_limit_ns; /* runtime.rate_limit_ns */
 	/* Map sizes of the tc object, 0 for the defaults (as the daemon may
 	 * resize them before loading). */
@@ -100,11 +103,18 @@ extern const struct env_cfg CFG_XDP_L3_LOCAL;
 /* As the daemon runs with -x on a tun device: tc egress, XDP ingress, one
  * set of maps. */
 extern const struct env_cfg CFG_TC_XDP_L3;
-/* tc with the cleanup iterators, as the daemon runs with -c. */
+/* tc with map cleanup, as the daemon runs with -c. */
 extern const struct env_cfg CFG_TC_CLEANUP;
 
 struct pping_tc;
 struct pping_xdp;
+
+/*
+ * The cleanup mechanism the running test uses. Tests of the cleanup,
+ * evict, admission and churn groups run once per mechanism the kernel
+ * allows (named test[mechanism]); other tests get CLEANUP_AUTO.
+ */
+extern enum cleanup_mech harness_cleanup_mech;
 
 struct env {
 	struct pping_tc *tc;
@@ -124,7 +134,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg);
 void env_close(struct env *e);
 
 /*
- * One pass of the cleanup iterators (env_cfg.cleanup) with the level-0
+ * One cleanup pass (env_cfg.cleanup) with the level-0
  * timeouts of user/degrade.c, as if the clock read `at` (so a test can
  * clean "in the future" instead of sleeping), allowed to evict up to
  * evict_budget sampled flows.
