@@ -232,9 +232,11 @@ static int run_map(struct cleanup *c, bool flows, const struct cleanup_params *p
 				c->skel->progs.walk_timestamps);
 	case CLEANUP_BATCH:
 		c->batch.call_max_ns = 0;
+		c->batch.calls = 0;
 		err = cleanup_batch_walk(&c->batch, flows, p, st);
 		if (c->batch.call_max_ns > c->last_call_max_ns)
 			c->last_call_max_ns = c->batch.call_max_ns;
+		c->last_calls += c->batch.calls;
 		return err;
 	default:
 		return -EINVAL;

@@ -22,6 +22,8 @@
  */
 #define BATCH_ENTRIES 1024
 
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
@@ -66,15 +68,16 @@ static void *map_shared(const struct bpf_map *m, size_t bytes, size_t *len)
 int cleanup_batch_open(struct cleanup_batch *cb, const struct pping_bpf *b)
 {
 	const struct bpf_map *sampled = b->tc->maps.sampled_flows;
-	size_t ksz = sizeof(struct flow_key), vsz = sizeof(struct flow_state);
+	/* One set of buffers for both maps: the larger key and value. */
+	size_t ksz = MAX(sizeof(struct flow_key), sizeof(struct ts_key));
+	size_t vsz = MAX(sizeof(struct flow_state), sizeof(struct ts_value));
 
 	memset(cb, 0, sizeof(*cb));
 	cb->flow_fd = bpf_map__fd(b->tc->maps.flow_map);
 	cb->ts_fd = bpf_map__fd(b->tc->maps.ts_map);
-	/* Buffers sized for the larger map entry (flows). */
-	cb->keys = malloc(BATCH_ENTRIES * ksz + sizeof(struct ts_key));
+	cb->keys = malloc(BATCH_ENTRIES * ksz);
 	cb->vals = malloc(BATCH_ENTRIES * vsz);
-	cb->del = malloc(BATCH_ENTRIES * sizeof(struct ts_key));
+	cb->del = malloc(BATCH_ENTRIES * ksz);
 	cb->reasons = malloc(BATCH_ENTRIES);
 	if (!cb->keys || !cb->vals || !cb->del || !cb->reasons) {
 		cleanup_batch_close(cb);
@@ -96,6 +99,7 @@ static void note_call(struct cleanup_batch *cb, __u64 t0)
 {
 	__u64 d = mono_ns() - t0;
 
+	cb->calls++;
 	if (d > cb->call_max_ns)
 		cb->call_max_ns = d;
 }

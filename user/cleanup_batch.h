@@ -24,6 +24,7 @@ struct cleanup_batch {
 	void *keys, *vals, *del;    /* one batch of entries, and keys to delete */
 	__u8 *reasons;              /* why each key in del goes */
 	__u64 call_max_ns;          /* longest single map syscall so far */
+	__u64 calls;                /* map syscalls so far */
 };
 
 /* Probe: does this kernel do batched lookups on a hash map? 0, or -errno. */
@@ -33,7 +34,7 @@ int cleanup_batch_open(struct cleanup_batch *cb, const struct pping_bpf *b);
 
 /*
  * Walk the flow map (flows) or the identifier map, adding to st; the
- * caller resets call_max_ns to time a pass.
+ * caller resets call_max_ns and calls to time a pass.
  */
 int cleanup_batch_walk(struct cleanup_batch *cb, bool flows,
 		       const struct cleanup_params *p, struct cleanup_stats *st);

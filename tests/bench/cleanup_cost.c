@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Cost of a cleanup pass per map entry: the BPF map iterators pping uses
- * against the alternative, batched map syscalls (copy every entry out,
- * decide in userspace, delete in batches). Both walk the same full maps in
- * the same run, once keeping everything and once removing everything, so
- * the figures compare on a noisy machine.
+ * Cost of a cleanup pass per map entry, for every cleanup mechanism this
+ * kernel allows (user/cleanup.c): map-element iterators, for-each walks in
+ * syscall programs (with the daemon's per-call budget, and in one
+ * unbounded call for comparison), and batched map syscalls. Each walks the
+ * same full maps in the same run, once keeping everything and once
+ * removing everything, so the figures compare on a noisy machine. Also the
+ * longest single kernel call of a pass: how long cleanup holds a CPU at
+ * once on a kernel that does not preempt it.
  *
- * Usage: bench_cleanup [ENTRIES...]   (default 131072 1048576)
+ * Usage: bench_cleanup_cost [ENTRIES...]   (default 131072 1048576)
  */
 #include <errno.h>
 #include <stddef.h>
@@ -93,125 +96,82 @@ out:
 	return err;
 }
 
-/*
- * The batched alternative for one map: read every entry out, apply the
- * identifier rule (age against a lifetime) in userspace, delete the
- * expired ones in batches. Returns entries seen.
- */
-static long batch_pass(int fd, size_t ksz, size_t vsz, size_t toff, __u64 now,
-		       __u64 life, long *removed)
-{
-	char *keys = malloc(BATCH * ksz), *vals = malloc(BATCH * vsz);
-	char *del = malloc(BATCH * ksz);
-	__u64 in = 0, out = 0;
-	bool first = true;
-	long seen = 0;
-	__u32 cnt, ndel, i;
-	int err;
-
-	*removed = 0;
-	for (;;) {
-		cnt = BATCH;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys,
-					   vals, &cnt, NULL);
-		if (err && errno != ENOENT)
-			break;
-		first = false;
-		ndel = 0;
-		for (i = 0; i < cnt; i++) {
-			__u64 t;
-
-			memcpy(&t, vals + i * vsz + toff, sizeof(t));
-
-			if (now - t >= life)
-				memcpy(del + ndel++ * ksz, keys + i * ksz, ksz);
-		}
-		seen += cnt;
-		if (ndel && bpf_map_delete_batch(fd, del, &ndel, NULL) == 0)
-			*removed += ndel;
-		if (err)
-			break;   /* ENOENT: that was the last batch */
-		in = out;
-	}
-	free(keys);
-	free(vals);
-	free(del);
-	return seen;
-}
-
-/* ns per entry, [0] flow map, [1] identifier map */
-struct result {
-	double iter_keep[2], iter_remove[2], batch_keep[2], batch_remove[2];
-	double wall_keep_ms;
+/* One way to clean: a mechanism, and for foreach the per-call budget
+ * (0: the daemon's). */
+struct way {
+	enum cleanup_mech mech;
+	__u64 budget;
+	const char *label;
 };
 
-static void per_entry(double out[2], const struct cleanup *c, __u32 n)
+static const struct way ways[] = {
+	{ CLEANUP_ITER, 0, "iter" },
+	{ CLEANUP_FOREACH, 0, "foreach" },
+	{ CLEANUP_FOREACH, ~0ULL, "foreach, one call" },
+	{ CLEANUP_BATCH, 0, "batch" },
+};
+
+struct pass_cost {
+	double ns[2];        /* per entry: [0] flow map, [1] identifier map */
+	double call_max_ms;  /* longest kernel call of the pass */
+	unsigned long long calls;
+	unsigned long long removed[2];
+};
+
+static void note(struct pass_cost *pc, const struct cleanup *c,
+		 const struct cleanup_stats *st, __u32 n)
 {
-	out[0] = (double)c->last_flows_ns / n;
-	out[1] = (double)c->last_ts_ns / n;
+	int r;
+
+	pc->ns[0] = (double)c->last_flows_ns / n;
+	pc->ns[1] = (double)c->last_ts_ns / n;
+	pc->call_max_ms = c->last_call_max_ns / 1e6;
+	pc->calls = c->last_calls;
+	pc->removed[0] = pc->removed[1] = 0;
+	for (r = 0; r < CLEAN_FLOW_REASONS; r++)
+		pc->removed[0] += st->flows_removed[r];
+	for (r = 0; r < CLEAN_TS_REASONS; r++)
+		pc->removed[1] += st->ts_removed[r];
 }
 
-static void batch_both(const struct pping_bpf *b, __u64 now,
-		       const struct cleanup_params *p, __u32 n, double out[2])
-{
-	long removed;
-	__u64 t0 = now_ns();
-
-	batch_pass(bpf_map__fd(b->tc->maps.flow_map), sizeof(struct flow_key),
-		   sizeof(struct flow_state), offsetof(struct flow_state, last_seen),
-		   now, p->idle_ns, &removed);
-	out[0] = (double)(now_ns() - t0) / n;
-	t0 = now_ns();
-	batch_pass(bpf_map__fd(b->tc->maps.ts_map), sizeof(struct ts_key),
-		   sizeof(struct ts_value), offsetof(struct ts_value, sent),
-		   now, p->ts_cap_ns, &removed);
-	out[1] = (double)(now_ns() - t0) / n;
-}
-
-static int bench_size(__u32 n, struct result *r)
+/* Both maps of n entries, full; a keeping pass, then a removing one. */
+static int bench_way(const struct way *w, __u32 n, struct pass_cost *keep_c,
+		     struct pass_cost *drop_c)
 {
 	struct datapath_config cfg = {
 		.has_l2 = true, .max_flows = n, .max_timestamps = n,
 		.sampling = { .rate_limit_ns = 100000000, .burst = 1 },
 	};
 	struct cleanup_params keep = {}, drop;
+	struct cleanup_stats st;
 	struct pping_bpf b;
 	struct cleanup c;
-	struct cleanup_stats st;
-	__u64 t0, t = now_ns();
+	__u64 t = now_ns();
 	int err;
 
 	err = pping_bpf_load(&b, &cfg);
-	err = err ?: cleanup_open(&c, &b, CLEANUP_ITER);
 	if (err)
 		return err;
+	err = cleanup_open(&c, &b, w->mech);
+	if (err) {
+		pping_bpf_destroy(&b);
+		return err;
+	}
+	c.walk_budget = w->budget;
 	degrade_timeouts(0, &keep);
 	keep.now = t + 1;          /* everything young: nothing removed */
 	drop = keep;
 	drop.now = t + 1000ULL * 1000000000ULL;   /* everything idle/expired */
 
 	err = fill(&b, n, t);
-	if (err)
-		goto out;
-	t0 = now_ns();
-	cleanup_run(&c, &keep, &st);
-	r->wall_keep_ms = (now_ns() - t0) / 1e6;
-	per_entry(r->iter_keep, &c, n);
-	cleanup_run(&c, &drop, &st);
-	per_entry(r->iter_remove, &c, n);
-	/* The kernel ends a read() of an iterator after 1M elements; the
-	 * next read resumes, and may skip one element (the next pass
-	 * gets it). Say so rather than hide it. */
-	if (st.flows_removed[CLEAN_FLOW_IDLE] != n)
-		printf("%10u note: the removing pass reached %llu of %u flows\n",
-		       n, (unsigned long long)st.flows_removed[CLEAN_FLOW_IDLE], n);
-
-	err = fill(&b, n, t);
-	if (err)
-		goto out;
-	batch_both(&b, keep.now, &keep, n, r->batch_keep);
-	batch_both(&b, drop.now, &drop, n, r->batch_remove);
-out:
+	if (!err)
+		err = cleanup_run(&c, &keep, &st);
+	if (!err) {
+		note(keep_c, &c, &st, n);
+		err = cleanup_run(&c, &drop, &st);
+	}
+	if (!err)
+		note(drop_c, &c, &st, n);
 	cleanup_close(&c);
 	pping_bpf_destroy(&b);
 	return err;
@@ -226,29 +186,43 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 int main(int argc, char **argv)
 {
 	static const __u32 defaults[] = { 131072, 1048576 };
-	struct result r;
+	struct pass_cost k, d;
+	char why[200];
 	int i, m, n = argc > 1 ? argc - 1 : 2;
+	size_t w;
 	__u32 size;
 
 	libbpf_set_print(quiet);
 	printf("cleanup cost in ns per entry, both maps full. keep: every entry young,\n"
-	       "nothing removed; drop: every entry expired and removed. For identifiers\n"
-	       "past the 1 s floor the iterator also looks up the flow for its RTT,\n"
-	       "which the batched walk here does not (it applies the fixed cap)\n");
-	printf("%10s %-11s %10s %10s %10s %10s\n", "entries", "map",
-	       "iter keep", "iter drop", "batch keep", "batch drop");
+	       "nothing removed; drop: every entry expired and removed (identifiers\n"
+	       "orphaned, found by a flow lookup). longest call: the longest single\n"
+	       "kernel call of the pass (read(), BPF_PROG_TEST_RUN or a batch syscall)\n");
+	for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++)
+		if (cleanup_probe(ways[w].mech, why, sizeof(why)) &&
+		    (w == 0 || ways[w].mech != ways[w - 1].mech))
+			printf("%s: not measured, kernel refused: %s\n",
+			       cleanup_mech_name(ways[w].mech), why);
+	printf("%9s %-18s %-11s %9s %9s %12s %12s %7s\n", "entries", "mechanism",
+	       "map", "keep ns", "drop ns", "keep call ms", "drop call ms", "calls");
 	for (i = 0; i < n; i++) {
 		size = argc > 1 ? (__u32)strtoul(argv[i + 1], NULL, 0) : defaults[i];
-		if (bench_size(size, &r)) {
-			fprintf(stderr, "bench at %u entries failed\n", size);
-			return 1;
+		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
+			if (cleanup_probe(ways[w].mech, why, sizeof(why)))
+				continue;
+			if (bench_way(&ways[w], size, &k, &d)) {
+				fprintf(stderr, "bench of %s at %u entries failed\n",
+					ways[w].label, size);
+				return 1;
+			}
+			for (m = 0; m < 2; m++)
+				printf("%9u %-18s %-11s %9.1f %9.1f %12.2f %12.2f %7llu\n",
+				       size, ways[w].label, m ? "identifiers" : "flows",
+				       k.ns[m], d.ns[m], k.call_max_ms, d.call_max_ms,
+				       d.calls);
+			if (d.removed[0] != size || d.removed[1] != size)
+				printf("%9u %-18s note: the removing pass removed %llu flows and %llu identifiers of %u\n",
+				       size, ways[w].label, d.removed[0], d.removed[1], size);
 		}
-		for (m = 0; m < 2; m++)
-			printf("%10u %-11s %10.1f %10.1f %10.1f %10.1f\n", size,
-			       m ? "identifiers" : "flows", r.iter_keep[m],
-			       r.iter_remove[m], r.batch_keep[m], r.batch_remove[m]);
-		printf("%10u one cleanup pass keeping everything: %.1f ms\n", size,
-		       r.wall_keep_ms);
 	}
 	return 0;
 }

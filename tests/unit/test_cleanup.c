@@ -10,6 +10,10 @@
  * below a boundary counts from t_before, one just above from t_after, and
  * neither depends on how long the packets took to send.
  */
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
 #include "harness.h"
 
 /* When the packets of a test were sent. */
@@ -293,8 +297,82 @@ out:
 	return ok;
 }
 
+/* ========================================================================
+ * A pass over more entries than one call of a mechanism takes: a for-each
+ * walk resumed hundreds of times (budget 7 per call), batched lookups over
+ * several batches. Every entry is examined exactly once and the removals
+ * are exact, and the datapath's flow count follows them.
+ * ======================================================================== */
+
+#define WALK_FLOWS 3000
+#define WALK_PORT 20000
+
+static bool fill_walk_maps(struct env *e, __u64 t)
+{
+	struct flow_state fs;
+	struct ts_value tv;
+	struct ts_key tk;
+	struct tuple tp;
+	__s64 count = WALK_FLOWS;
+	__u32 zero = 0;
+	int i;
+
+	for (i = 0; i < WALK_FLOWS; i++) {
+		tp = t4_port(WALK_PORT + i);
+		memset(&fs, 0, sizeof(fs));
+		/* A third idle (quiet 400 s at the pass), the rest quiet 50 s;
+		 * all answered, so only the idle rule applies. */
+		fs.last_seen = i % 3 == 0 ? t : t + 350 * SECOND;
+		fs.opened = (__u32)(fs.last_seen >> PPING_OPENED_SHIFT);
+		fs.dir[PPING_DIR_OUT].min_rtt = 1000;
+		memset(&tk, 0, sizeof(tk));
+		tk.flow = tuple_key(&tp);
+		if (bpf_map_update_elem(e->flow_fd, &tk.flow, &fs, BPF_NOEXIST))
+			return fail("adding flow %d: %s", i, strerror(errno));
+		/* Identifiers: of the idle flows (orphaned by the pass), long
+		 * expired, and young. */
+		tk.tsval = 100;
+		tk.dir = PPING_DIR_OUT;
+		tv.sent = i % 3 == 2 ? t + 399 * SECOND + 500 * MS : t;
+		tv.burst = tv.sent;
+		if (bpf_map_update_elem(e->ts_fd, &tk, &tv, BPF_NOEXIST))
+			return fail("adding identifier %d: %s", i, strerror(errno));
+	}
+	if (bpf_map_update_elem(e->flow_count_fd, &zero, &count, 0))
+		return fail("setting the flow count: %s", strerror(errno));
+	return true;
+}
+
+static bool test_cleanup_walk_resumes(void)
+{
+	struct cleanup_stats st;
+	struct env e;
+	bool ok = false;
+	__s64 count;
+	__u64 t;
+
+	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	e.cleanup.walk_budget = 7;
+	t = now_ns();
+	REQUIRE(fill_walk_maps(&e, t));
+	REQUIRE(env_cleanup(&e, t + 400 * SECOND, 0, &st));
+	REQUIRE(expect_flow_pass(&st, WALK_FLOWS, 0, CLEAN_FLOW_IDLE, WALK_FLOWS / 3));
+	REQUIRE(expect_ts_pass(&st, WALK_FLOWS, WALK_FLOWS / 3, WALK_FLOWS / 3));
+	REQUIRE(expect_map_sizes(&e, WALK_FLOWS * 2 / 3, WALK_FLOWS / 3));
+	REQUIRE(read_flow_count(&e, &count));
+	REQUIRE(expect_eq("flow count after the pass", count, WALK_FLOWS * 2 / 3));
+	REQUIRE(expect(e.cleanup.mech != CLEANUP_FOREACH || e.cleanup.last_calls > 400,
+		       "a for-each walk of budget 7 took only %llu calls",
+		       (unsigned long long)e.cleanup.last_calls));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 DEFINE_TESTS(cleanup,
 	{ "cleanup_identifier_lifetime", test_cleanup_identifier_lifetime },
 	{ "cleanup_orphaned_identifiers", test_cleanup_orphaned_identifiers },
-	{ "cleanup_flow_timeouts", test_cleanup_flow_timeouts }
+	{ "cleanup_flow_timeouts", test_cleanup_flow_timeouts },
+	{ "cleanup_walk_resumes", test_cleanup_walk_resumes }
 );
