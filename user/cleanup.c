@@ -39,6 +39,12 @@ static const char *const mech_words[CLEANUP_MECHS] = {
 	[CLEANUP_BATCH] = "batched map syscalls",
 };
 
+const enum cleanup_mech *cleanup_auto_order(size_t *n)
+{
+	*n = sizeof(auto_order) / sizeof(auto_order[0]);
+	return auto_order;
+}
+
 const char *cleanup_mech_name(enum cleanup_mech m)
 {
 	return m < CLEANUP_MECHS ? mech_names[m] : "?";

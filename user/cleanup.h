@@ -53,6 +53,10 @@ struct cleanup {
 	__u64 last_calls;           /* kernel calls of the last pass */
 };
 
+/* The mechanisms CLEANUP_AUTO tries, in order (n gets how many): pping
+ * --probe reports the daemon's choice from it. */
+const enum cleanup_mech *cleanup_auto_order(size_t *n);
+
 /* "iter", "foreach", "batch" ("auto" for CLEANUP_AUTO). */
 const char *cleanup_mech_name(enum cleanup_mech m);
 /* Name to mechanism; -1 if unknown. */
