@@ -12,10 +12,11 @@
  *   reschedules between entries. Some kernels refuse to load them
  *   (lockdown with the BPF LSM: EPERM before verification).
  * - SEC("syscall") programs calling bpf_for_each_map_elem, run by
- *   BPF_PROG_TEST_RUN. A for-each holds the CPU for the whole walk and
- *   always starts at the map's first bucket, so each run examines a
- *   bounded number of entries and the daemon runs it again, passing over
- *   the entries earlier runs kept.
+ *   BPF_PROG_TEST_RUN. A for-each holds the CPU for the whole walk (as an
+ *   iterator's read() does: map iterators do not reschedule) and always
+ *   starts at the map's first bucket. Deleting is what makes a walk long
+ *   (a mass expiry), so a call stops after a budget of deletions and the
+ *   daemon runs it again, passing over the entries earlier calls kept.
  */
 #include "occupancy.bpf.h"
 #include "cleanup_rules.h"
@@ -117,46 +118,44 @@ int cleanup_ts(struct bpf_iter__bpf_map_elem *ctx)
  * Bounded for-each walks
  * ------------------------------------------------------------------------ */
 
-/* Where this call is in the walk: 0 to pass over the entry, 1 to examine
- * it, -1 to stop (budget spent). */
-static __always_inline int walk_step(void)
+/* Is this entry one an earlier call of the walk kept (pass over it)? */
+static __always_inline bool walk_passed(void)
 {
-	if (walk.index++ < walk.skip)
-		return 0;
-	if (walk.examined >= walk.budget) {
-		walk.stopped = 1;
-		return -1;
-	}
+	return walk.index++ < walk.skip;
+}
+
+/* Count an examined entry; true (stop the walk here) once this call has
+ * deleted its budget. */
+static __always_inline bool walk_examined(bool deleted)
+{
 	walk.examined++;
-	return 1;
+	if (!deleted)
+		return false;
+	walk.removed++;
+	if (walk.removed < walk.budget)
+		return false;
+	walk.stopped = 1;
+	return true;
 }
 
 static long walk_flow(void *map, const struct flow_key *k,
 		      const struct flow_state *v, void *ctx)
 {
-	int step = walk_step();
-
 	(void)map;
 	(void)ctx;
-	if (step < 0)
-		return 1;
-	if (step > 0 && clean_flow(k, v))
-		walk.removed++;
-	return 0;
+	if (walk_passed())
+		return 0;
+	return walk_examined(clean_flow(k, v));
 }
 
 static long walk_ts(void *map, const struct ts_key *k,
 		    const struct ts_value *v, void *ctx)
 {
-	int step = walk_step();
-
 	(void)map;
 	(void)ctx;
-	if (step < 0)
-		return 1;
-	if (step > 0 && clean_ts(k, v))
-		walk.removed++;
-	return 0;
+	if (walk_passed())
+		return 0;
+	return walk_examined(clean_ts(k, v));
 }
 
 static __always_inline void walk_start(void)

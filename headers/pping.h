@@ -285,14 +285,14 @@ enum cleanup_ts_reason {
 };
 
 /*
- * One bounded call of a for-each cleanup walk (cleanup mechanism
- * "foreach"): a for-each over a hash map always starts at its first
- * bucket and does not reschedule, so a call passes over the entries that
- * earlier calls of the walk kept, examines at most budget more and stops.
+ * One call of a for-each cleanup walk (cleanup mechanism "foreach"): a
+ * for-each over a hash map always starts at its first bucket and does not
+ * reschedule, so a call passes over the entries earlier calls of the walk
+ * kept, and stops once it has deleted its budget (a mass expiry is split).
  */
 struct cleanup_walk {
 	__u64 skip;             /* entries kept by earlier calls: passed over */
-	__u64 budget;           /* entries to examine in this call */
+	__u64 budget;           /* deletions after which this call stops */
 	__u64 index;            /* out: entries met, passed over or examined */
 	__u64 examined;         /* out */
 	__u64 removed;          /* out: of those examined */

@@ -14,15 +14,25 @@
 #include "pping_tc.skel.h"
 
 /*
- * Entries one for-each call examines. A call also passes over the entries
- * earlier calls of the walk kept, so the last call of a walk holds the CPU
- * longest; SAMPLING_DESIGN.md has the measured trade-off.
+ * When a for-each call stops: after deleting max(WALK_DELETE_BUDGET, the
+ * entries it passed over). A walk is memory-bound and passing over an
+ * entry costs about as much as examining it, so splitting a walk by
+ * entries examined would only repeat it without shortening its longest
+ * call; deleting costs more and comes in floods (a mass expiry), so that
+ * is what is split. Deleting at least as many as it passed over keeps the
+ * repeated part of a call below its own work. SAMPLING_DESIGN.md has the
+ * measurements.
  */
-#define WALK_BUDGET 32768
+#define WALK_DELETE_BUDGET 65536
 
-/* The order CLEANUP_AUTO tries, cheapest first (SAMPLING_DESIGN.md). */
+/*
+ * The order CLEANUP_AUTO tries (SAMPLING_DESIGN.md, "Cleanup mechanisms"):
+ * for-each walks cost a third of the CPU of either other way per entry and
+ * need no kernel BTF; iterators hold a CPU as long, for more CPU; batched
+ * syscalls hold it least, for the most CPU and a copy of every entry.
+ */
 static const enum cleanup_mech auto_order[] = {
-	CLEANUP_ITER, CLEANUP_FOREACH, CLEANUP_BATCH,
+	CLEANUP_FOREACH, CLEANUP_ITER, CLEANUP_BATCH,
 };
 
 static const char *const mech_names[CLEANUP_MECHS] = {
@@ -196,10 +206,11 @@ static int run_iter(struct cleanup *c, struct bpf_link *link)
 }
 
 /*
- * A walk in bounded calls. Each call passes over the entries the earlier
- * ones kept (those they deleted are gone) and examines at most the budget.
- * An entry the datapath adds or deletes behind the walk's position shifts
- * it by one: an entry is then examined twice, or left for the next pass.
+ * A walk in calls that each stop after a budget of deletions (at least as
+ * many as the entries they pass over). Each call passes over the entries
+ * the earlier ones kept (those they deleted are gone). An entry the
+ * datapath adds or deletes behind the walk's position shifts it by one: an
+ * entry is then examined twice, or left for the next pass.
  */
 static int run_walk(struct cleanup *c, struct bpf_program *prog)
 {
@@ -210,7 +221,9 @@ static int run_walk(struct cleanup *c, struct bpf_program *prog)
 
 	w->skip = 0;
 	do {
-		w->budget = c->walk_budget ?: WALK_BUDGET;
+		w->budget = c->walk_budget ?: WALK_DELETE_BUDGET;
+		if (w->budget < w->skip)
+			w->budget = w->skip;
 		t0 = clock_ns(CLOCK_MONOTONIC);
 		err = bpf_prog_test_run_opts(fd, &opts);
 		note_call(c, t0);
@@ -391,13 +404,16 @@ int cleanup_open(struct cleanup *c, const struct pping_bpf *b,
 	/* A fallback is said once, without -v: the operator should know the
 	 * kernel refused something, even though monitoring is unaffected. */
 	if (i > 0)
-		pr_warn("map cleanup falls back to %s: %s %s\n",
+		pr_warn("map cleanup uses %s: %s not usable (%s)%s%s%s\n",
 			mech_words[c->mech], mech_words[auto_order[0]],
-			why[auto_order[0]]);
+			why[auto_order[0]], i > 1 ? ", nor " : "",
+			i > 1 ? mech_words[auto_order[1]] : "",
+			i > 1 ? " (see -v)" : "");
 	if (i > 1)
-		pr_warn("map cleanup: %s also not usable: %s\n",
+		pr_info("map cleanup: %s not usable: %s\n",
 			mech_words[auto_order[1]], why[auto_order[1]]);
-	pr_info("map cleanup: %s\n", mech_words[c->mech]);
+	pr_info("map cleanup: %s (--cleanup-mechanism %s)\n",
+		mech_words[c->mech], mech_names[c->mech]);
 	return 0;
 }
 

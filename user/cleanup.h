@@ -2,11 +2,11 @@
 /*
  * Map cleanup: one pass over the flow map, then the identifier map, by the
  * rules of cleanup_rules.h, through whichever mechanism the kernel allows.
- * The mechanisms, in the order they are tried (SAMPLING_DESIGN.md
- * "Cleanup mechanisms" has the measurements behind it):
+ * The mechanisms (SAMPLING_DESIGN.md "Cleanup mechanisms" has the
+ * measurements behind the order auto tries them in: foreach, iter, batch):
  *  - iter:    map-element iterators (bpf/pping_cleanup.bpf.c), read by fd;
  *  - foreach: SEC("syscall") programs calling bpf_for_each_map_elem, run
- *             by BPF_PROG_TEST_RUN in bounded, resumed calls;
+ *             by BPF_PROG_TEST_RUN, a flood of deletions split over calls;
  *  - batch:   batched map syscalls, the rules applied in the daemon
  *             (user/cleanup_batch.c).
  */
@@ -45,7 +45,7 @@ struct cleanup {
 	struct bpf_link *flows_link;   /* iter */
 	struct bpf_link *ts_link;
 	struct cleanup_batch batch; /* batch */
-	__u64 walk_budget;          /* foreach: entries examined per call */
+	__u64 walk_budget;          /* foreach: least deletions per call; 0: default */
 	struct cleanup_totals totals;
 	__u64 last_flows_ns;        /* wall time of the last pass, per map */
 	__u64 last_ts_ns;

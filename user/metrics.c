@@ -165,7 +165,7 @@ void metrics_render(FILE *f, const struct metrics_source *src)
 	const struct cleanup_totals *ct = &src->up->cleanup.totals;
 	struct pping_counters c = {};
 	struct map_fill fill = {};
-	char labels[96];
+	char labels[96], mech[48];
 
 	counters_read(bpf_map__fd(src->bpf->tc->maps.counters), &c);
 	upkeep_fill(src->up, &c, &fill);
@@ -222,6 +222,14 @@ void metrics_render(FILE *f, const struct metrics_source *src)
 	sample_f(f, "pping_cleanup_seconds_total", NULL, ct->wall_ns / NS_PER_S);
 	gauge(f, "pping_cleanup_max_seconds", "Longest map cleanup pass.",
 	      ct->wall_max_ns / NS_PER_S);
+	gauge(f, "pping_cleanup_max_call_seconds",
+	      "Longest single kernel call of a map cleanup pass (how long cleanup held a CPU at once).",
+	      ct->call_max_ns / NS_PER_S);
+	snprintf(mech, sizeof(mech), "mechanism=\"%s\"",
+		 src->up->cleaning ? cleanup_mech_name(src->up->cleanup.mech) : "off");
+	family(f, "pping_cleanup_info", "gauge",
+	       "The map cleanup mechanism in use (iter, foreach, batch or off).");
+	sample_u64(f, "pping_cleanup_info", mech, 1);
 
 	gauge(f, "pping_subnets", "Subnets with RTT statistics.",
 	      src->agg ? src->agg->used : 0);

@@ -312,6 +312,27 @@ static int check_replay_options(const struct pping_opts *o)
 	return -1;
 }
 
+static const char *const tc_attach_names[] = {
+	[TC_ATTACH_AUTO] = "auto", [TC_ATTACH_TCX] = "tcx",
+	[TC_ATTACH_CLSACT] = "clsact",
+};
+
+static const char *const xdp_attach_names[] = {
+	[XDP_ATTACH_AUTO] = "auto", [XDP_ATTACH_DISPATCHER] = "dispatcher",
+	[XDP_ATTACH_LINK] = "link", [XDP_ATTACH_NETLINK] = "netlink",
+};
+
+/* Index of s in names[0..n), or -1. */
+static int name_index(const char *s, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 static int bad_value(const char *opt, const char *val, const char *allowed)
 {
 	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
@@ -323,7 +344,7 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 {
 	bool xdp_mode_set = false;
 	unsigned long ul;
-	int c;
+	int c, idx;
 
 	memset(o, 0, sizeof(*o));
 	o->rate_limit_ns = 100 * NS_PER_MS;
@@ -509,28 +530,18 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 						 "auto, iter, foreach or batch");
 			break;
 		case OPT_TC_ATTACH:
-			if (strcmp(optarg, "auto") == 0)
-				o->tc_attach = TC_ATTACH_AUTO;
-			else if (strcmp(optarg, "tcx") == 0)
-				o->tc_attach = TC_ATTACH_TCX;
-			else if (strcmp(optarg, "clsact") == 0)
-				o->tc_attach = TC_ATTACH_CLSACT;
-			else
+			idx = name_index(optarg, tc_attach_names, 3);
+			if (idx < 0)
 				return bad_value("--tc-attach", optarg,
 						 "auto, tcx or clsact");
+			o->tc_attach = (enum tc_attach_how)idx;
 			break;
 		case OPT_XDP_ATTACH:
-			if (strcmp(optarg, "auto") == 0)
-				o->xdp_attach = XDP_ATTACH_AUTO;
-			else if (strcmp(optarg, "dispatcher") == 0)
-				o->xdp_attach = XDP_ATTACH_DISPATCHER;
-			else if (strcmp(optarg, "link") == 0)
-				o->xdp_attach = XDP_ATTACH_LINK;
-			else if (strcmp(optarg, "netlink") == 0)
-				o->xdp_attach = XDP_ATTACH_NETLINK;
-			else
+			idx = name_index(optarg, xdp_attach_names, 4);
+			if (idx < 0)
 				return bad_value("--xdp-attach", optarg,
 						 "auto, dispatcher, link or netlink");
+			o->xdp_attach = (enum xdp_attach_how)idx;
 			break;
 		case 'v':
 			o->verbose++;
@@ -572,8 +583,9 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		fprintf(stderr, "pping: --interface or --read is required (see --help)\n");
 		return EXIT_USAGE;
 	}
-	if (xdp_mode_set && o->ingress != INGRESS_XDP)
-		fprintf(stderr, "pping: note: --xdp-mode has no effect without --ingress-hook xdp\n");
+	if ((xdp_mode_set || o->xdp_attach != XDP_ATTACH_AUTO) &&
+	    o->ingress != INGRESS_XDP)
+		fprintf(stderr, "pping: note: --xdp-mode and --xdp-attach have no effect without --ingress-hook xdp\n");
 	return -1;
 }
 
@@ -607,4 +619,7 @@ void log_options(const struct pping_opts *o)
 		o->agg_prefix_v6, o->agg_max_subnets,
 		(unsigned long long)o->qdelay_window_ns,
 		o->metrics ? o->metrics_arg : "off");
+	pr_info("config: cleanup mechanism %s, tc attach %s, xdp attach %s\n",
+		cleanup_mech_name(o->cleanup_mech), tc_attach_names[o->tc_attach],
+		xdp_attach_names[o->xdp_attach]);
 }

@@ -2,8 +2,8 @@
 /*
  * Cost of a cleanup pass per map entry, for every cleanup mechanism this
  * kernel allows (user/cleanup.c): map-element iterators, for-each walks in
- * syscall programs (with the daemon's per-call budget, and in one
- * unbounded call for comparison), and batched map syscalls. Each walks the
+ * syscall programs (with the daemon's budget of deletions per call, and
+ * in one unbounded call for comparison), and batched map syscalls. Each walks the
  * same full maps in the same run, once keeping everything and once
  * removing everything, so the figures compare on a noisy machine. Also the
  * longest single kernel call of a pass: how long cleanup holds a CPU at
@@ -50,8 +50,8 @@ static void flow_key_n(struct flow_key *k, __u32 i)
 }
 
 /* Fill both maps with n entries each: flows with an RTT, one identifier
- * per flow, all sent/seen at t. */
-static int fill(const struct pping_bpf *b, __u32 n, __u64 t)
+ * per flow, sent/seen at t, or every other one at t_odd. */
+static int fill(const struct pping_bpf *b, __u32 n, __u64 t, __u64 t_odd)
 {
 	int ffd = bpf_map__fd(b->tc->maps.flow_map);
 	int tfd = bpf_map__fd(b->tc->maps.ts_map);
@@ -69,16 +69,18 @@ static int fill(const struct pping_bpf *b, __u32 n, __u64 t)
 	for (i = 0; i < n; i += cnt) {
 		cnt = n - i < BATCH ? n - i : BATCH;
 		for (j = 0; j < cnt; j++) {
+			__u64 at = (i + j) % 2 ? t_odd : t;
+
 			flow_key_n(&fk[j], i + j);
 			memset(&fv[j], 0, sizeof(fv[j]));
-			fv[j].last_seen = t;
-			fv[j].opened = (__u32)(t >> PPING_OPENED_SHIFT);
+			fv[j].last_seen = at;
+			fv[j].opened = (__u32)(at >> PPING_OPENED_SHIFT);
 			fv[j].dir[0].min_rtt = fv[j].dir[0].srtt = 10000000;
 			memset(&tk[j], 0, sizeof(tk[j]));
 			tk[j].flow = fk[j];
 			tk[j].tsval = i + j;
-			tv[j].sent = t;
-			tv[j].burst = t;
+			tv[j].sent = at;
+			tv[j].burst = at;
 		}
 		err = bpf_map_update_batch(ffd, fk, fv, &cnt, NULL);
 		err = err ?: bpf_map_update_batch(tfd, tk, tv, &cnt, NULL);
@@ -96,8 +98,8 @@ out:
 	return err;
 }
 
-/* One way to clean: a mechanism, and for foreach the per-call budget
- * (0: the daemon's). */
+/* One way to clean: a mechanism, and for foreach the deletions per call
+ * (0: the daemon's budget). */
 struct way {
 	enum cleanup_mech mech;
 	__u64 budget;
@@ -134,20 +136,27 @@ static void note(struct pass_cost *pc, const struct cleanup *c,
 		pc->removed[1] += st->ts_removed[r];
 }
 
-/* Both maps of n entries, full; a keeping pass, then a removing one. */
-static int bench_way(const struct way *w, __u32 n, struct pass_cost *keep_c,
-		     struct pass_cost *drop_c)
+enum { KEEP, HALF, DROP, PASSES };
+static const char *const pass_names[PASSES] = { "keep", "half", "drop" };
+
+/*
+ * Both maps of n entries, full. keep: everything young; half: every other
+ * flow idle and its identifier orphaned, the rest young; drop: everything
+ * idle and orphaned. Each pass on freshly filled maps.
+ */
+static int bench_way(const struct way *w, __u32 n, struct pass_cost pc[PASSES])
 {
 	struct datapath_config cfg = {
 		.has_l2 = true, .max_flows = n, .max_timestamps = n,
 		.sampling = { .rate_limit_ns = 100000000, .burst = 1 },
 	};
-	struct cleanup_params keep = {}, drop;
+	const __u64 later = 1000ULL * 1000000000ULL;   /* past every timeout */
+	struct cleanup_params p = {};
 	struct cleanup_stats st;
 	struct pping_bpf b;
 	struct cleanup c;
 	__u64 t = now_ns();
-	int err;
+	int err, i;
 
 	err = pping_bpf_load(&b, &cfg);
 	if (err)
@@ -158,20 +167,19 @@ static int bench_way(const struct way *w, __u32 n, struct pass_cost *keep_c,
 		return err;
 	}
 	c.walk_budget = w->budget;
-	degrade_timeouts(0, &keep);
-	keep.now = t + 1;          /* everything young: nothing removed */
-	drop = keep;
-	drop.now = t + 1000ULL * 1000000000ULL;   /* everything idle/expired */
-
-	err = fill(&b, n, t);
-	if (!err)
-		err = cleanup_run(&c, &keep, &st);
-	if (!err) {
-		note(keep_c, &c, &st, n);
-		err = cleanup_run(&c, &drop, &st);
+	degrade_timeouts(0, &p);
+	for (i = 0; i < PASSES && !err; i++) {
+		/* The pass runs at t + later + 1: entries at t are old. */
+		err = fill(&b, n, i == KEEP ? t + later : t,
+			   i == DROP ? t : t + later);
+		p.now = t + later + 1;
+		err = err ?: cleanup_run(&c, &p, &st);
+		if (!err)
+			note(&pc[i], &c, &st, n);
+		/* Empty both maps for the next fill. */
+		p.now = t + 2 * later;
+		err = err ?: cleanup_run(&c, &p, &st);
 	}
-	if (!err)
-		note(drop_c, &c, &st, n);
 	cleanup_close(&c);
 	pping_bpf_destroy(&b);
 	return err;
@@ -186,42 +194,53 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 int main(int argc, char **argv)
 {
 	static const __u32 defaults[] = { 131072, 1048576 };
-	struct pass_cost k, d;
+	struct pass_cost pc[PASSES];
 	char why[200];
-	int i, m, n = argc > 1 ? argc - 1 : 2;
+	int i, m, k, n = argc > 1 ? argc - 1 : 2;
 	size_t w;
 	__u32 size;
 
 	libbpf_set_print(quiet);
-	printf("cleanup cost in ns per entry, both maps full. keep: every entry young,\n"
-	       "nothing removed; drop: every entry expired and removed (identifiers\n"
-	       "orphaned, found by a flow lookup). longest call: the longest single\n"
-	       "kernel call of the pass (read(), BPF_PROG_TEST_RUN or a batch syscall)\n");
+	printf("cleanup cost in ns per entry of each map, both maps full. keep: every\n"
+	       "entry young, nothing removed; half: every other flow idle and removed,\n"
+	       "its identifier orphaned; drop: everything removed. call ms: the longest\n"
+	       "single kernel call of the pass (read(), BPF_PROG_TEST_RUN or a batch\n"
+	       "syscall), how long cleanup held a CPU at once\n");
 	for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++)
-		if (cleanup_probe(ways[w].mech, why, sizeof(why)) &&
-		    (w == 0 || ways[w].mech != ways[w - 1].mech))
+		if ((w == 0 || ways[w].mech != ways[w - 1].mech) &&
+		    cleanup_probe(ways[w].mech, why, sizeof(why)))
 			printf("%s: not measured, kernel refused: %s\n",
 			       cleanup_mech_name(ways[w].mech), why);
-	printf("%9s %-18s %-11s %9s %9s %12s %12s %7s\n", "entries", "mechanism",
-	       "map", "keep ns", "drop ns", "keep call ms", "drop call ms", "calls");
+	printf("%8s %-17s %-11s", "entries", "mechanism", "map");
+	for (k = 0; k < PASSES; k++)
+		printf(" %6s ns %7s ms", pass_names[k], "call");
+	printf(" %6s\n", "calls");
 	for (i = 0; i < n; i++) {
 		size = argc > 1 ? (__u32)strtoul(argv[i + 1], NULL, 0) : defaults[i];
 		for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++) {
 			if (cleanup_probe(ways[w].mech, why, sizeof(why)))
 				continue;
-			if (bench_way(&ways[w], size, &k, &d)) {
+			if (bench_way(&ways[w], size, pc)) {
 				fprintf(stderr, "bench of %s at %u entries failed\n",
 					ways[w].label, size);
 				return 1;
 			}
-			for (m = 0; m < 2; m++)
-				printf("%9u %-18s %-11s %9.1f %9.1f %12.2f %12.2f %7llu\n",
-				       size, ways[w].label, m ? "identifiers" : "flows",
-				       k.ns[m], d.ns[m], k.call_max_ms, d.call_max_ms,
-				       d.calls);
-			if (d.removed[0] != size || d.removed[1] != size)
-				printf("%9u %-18s note: the removing pass removed %llu flows and %llu identifiers of %u\n",
-				       size, ways[w].label, d.removed[0], d.removed[1], size);
+			for (m = 0; m < 2; m++) {
+				printf("%8u %-17s %-11s", size, ways[w].label,
+				       m ? "identifiers" : "flows");
+				for (k = 0; k < PASSES; k++)
+					printf(" %9.1f %10.2f", pc[k].ns[m], pc[k].call_max_ms);
+				printf(" %6llu\n", pc[DROP].calls);
+			}
+			for (k = HALF; k < PASSES; k++) {
+				__u64 want = k == HALF ? size / 2 : size;
+
+				if (pc[k].removed[0] != want || pc[k].removed[1] != want)
+					printf("%8u %-17s note: the %s pass removed %llu flows and %llu identifiers of %llu\n",
+					       size, ways[w].label, pass_names[k],
+					       pc[k].removed[0], pc[k].removed[1],
+					       (unsigned long long)want);
+			}
 		}
 	}
 	return 0;

@@ -29,6 +29,7 @@ pping_map_insert_failures_total pping_flows_deferred_total pping_map_entries
 pping_map_capacity pping_map_fill_ratio pping_degradation_level
 pping_degradation_changes_total pping_events_lost_total
 pping_cleanup_runs_total pping_cleanup_seconds_total pping_cleanup_max_seconds
+pping_cleanup_max_call_seconds pping_cleanup_info
 pping_subnets pping_subnet_overflow_rtts_total pping_rtt_seconds
 pping_queueing_delay_seconds"
 
@@ -231,6 +232,22 @@ else
 	fi
 	pping_stop INT
 	[ "$PP_STATUS" = 0 ] || echo "  pping exit status $PP_STATUS: $(tail -2 "$PP_ERR")"
+
+	# The cleanup mechanism: one info series, naming what the exit
+	# summary names, and one of the three the daemon has.
+	name=metrics-cleanup-mechanism
+	served=$(sed -n 's/^pping_cleanup_info{mechanism="\([a-z]*\)"} 1$/\1/p' "$WORK/c")
+	said=$(sed -n 's/^pping: cleanup: [0-9]* runs (mechanism \([a-z]*\)).*/\1/p' "$PP_ERR")
+	echo "  $name: /metrics says ${served:-nothing}, the exit summary ${said:-nothing}"
+	if [ "$(grep -c '^pping_cleanup_info{' "$WORK/c")" != 1 ]; then
+		fail $name "want exactly one pping_cleanup_info series: $(grep '^pping_cleanup_info' "$WORK/c" | tr '\n' ';')"
+	elif [ -z "$served" ] || [ "$served" != "$said" ]; then
+		fail $name "mechanism on /metrics '${served}' differs from the exit summary's '${said}'"
+	elif ! [[ $served =~ ^(iter|foreach|batch)$ ]]; then
+		fail $name "unknown mechanism '$served'"
+	else
+		pass $name
+	fi
 	pping_cleanup_files
 fi
 
