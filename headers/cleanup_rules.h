@@ -2,7 +2,7 @@
 /*
  * The removal rules of cleanup, as pure functions of an entry, the pass's
  * parameters and its clock. One definition serves every cleanup mechanism:
- * the BPF programs of bpf/pping_cleanup.bpf.c (map iterators, or a
+ * the BPF programs of bpf/clean.bpf.h (map iterators, or a
  * for-each walk run by BPF_PROG_TEST_RUN) and the daemon's batched walk
  * (user/cleanup_batch.c), so the mechanisms cannot drift apart.
  */

@@ -10,7 +10,8 @@
 #include "cleanup.h"
 #include "loader.h"
 #include "log.h"
-#include "pping_cleanup.skel.h"
+#include "pping_clean_iter.skel.h"
+#include "pping_clean_walk.skel.h"
 #include "pping_tc.skel.h"
 
 /*
@@ -125,42 +126,40 @@ static int shrink_maps(struct bpf_object *obj)
 	return 0;
 }
 
-/*
- * Load the programs of mechanism m (iter or foreach) on the maps of b, or
- * on maps of their own when b is NULL (a probe). why says what failed.
- */
-static int open_kernel(struct cleanup *c, const struct pping_bpf *b,
-		       enum cleanup_mech m, char *why, size_t len)
+/* Share b's maps with obj, or give obj maps of its own (a probe). */
+static int set_maps(struct bpf_object *obj, const struct pping_bpf *b,
+		    char *why, size_t len)
 {
-	bool iter = m == CLEANUP_ITER;
-	struct pping_cleanup *s;
+	int err = b ? pping_bpf_share_maps(obj, b->tc->obj) : shrink_maps(obj);
+
+	if (err)
+		snprintf(why, len, "cannot set up the maps: %s", strerror(-err));
+	return err;
+}
+
+static int open_iter(struct cleanup *c, const struct pping_bpf *b,
+		     char *why, size_t len)
+{
+	struct pping_clean_iter *s = pping_clean_iter__open();
 	int err;
 
-	s = pping_cleanup__open();
 	if (!s) {
 		err = -errno;
 		snprintf(why, len, "cannot open the programs: %s", strerror(errno));
 		return err;
 	}
-	c->skel = s;
-	bpf_program__set_autoload(s->progs.cleanup_flows, iter);
-	bpf_program__set_autoload(s->progs.cleanup_ts, iter);
-	bpf_program__set_autoload(s->progs.walk_flows, !iter);
-	bpf_program__set_autoload(s->progs.walk_timestamps, !iter);
-	err = b ? pping_bpf_share_maps(s->obj, b->tc->obj) : shrink_maps(s->obj);
-	if (err) {
-		snprintf(why, len, "cannot set up the maps: %s", strerror(-err));
+	c->iter = s;
+	err = set_maps(s->obj, b, why, len);
+	if (err)
 		return err;
-	}
-	err = pping_cleanup__load(s);
+	err = pping_clean_iter__load(s);
 	if (err) {
-		snprintf(why, len, "the kernel refused to load %s: %s",
-			 iter ? "them (iter/bpf_map_elem)" : "them (syscall programs)",
+		snprintf(why, len, "the kernel refused to load them (iter/bpf_map_elem): %s",
 			 strerror(-err));
 		return err;
 	}
-	if (!iter)
-		return 0;
+	c->params = &s->bss->params;
+	c->stats = &s->bss->stats;
 	c->flows_link = attach_iter(s->progs.cleanup_flows,
 				    bpf_map__fd(s->maps.flow_map));
 	c->ts_link = c->flows_link ? attach_iter(s->progs.cleanup_ts,
@@ -171,6 +170,32 @@ static int open_kernel(struct cleanup *c, const struct pping_bpf *b,
 			 strerror(errno));
 		return err;
 	}
+	return 0;
+}
+
+static int open_walk(struct cleanup *c, const struct pping_bpf *b,
+		     char *why, size_t len)
+{
+	struct pping_clean_walk *s = pping_clean_walk__open();
+	int err;
+
+	if (!s) {
+		err = -errno;
+		snprintf(why, len, "cannot open the programs: %s", strerror(errno));
+		return err;
+	}
+	c->walk = s;
+	err = set_maps(s->obj, b, why, len);
+	if (err)
+		return err;
+	err = pping_clean_walk__load(s);
+	if (err) {
+		snprintf(why, len, "the kernel refused to load them (syscall programs): %s",
+			 strerror(-err));
+		return err;
+	}
+	c->params = &s->bss->params;
+	c->stats = &s->bss->stats;
 	return 0;
 }
 
@@ -215,7 +240,7 @@ static int run_iter(struct cleanup *c, struct bpf_link *link)
 static int run_walk(struct cleanup *c, struct bpf_program *prog)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct cleanup_walk *w = &c->skel->bss->walk;
+	struct cleanup_walk *w = &c->walk->bss->walk;
 	int fd = bpf_program__fd(prog), err;
 	__u64 t0;
 
@@ -247,8 +272,8 @@ static int run_map(struct cleanup *c, bool flows, const struct cleanup_params *p
 	case CLEANUP_ITER:
 		return run_iter(c, flows ? c->flows_link : c->ts_link);
 	case CLEANUP_FOREACH:
-		return run_walk(c, flows ? c->skel->progs.walk_flows :
-				c->skel->progs.walk_timestamps);
+		return run_walk(c, flows ? c->walk->progs.walk_flows :
+				c->walk->progs.walk_timestamps);
 	case CLEANUP_BATCH:
 		c->batch.call_max_ns = 0;
 		c->batch.calls = 0;
@@ -282,9 +307,9 @@ static int pass(struct cleanup *c, const struct cleanup_params *p,
 	memset(out, 0, sizeof(*out));
 	c->last_call_max_ns = 0;
 	c->last_calls = 0;
-	if (c->skel) {
-		c->skel->bss->params = *p;
-		memset(&c->skel->bss->stats, 0, sizeof(c->skel->bss->stats));
+	if (c->params) {
+		*c->params = *p;
+		memset(c->stats, 0, sizeof(*c->stats));
 	}
 	/* Flows first: identifiers of a flow removed now go in the same pass. */
 	err = run_map(c, true, p, out);
@@ -292,8 +317,8 @@ static int pass(struct cleanup *c, const struct cleanup_params *p,
 	if (!err)
 		err = run_map(c, false, p, out);
 	c->last_ts_ns = clock_ns(CLOCK_MONOTONIC) - wall - c->last_flows_ns;
-	if (c->skel)
-		*out = c->skel->bss->stats;
+	if (c->stats)
+		*out = *c->stats;
 	return err;
 }
 
@@ -323,10 +348,14 @@ static void close_mech(struct cleanup *c)
 {
 	bpf_link__destroy(c->ts_link);
 	bpf_link__destroy(c->flows_link);
-	pping_cleanup__destroy(c->skel);
+	pping_clean_iter__destroy(c->iter);
+	pping_clean_walk__destroy(c->walk);
 	cleanup_batch_close(&c->batch);
 	c->ts_link = c->flows_link = NULL;
-	c->skel = NULL;
+	c->iter = NULL;
+	c->walk = NULL;
+	c->params = NULL;
+	c->stats = NULL;
 }
 
 /* Open mechanism m on b's maps (or maps of its own if b is NULL) and run a
@@ -351,8 +380,10 @@ static int open_mech(struct cleanup *c, const struct pping_bpf *b,
 			snprintf(why, len, "%s", strerror(-err));
 			return err;
 		}
+	} else if (m == CLEANUP_ITER) {
+		err = open_iter(c, b, why, len);
 	} else {
-		err = open_kernel(c, b, m, why, len);
+		err = open_walk(c, b, why, len);
 	}
 	if (!err)
 		err = trial_pass(c, why, len);

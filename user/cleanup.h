@@ -4,8 +4,9 @@
  * rules of cleanup_rules.h, through whichever mechanism the kernel allows.
  * The mechanisms (SAMPLING_DESIGN.md "Cleanup mechanisms" has the
  * measurements behind the order auto tries them in: foreach, iter, batch):
- *  - iter:    map-element iterators (bpf/pping_cleanup.bpf.c), read by fd;
- *  - foreach: SEC("syscall") programs calling bpf_for_each_map_elem, run
+ *  - iter:    map-element iterators (bpf/pping_clean_iter.bpf.c), read by fd;
+ *  - foreach: SEC("syscall") programs calling bpf_for_each_map_elem
+ *             (bpf/pping_clean_walk.bpf.c), run
  *             by BPF_PROG_TEST_RUN, a flood of deletions split over calls;
  *  - batch:   batched map syscalls, the rules applied in the daemon
  *             (user/cleanup_batch.c).
@@ -19,7 +20,8 @@
 #include "cleanup_batch.h"
 
 struct pping_bpf;
-struct pping_cleanup;
+struct pping_clean_iter;
+struct pping_clean_walk;
 struct bpf_link;
 
 enum cleanup_mech {
@@ -41,9 +43,12 @@ struct cleanup_totals {
 
 struct cleanup {
 	enum cleanup_mech mech;     /* the one in use, never AUTO once open */
-	struct pping_cleanup *skel; /* iter, foreach */
-	struct bpf_link *flows_link;   /* iter */
+	struct pping_clean_iter *iter; /* iter */
+	struct bpf_link *flows_link;
 	struct bpf_link *ts_link;
+	struct pping_clean_walk *walk; /* foreach */
+	struct cleanup_params *params;  /* iter, foreach: in the object's .bss */
+	struct cleanup_stats *stats;
 	struct cleanup_batch batch; /* batch */
 	__u64 walk_budget;          /* foreach: least deletions per call; 0: default */
 	struct cleanup_totals totals;

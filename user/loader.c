@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -100,27 +99,16 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 	return err;
 }
 
-/* Oldest kernel with everything the programs use: BPF ring buffers (5.8),
- * atomic compare-and-exchange and fetch-or (5.12). */
-#define MIN_KERNEL_MAJOR 5
-#define MIN_KERNEL_MINOR 12
-
 /*
  * Name the missing kernel feature up front, rather than leaving the user
- * with a verifier log or an errno from deep inside the load.
+ * with a verifier log or an errno from deep inside the load. Each check
+ * tries the feature (never the kernel version: distributions backport,
+ * and lockdown or an LSM refuses what a version would promise).
  */
 static int check_kernel(void)
 {
-	struct utsname u;
-	int major = 0, minor = 0, fd;
+	int fd;
 
-	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
-	    (major < MIN_KERNEL_MAJOR ||
-	     (major == MIN_KERNEL_MAJOR && minor < MIN_KERNEL_MINOR))) {
-		pr_warn("kernel %s is too old: pping needs Linux %d.%d or newer (BPF atomic compare-and-exchange)\n",
-			u.release, MIN_KERNEL_MAJOR, MIN_KERNEL_MINOR);
-		return -EOPNOTSUPP;
-	}
 	/* The ring buffer probe says "unsupported" when the real answer is
 	 * "not allowed": ask the simplest question first. */
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
@@ -142,9 +130,9 @@ static void explain_load_error(int err)
 	if (err == -EPERM || err == -EACCES)
 		pr_warn("not allowed to load BPF programs: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
 	else
-		pr_warn("cannot load the BPF programs into the kernel: %s%s\n",
+		pr_warn("cannot load the BPF programs into the kernel: %s (they need BPF atomic compare-and-exchange, Linux 5.12+; pping --probe tells what this kernel allows%s)\n",
 			strerror(-err),
-			log_get_level() < LOG_DEBUG ? " (run with -vv for the verifier log)" : "");
+			log_get_level() < LOG_DEBUG ? ", -vv shows the verifier log" : "");
 }
 
 /* Kernel memory charged for a map, from its fdinfo (what bpftool shows

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The cleanup iterators (bpf/pping_cleanup.bpf.c, run by user/cleanup.c)
+ * Map cleanup (bpf/clean.bpf.h and user/cleanup.c, every mechanism)
  * with the level-0 timeouts of user/degrade.c: identifier lifetimes,
  * orphans and flow timeouts (eviction is in test_evict.c).
  *

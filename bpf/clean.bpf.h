@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Cleanup in the kernel: apply the rules of cleanup_rules.h to one entry
+ * of the flow or identifier map, with the values the daemon puts in params
+ * (scaled by the degradation level), and delete it if it has outlived its
+ * purpose. Both in-kernel cleanup mechanisms use these (user/cleanup.c,
+ * SAMPLING_DESIGN.md "Cleanup mechanisms"); each is an object of its own,
+ * so that the for-each walks, which need no kernel BTF, do not carry the
+ * iterators' CO-RE relocations (libbpf would then want kernel BTF to load
+ * either).
+ */
+#ifndef PPING_CLEAN_BPF_H
+#define PPING_CLEAN_BPF_H
+
+#include "occupancy.bpf.h"
+#include "cleanup_rules.h"
+
+struct cleanup_params params;
+struct cleanup_stats stats;
+
+static __always_inline __u64 clean_now(void)
+{
+	return params.now ? params.now : bpf_ktime_get_ns();
+}
+
+/* Apply the flow rules to one entry; true if it was deleted. */
+static __always_inline bool clean_flow(const struct flow_key *k,
+				       const struct flow_state *v)
+{
+	struct flow_key key;
+	int reason;
+
+	stats.flows_seen++;
+	if (cleanup_flow_sampled(v))
+		stats.flows_sampled++;
+	reason = cleanup_flow_verdict(v, &params, clean_now(),
+				      stats.flows_removed[CLEAN_FLOW_EVICTED]);
+	if (reason < 0 || reason >= CLEAN_FLOW_REASONS)
+		return false;
+	key = *k;   /* the delete needs the key on the stack */
+	if (!flow_delete(&key)) {
+		stats.delete_failed++;
+		return false;
+	}
+	stats.flows_removed[reason]++;
+	if (reason == CLEAN_FLOW_EVICTED)
+		sampled_mark(flow_hash(&key), params.sampled_mask);
+	return true;
+}
+
+/* Apply the identifier rules to one entry; true if it was deleted. */
+static __always_inline bool clean_ts(const struct ts_key *k,
+				     const struct ts_value *v)
+{
+	__u64 now = clean_now();
+	struct flow_state *fs;
+	struct ts_key key;
+	int reason;
+
+	stats.ts_seen++;
+	if (!cleanup_ts_may_expire(v, &params, now))
+		return false;
+	key = *k;
+	fs = bpf_map_lookup_elem(&flow_map, &key.flow);
+	reason = cleanup_ts_verdict(&key, v, fs, &params, now);
+	if (reason < 0 || reason >= CLEAN_TS_REASONS)
+		return false;
+	if (bpf_map_delete_elem(&ts_map, &key) != 0) {
+		stats.delete_failed++;
+		return false;
+	}
+	stats.ts_removed[reason]++;
+	return true;
+}
+
+#endif /* PPING_CLEAN_BPF_H */
