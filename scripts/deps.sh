@@ -8,8 +8,11 @@ PKGS=(
 	# build
 	clang llvm gcc make pkg-config libbpf-dev libxdp-dev bpftool
 	libelf-dev zlib1g-dev linux-libc-dev
-	# run and test
+	# run and test (util-linux: setpriv; binutils: nm, for tests/sanitize.sh;
+	# python3: strict JSON parsing in tests/e2e/test_output.sh). A tool a
+	# test needs that is not installed is a failure, not a skip: list it here.
 	iproute2 ethtool iperf3 tcpdump jq iputils-ping procps xdp-tools
+	util-linux binutils python3
 	# accuracy test (issue 6): ground truth from a capture
 	libpcap-dev
 	# outputs and service (issue 5): metrics server, plots, unit check

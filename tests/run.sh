@@ -3,6 +3,20 @@
 # "PASS name", "FAIL name: why" or "SKIP name: why". This script streams
 # them, counts them, and ends with the line "N passed, N failed, N skipped".
 # PPING_TEST_ONLY=rtt (a regex of suite names) runs a subset.
+#
+# What may be skipped: only a test this kernel refuses to run, and its
+# reason must say so with the words "kernel refused" and name the refusal
+# (the unit tests print e.g. "SKIP cleanup_flow_timeouts[iter]: kernel
+# refused iter: ..."; shell suites use skip() of tests/lib/check.sh). A
+# missing tool (make deps installs every one), a missing option or a binary
+# not built is a failure. So a SKIP line whose reason lacks "kernel
+# refused" is counted as failed, with a line "FAIL name: skipped without a
+# kernel refusal: reason"; real kernel refusals stay counted as skipped.
+# A suite that fails, or ends, without saying which test failed fails too:
+# one that exits non-zero with no FAIL line, and one that prints no
+# verdict at all (it stopped before its tests without saying why).
+# The exit status is non-zero if anything failed, so `make test` and
+# .ci/run fail on a skip that is not a kernel refusal.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -53,10 +67,27 @@ for s in "${SUITES[@]}"; do
 	tail -f --pid=$pid -n +1 "$out" 2>/dev/null | sed 's/^/  /'
 	wait $pid
 	rc=$?
-	p=$(grep -c '^PASS' "$out"); f=$(grep -c '^FAIL' "$out"); k=$(grep -c '^SKIP' "$out")
+	p=$(grep -c '^PASS' "$out"); f=$(grep -c '^FAIL' "$out"); k=0
+	# Only a kernel refusal may skip a test; any other SKIP is a failure.
+	while IFS= read -r line; do
+		t=${line#SKIP }
+		if [[ $t == *": "* ]]; then why=${t#*: } t=${t%%: *}; else why=; t=${t%:}; fi
+		if [[ $why == *"kernel refused"* ]]; then
+			k=$((k + 1))
+		else
+			echo "  FAIL $t: skipped without a kernel refusal: ${why:-(no reason given)}"
+			f=$((f + 1))
+		fi
+	done < <(grep '^SKIP' "$out")
 	# A suite that fails without saying which test failed still fails.
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "  FAIL $name: suite exited with status $rc"
+		f=1
+	fi
+	# So does one that reports no test at all (it stopped before its
+	# tests, e.g. on a missing precondition, without a FAIL line).
+	if [ $((p + f + k)) -eq 0 ]; then
+		echo "  FAIL $name: suite exited with status $rc without a PASS, FAIL or SKIP line"
 		f=1
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + k))

@@ -43,12 +43,8 @@ RATE=10M
 WRITE_LEN=1400
 SNAPLEN=160        # Ethernet + IPv6 + TCP with options fit in 134 bytes
 
-for t in iperf3 tcpdump ss; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip accuracy "$t not installed"
-		exit 0
-	fi
-done
+# A missing tool is a failure, not a skip: make deps installs them.
+need_tools accuracy iperf3 tcpdump ss || summary
 if [ ! -x "$PCAP_RTT" ]; then
 	fail accuracy "$PCAP_RTT not built (make $PCAP_RTT)"
 	summary

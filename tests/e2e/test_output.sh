@@ -22,12 +22,8 @@ TOLERANCE_MS=1.0
 SLACK_NS=10000000
 MIN_SAMPLES=15
 
-for t in iperf3 jq python3; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip output "$t not installed"
-		exit 0
-	fi
-done
+# A missing tool is a failure, not a skip: make deps installs them.
+need_tools output iperf3 jq python3 || summary
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pp$$-output.XXXXXX")
 SRV_PID=

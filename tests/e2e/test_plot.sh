@@ -8,12 +8,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/check.sh
 
 PLOT=$PWD/scripts/pping-plot
-for t in jq gnuplot; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip plot "$t not installed (make deps)"
-		exit 0
-	fi
-done
+# A missing tool is a failure, not a skip: make deps installs them.
+need_tools plot jq gnuplot || summary
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/pp$$-plot.XXXXXX")
 trap 'rm -rf "$dir"' EXIT

@@ -4,6 +4,8 @@
 # is known exactly, see its header comment) and one taken by tcpdump during
 # a live run, which the live pping measured too.
 #
+#   help-lists-replay-options  --help lists --read and --local-net (a
+#                      FAIL if not; the tests below run all the same)
 #   exact-rtt-*        --rate-limit 0 -F jsonl: every sample equals a
 #                      generated one to the ns (RTT, both ends), none
 #                      missing, none extra; without --local-net both
@@ -58,6 +60,8 @@
 #                      sample count within 3 %, and the samples
 #                      tests/pcap_rtt computes from the capture, to the ns
 #                      but for packets whose capture time stepped back
+#                      (replay-equals-pcap_rtt-ipv4/6); iperf3, tcpdump or
+#                      tests/pcap_rtt missing is a FAIL, never a skip
 #
 #   PPING_KEEP_NS=1   keep the namespaces and the work directory
 set -u
@@ -76,10 +80,8 @@ if [ ! -x "$GEN" ]; then
 	fail replay "$GEN not built (make $GEN)"
 	summary
 fi
-if ! $PPING --help 2>/dev/null | grep -q -- '--read'; then
-	skip replay "this pping has no --read"
-	exit 0
-fi
+# A --help without these options is a failure; the tests below run anyway.
+help_lists help-lists-replay-options --read --local-net
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pp$$-replay.XXXXXX")
 TD_PID='' SRV_PID='' TOPO_UP=''
@@ -637,8 +639,10 @@ live() {
 	# steps back in time (tcpdump on a veth can, by a microsecond): the
 	# replay gives such a packet the time of the one before, and says how
 	# many it did (-v), so a sample it ends may differ by that step.
-	if [ -x "$PCAP_RTT" ]; then
-		local name2=replay-equals-pcap_rtt-ipv$fam back res
+	local name2=replay-equals-pcap_rtt-ipv$fam back res
+	if [ ! -x "$PCAP_RTT" ]; then
+		fail "$name2" "$PCAP_RTT not built (make $PCAP_RTT)"
+	else
 		"$PCAP_RTT" -l "${lnet%/*}" -p 5201 "$cap" 2>/dev/null | awk '{ print $1, $2 }' | sort >"$WORK/live$1.pcap_rtt"
 		rtt_records "$rp" | awk '$4 == 5201 || $6 == 5201 { print $1, $2 }' | sort >"$WORK/live$1.replay.ts"
 		pn=$(grep -c . "$WORK/live$1.pcap_rtt")
@@ -663,12 +667,7 @@ live() {
 	fi
 }
 
-for t in iperf3 tcpdump; do
-	if ! command -v $t >/dev/null 2>&1; then
-		skip live-vs-replay "$t not installed"
-		summary
-	fi
-done
+need_tools live-vs-replay iperf3 tcpdump || summary
 TOPO_UP=1
 if ! topo_up 10; then
 	fail live-vs-replay "could not build the delayed path"

@@ -60,6 +60,10 @@ run_with_caps() {
 		--ambient-caps="-all${s:+,$s}" -- "$PPING" "$@"
 }
 
+# Tools the checks below use without naming them when they fail: a missing
+# one is a FAIL (make deps installs them), and the checks still run.
+need_tools service-tools iperf3 man ip
+
 # ---- the unit ---------------------------------------------------------------
 
 want_caps="CAP_BPF CAP_NET_ADMIN CAP_PERFMON"
@@ -149,6 +153,9 @@ out=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$MAN" 2>&1 >/dev/null); rc=$?
 	fail man-renders-clean "man exit $rc: $out"
 
 help=$("$PPING" --help)
+# The runs below use -w and --metrics as the unit's users would; a --help
+# without them is a failure, and those runs go ahead all the same.
+help_lists help-lists-write-and-metrics --write --metrics
 
 # help_entries: "--long<TAB>text of its entry" per option of --help.
 help_entries() {
@@ -247,7 +254,7 @@ traffic() {
 
 read -r -a cap_list <<<"$CAPS"
 if ! command -v setpriv >/dev/null; then
-	fail caps-unit-set-runs "setpriv missing (util-linux)"
+	fail caps-unit-set-runs "setpriv missing (make deps installs util-linux)"
 else
 	run_with_caps "${cap_list[@]}" -- -i lo -d 2s -c 200ms -v \
 		>"$TMP/caps.out" 2>"$TMP/caps.err" &
@@ -306,8 +313,7 @@ else
 	# Writable by the service's uid only, as its LogsDirectory= is.
 	chmod 711 "$TMP"
 	install -d -o $SVC_UID -g $SVC_UID "$TMP/logs"
-	grep -q -- '--write' <<<"$help" && extra+=(-w "$TMP/logs/out.jsonl" -F jsonl)
-	grep -q -- '--metrics' <<<"$help" && extra+=(--metrics 127.0.0.1:9399)
+	extra+=(-w "$TMP/logs/out.jsonl" -F jsonl --metrics 127.0.0.1:9399)
 	ip netns exec "$NS" strace -f -qq -o "$TMP/strace" \
 		setpriv --reuid=$SVC_UID --regid=$SVC_UID --clear-groups \
 		--bounding-set="-all,$(setpriv_caps "${cap_list[@]}")" \
@@ -317,10 +323,8 @@ else
 	pid=$!
 	sleep 0.6
 	traffic
-	if grep -q -- '--metrics' <<<"$help"; then
-		ip netns exec "$NS" timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9399 &&
-			printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' >/dev/null 2>&1
-	fi
+	ip netns exec "$NS" timeout 2 bash -c 'exec 3<>/dev/tcp/127.0.0.1/9399 &&
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3' >/dev/null 2>&1
 	wait $pid; rc=$?
 	# Only what pping and its watchdog call, after setpriv exec'd it.
 	used=$(awk 'seen { print } /execve\(".*\/pping"/ { seen = 1 }' "$TMP/strace" |
@@ -358,23 +362,19 @@ fi
 
 # With -w, the logrotate recipe in the unit: move the file, reload, and the
 # next records go to a new file of that name.
-if ! grep -q -- '--write' <<<"$help"; then
-	skip reload-reopens-write-file "pping has no --write yet"
-else
-	log=$TMP/rot.log
-	ip netns exec "$NS" "$PPING" -i lo -d 4s -r 0 -w "$log" 2>"$TMP/rot.err" &
-	pid=$!
-	sleep 0.5
-	traffic
-	mv "$log" "$log.1" 2>/dev/null
-	kill -HUP $pid
-	sleep 0.3
-	traffic
-	wait $pid; rc=$?
-	a=$(grep -c ' ms ' "$log.1" 2>/dev/null); b=$(grep -c ' ms ' "$log" 2>/dev/null)
-	[ $rc -eq 0 ] && [ "${a:-0}" -gt 0 ] && [ "${b:-0}" -gt 0 ] &&
-		pass reload-reopens-write-file ||
-		fail reload-reopens-write-file "exit $rc; RTT lines before the move ${a:-none}, after ${b:-none}: $(tail -2 "$TMP/rot.err")"
-fi
+log=$TMP/rot.log
+ip netns exec "$NS" "$PPING" -i lo -d 4s -r 0 -w "$log" 2>"$TMP/rot.err" &
+pid=$!
+sleep 0.5
+traffic
+mv "$log" "$log.1" 2>/dev/null
+kill -HUP $pid
+sleep 0.3
+traffic
+wait $pid; rc=$?
+a=$(grep -c ' ms ' "$log.1" 2>/dev/null); b=$(grep -c ' ms ' "$log" 2>/dev/null)
+[ $rc -eq 0 ] && [ "${a:-0}" -gt 0 ] && [ "${b:-0}" -gt 0 ] &&
+	pass reload-reopens-write-file ||
+	fail reload-reopens-write-file "exit $rc; RTT lines before the move ${a:-none}, after ${b:-none}: $(tail -2 "$TMP/rot.err")"
 
 summary
