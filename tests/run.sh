@@ -37,6 +37,7 @@ SUITES=(
 	"plot:./tests/e2e/test_plot.sh"
 	"overload:./tests/e2e/test_overload.sh"
 	"faults:./tests/e2e/test_faults.sh"
+	"probe:./tests/e2e/test_probe.sh"
 	# The same tests with the ASan+UBSan build (make sanitize-build):
 	# any sanitizer report fails the suite.
 	"unit-asan:./tests/sanitize.sh unit"
