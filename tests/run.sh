@@ -36,6 +36,7 @@ SUITES=(
 	"aggregate:./tests/e2e/test_aggregate.sh"
 	"plot:./tests/e2e/test_plot.sh"
 	"overload:./tests/e2e/test_overload.sh"
+	"fallbacks:./tests/e2e/test_fallbacks.sh"
 	"faults:./tests/e2e/test_faults.sh"
 	"probe:./tests/e2e/test_probe.sh"
 	# The same tests with the ASan+UBSan build (make sanitize-build):
