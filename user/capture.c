@@ -9,7 +9,7 @@
 #include <linux/if_ether.h>
 
 #include "log.h"
-#include "replay.h"
+#include "capture.h"
 
 #define NS_PER_S 1000000000ULL
 #define VLAN_DEPTH_MAX 4          /* tags looked through to find the IP header */
@@ -66,27 +66,26 @@ static bool in_net(const __u8 addr[16], const struct local_net *n)
 	return !rest || !((addr[full] ^ n->addr[full]) & (0xff00 >> rest));
 }
 
-static bool is_local(const struct replay *r, const __u8 addr[16])
+static bool is_local(const struct capture *cap, const __u8 addr[16])
 {
 	int i;
 
-	for (i = 0; i < r->n_nets; i++)
-		if (in_net(addr, &r->nets[i]))
+	for (i = 0; i < cap->n_nets; i++)
+		if (in_net(addr, &cap->nets[i]))
 			return true;
 	return false;
 }
 
-int replay_open(struct replay *r, const char *path,
-		const struct local_net *nets, int n_nets)
+int capture_open(struct capture *cap, const char *path,
+		 const struct local_net *nets, int n_nets)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *p;
 
-	memset(r, 0, sizeof(*r));
-	r->path = path;
-	r->nets = nets;
-	r->n_nets = n_nets;
-	r->prog_fd[0] = r->prog_fd[1] = -1;
+	memset(cap, 0, sizeof(*cap));
+	cap->path = path;
+	cap->nets = nets;
+	cap->n_nets = n_nets;
 	/* Nanosecond precision: libpcap scales microsecond files up. */
 	p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
 						    err);
@@ -98,8 +97,8 @@ int replay_open(struct replay *r, const char *path,
 			pr_warn("cannot read %s: %s\n", path, err);
 		return -1;
 	}
-	r->linktype = pcap_datalink(p);
-	switch (r->linktype) {
+	cap->linktype = pcap_datalink(p);
+	switch (cap->linktype) {
 	case DLT_EN10MB:
 	case DLT_LINUX_SLL:
 	case DLT_LINUX_SLL2:
@@ -109,12 +108,12 @@ int replay_open(struct replay *r, const char *path,
 		break;
 	default:
 		pr_warn("%s: link type %s (%d) is not supported: use a capture of Ethernet, Linux cooked (SLL, SLL2) or raw IP packets\n",
-			path, pcap_datalink_val_to_name(r->linktype) ?: "unknown",
-			r->linktype);
+			path, pcap_datalink_val_to_name(cap->linktype) ?: "unknown",
+			cap->linktype);
 		pcap_close(p);
 		return -1;
 	}
-	r->pcap = p;
+	cap->pcap = p;
 	return 0;
 }
 
@@ -125,17 +124,17 @@ int replay_open(struct replay *r, const char *path,
  * header's (-14 for raw IP, which gets one), or -1 (which no link type
  * gives) if the packet is too short for its link header.
  */
-static int to_ethernet(const struct replay *r, const __u8 *data, __u32 caplen,
-		       struct replay_pkt *p)
+static int to_ethernet(const struct capture *cap, const __u8 *data, __u32 caplen,
+		       struct capture_pkt *p)
 {
 	__u16 proto;
 	__u32 hdr, copy;
 
-	switch (r->linktype) {
+	switch (cap->linktype) {
 	case DLT_EN10MB:
 		if (caplen < ETH_HLEN)
 			return -1;
-		copy = caplen < REPLAY_SNAP ? caplen : REPLAY_SNAP;
+		copy = caplen < CAPTURE_SNAP ? caplen : CAPTURE_SNAP;
 		memcpy(p->frame, data, copy);
 		p->data_len = copy;
 		return 0;
@@ -161,8 +160,8 @@ static int to_ethernet(const struct replay *r, const __u8 *data, __u32 caplen,
 	memset(p->frame, 0, 2 * ETH_ALEN);
 	memcpy(p->frame + 2 * ETH_ALEN, &proto, 2);
 	copy = caplen - hdr;
-	if (copy > REPLAY_SNAP - ETH_HLEN)
-		copy = REPLAY_SNAP - ETH_HLEN;
+	if (copy > CAPTURE_SNAP - ETH_HLEN)
+		copy = CAPTURE_SNAP - ETH_HLEN;
 	memcpy(p->frame + ETH_HLEN, data + hdr, copy);
 	p->data_len = ETH_HLEN + copy;
 	return (int)hdr - ETH_HLEN;
@@ -178,7 +177,7 @@ struct endpoint {
  * Just enough of the headers to tell the two ends apart; the programs do
  * the real parsing (and the checking) again. Returns false for non-IP.
  */
-static bool endpoints(const struct replay_pkt *p, struct endpoint *src,
+static bool endpoints(const struct capture_pkt *p, struct endpoint *src,
 		      struct endpoint *dst)
 {
 	const __u8 *f = p->frame, *end = p->frame + p->data_len, *ip, *l4 = NULL;
@@ -239,7 +238,7 @@ static __u8 dir_by_order(const struct endpoint *s, const struct endpoint *d)
  * oriented the same way, or each direction would open its own flow and
  * nothing would match. Returns false for a packet --local-net rules out.
  */
-static bool choose_dir(struct replay *r, struct replay_pkt *p)
+static bool choose_dir(struct capture *cap, struct capture_pkt *p)
 {
 	struct endpoint s, d;
 	bool src_local, dst_local;
@@ -247,14 +246,14 @@ static bool choose_dir(struct replay *r, struct replay_pkt *p)
 	p->dir = PPING_DIR_OUT;
 	if (!endpoints(p, &s, &d))
 		return true;   /* not IP: the programs count it and pass it */
-	if (!r->n_nets) {
+	if (!cap->n_nets) {
 		p->dir = dir_by_order(&s, &d);
 		return true;
 	}
-	src_local = is_local(r, s.addr);
-	dst_local = is_local(r, d.addr);
+	src_local = is_local(cap, s.addr);
+	dst_local = is_local(cap, d.addr);
 	if (src_local && dst_local) {
-		r->both_local++;
+		cap->both_local++;
 		p->dir = dir_by_order(&s, &d);
 		return true;
 	}
@@ -262,30 +261,30 @@ static bool choose_dir(struct replay *r, struct replay_pkt *p)
 	return src_local || dst_local;
 }
 
-int replay_next(struct replay *r, struct replay_pkt *p)
+int capture_next(struct capture *cap, struct capture_pkt *p)
 {
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc, adj;
 
 	for (;;) {
-		rc = pcap_next_ex(r->pcap, &h, &data);
+		rc = pcap_next_ex(cap->pcap, &h, &data);
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc != 1) {
-			pr_warn("%s: packet %llu: %s\n", r->path,
-				(unsigned long long)r->read + 1,
-				pcap_geterr(r->pcap));
+			pr_warn("%s: packet %llu: %s\n", cap->path,
+				(unsigned long long)cap->read + 1,
+				pcap_geterr(cap->pcap));
 			return -1;
 		}
-		r->read++;
-		adj = to_ethernet(r, data, h->caplen, p);
+		cap->read++;
+		adj = to_ethernet(cap, data, h->caplen, p);
 		if (adj == -1) {
-			r->unusable++;
+			cap->unusable++;
 			continue;
 		}
-		if (!choose_dir(r, p)) {
-			r->foreign++;
+		if (!choose_dir(cap, p)) {
+			cap->foreign++;
 			continue;
 		}
 		break;
@@ -294,21 +293,21 @@ int replay_next(struct replay *r, struct replay_pkt *p)
 	 * programs take time 0 for "never", which a capture with relative
 	 * times has; the output clock takes the offset away again. */
 	p->time_ns = (__u64)h->ts.tv_sec * NS_PER_S + (__u64)h->ts.tv_usec +
-		     REPLAY_CLOCK_OFFSET_NS;
+		     CAPTURE_CLOCK_OFFSET_NS;
 	/* Merged or reordered captures can step back; the programs' clock
 	 * must not, as the kernel's never does. A big step means a broken
 	 * timestamp ahead, which holds every later packet at its time. */
-	if (p->time_ns < r->last_time_ns) {
-		if (r->last_time_ns - p->time_ns > NS_PER_S && !r->big_step_told) {
+	if (p->time_ns < cap->last_time_ns) {
+		if (cap->last_time_ns - p->time_ns > NS_PER_S && !cap->big_step_told) {
 			pr_warn("%s: packet %llu is %.3f s earlier than the one before; replaying it (and any like it) at the earlier packet's time (sort the capture first, e.g. with reordercap)\n",
-				r->path, (unsigned long long)r->read,
-				(r->last_time_ns - p->time_ns) / 1e9);
-			r->big_step_told = true;
+				cap->path, (unsigned long long)cap->read,
+				(cap->last_time_ns - p->time_ns) / 1e9);
+			cap->big_step_told = true;
 		}
-		p->time_ns = r->last_time_ns;
-		r->time_back++;
+		p->time_ns = cap->last_time_ns;
+		cap->time_back++;
 	}
-	r->last_time_ns = p->time_ns;
+	cap->last_time_ns = p->time_ns;
 	/* a corrupt record may claim less than its own link header */
 	p->wire_len = (__s64)h->len - adj > 0 ? (__u32)((__s64)h->len - adj) : 0;
 	if (p->wire_len < p->data_len)
@@ -318,9 +317,9 @@ int replay_next(struct replay *r, struct replay_pkt *p)
 	return 1;
 }
 
-void replay_close(struct replay *r)
+void capture_close(struct capture *cap)
 {
-	if (r->pcap)
-		pcap_close(r->pcap);
-	r->pcap = NULL;
+	if (cap->pcap)
+		pcap_close(cap->pcap);
+	cap->pcap = NULL;
 }

@@ -8,9 +8,6 @@
 
 #include "loader.h"
 #include "log.h"
-#include <linux/capability.h>
-
-#include "privs.h"
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 
@@ -194,37 +191,20 @@ __u64 pping_sampled_bits(__u32 max_flows)
 	return bits;
 }
 
-/*
- * A replay must give the same output every time, and under degradation
- * cleanup evicts flows in the order it walks the hash map, which depends
- * on the map's random hash seed. A zero seed fixes the order (it needs
- * CAP_SYS_ADMIN, which a replay run as root has; without it the seed
- * stays random and only evicting runs may differ).
- */
-static int fix_hash_seeds(struct pping_tc *tc)
-{
-	struct bpf_map *maps[] = { tc->maps.flow_map, tc->maps.ts_map };
-	size_t i;
-	int err = 0;
-
-	if (!privs_have(CAP_SYS_ADMIN)) {
-		pr_warn("replaying without CAP_SYS_ADMIN: map hash seeds stay random, so runs that evict flows may differ\n");
-		return 0;
-	}
-	for (i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
-		err = bpf_map__set_map_flags(maps[i], bpf_map__map_flags(maps[i]) |
-					     BPF_F_ZERO_SEED);
-	return err;
-}
-
 static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 {
 	__u32 flows = cfg->max_flows ?: bpf_map__max_entries(tc->maps.flow_map);
 	int err = 0;
 
-	if (cfg->replay)
-		err = fix_hash_seeds(tc);
-
+	/* A zero seed fixes the order a map is walked in (replay.c). */
+	if (cfg->zero_hash_seed) {
+		err = bpf_map__set_map_flags(tc->maps.flow_map,
+					     bpf_map__map_flags(tc->maps.flow_map) |
+					     BPF_F_ZERO_SEED);
+		err = err ?: bpf_map__set_map_flags(tc->maps.ts_map,
+						    bpf_map__map_flags(tc->maps.ts_map) |
+						    BPF_F_ZERO_SEED);
+	}
 	if (!err && cfg->max_flows)
 		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
 	if (!err && cfg->max_timestamps)

@@ -16,6 +16,7 @@ struct datapath_config {
 	bool include_local;
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
 	bool replay;          /* --read: packets come by test run, time with them */
+	bool zero_hash_seed;  /* fixed walk order of the hash maps (replay) */
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	struct pping_runtime sampling;

@@ -513,7 +513,7 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 			o->read_path = optarg;
 			break;
 		case OPT_LOCAL_NET:
-			if (o->n_local_nets == REPLAY_MAX_LOCAL_NETS)
+			if (o->n_local_nets == CAPTURE_MAX_LOCAL_NETS)
 				return bad_value("--local-net", optarg,
 						 "at most 32 prefixes");
 			if (local_net_parse(optarg, &o->local_nets[o->n_local_nets]))

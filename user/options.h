@@ -10,7 +10,7 @@
 
 #include "cleanup.h"
 #include "output.h"
-#include "replay.h"
+#include "capture.h"
 
 enum ingress_hook {
 	INGRESS_TC,
@@ -61,7 +61,7 @@ struct pping_opts {
 	const char *metrics_arg;      /* as typed, for messages */
 	/* Offline mode (issue 7). */
 	const char *read_path;        /* --read; NULL: live on ifname */
-	struct local_net local_nets[REPLAY_MAX_LOCAL_NETS];
+	struct local_net local_nets[CAPTURE_MAX_LOCAL_NETS];
 	int n_local_nets;
 	/* Kernel features (issue 14). */
 	bool probe;                   /* --probe: report and exit */

@@ -135,8 +135,8 @@ static void probe_test_run(void)
 		[46] = 0x50, [47] = 0x10, [48] = 0xff,     /* TCP: ACK */
 		[53] = 0,
 	};
-	struct replay_pkt p = {
-		.time_ns = REPLAY_CLOCK_OFFSET_NS,
+	struct capture_pkt p = {
+		.time_ns = CAPTURE_CLOCK_OFFSET_NS,
 		.data_len = sizeof(frame),
 		.wire_len = sizeof(frame),
 		.dir = PPING_DIR_OUT,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Offline mode (--read): packets of a capture file go, in file order, through
- * the same tc programs a live run attaches, by BPF_PROG_TEST_RUN. The
- * capture's timestamp and original length travel in the test-run context,
- * so the programs measure capture time, and nothing sleeps.
+ * Offline mode (--read): packets of a capture file (capture.h) go, in file
+ * order, through the same tc programs a live run attaches, by
+ * BPF_PROG_TEST_RUN. The capture's timestamp and original length travel in
+ * the test-run context, so the programs measure capture time, and nothing
+ * sleeps. The replay loop runs the daemon's schedule on capture time.
  */
 #ifndef PPING_REPLAY_H
 #define PPING_REPLAY_H
@@ -11,77 +12,54 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "capture.h"
 #include "pping.h"
 
-/* --local-net: an IPv4-mapped prefix, as flow keys store addresses. */
-struct local_net {
-	__u8 addr[16];
-	__u8 bits;            /* IPv4: 96 + the prefix length */
-};
-
-#define REPLAY_MAX_LOCAL_NETS 32
-
-/*
- * Bytes of each packet handed to the programs. They read headers only; a
- * capture of TSO/GRO super-packets holds frames far above what a test run
- * accepts (about a page), so the rest is cut and its length kept.
- */
-#define REPLAY_SNAP 512
-
-/* Added to capture times for the programs, whose clock never reads 0 (it
- * means "never" in their state); the output clock subtracts it. */
-#define REPLAY_CLOCK_OFFSET_NS 1000000000ULL
-
-struct replay_pkt {
-	__u64 time_ns;        /* capture time, ns since the epoch */
-	__u32 data_len;       /* bytes in frame */
-	__u32 wire_len;       /* the packet's original length, as an Ethernet frame */
-	__u8 dir;             /* enum pping_dir: which program runs it */
-	__u8 frame[REPLAY_SNAP];
-};
+struct daemon;
+struct datapath_config;
 
 struct replay {
-	void *pcap;           /* pcap_t */
-	const char *path;
-	int linktype;
+	struct capture cap;
 	int prog_fd[PPING_DIR_MAX];
-	const struct local_net *nets;
-	int n_nets;
-	__u64 last_time_ns;
-	/* what the file held */
-	__u64 read;           /* packets read from the file */
-	__u64 fed;            /* ... run through the programs */
+	__u64 fed;            /* packets run through the programs */
 	__u64 fed_at_cleanup; /* fed when the last cleanup pass ran */
-	__u64 foreign;        /* neither end in --local-net: skipped */
-	__u64 both_local;     /* both ends in --local-net: oriented by address */
-	__u64 unusable;       /* too short for their link header: skipped */
-	__u64 time_back;      /* earlier than the packet before: given its time */
+	__u64 fed_at_flush;   /* fed when events were last read and flushed */
 	__u64 run_ns;         /* wall time spent replaying */
-	bool big_step_told;
 };
 
-/* Pure parsing, shared with the option parser: "ADDR/LEN" or "ADDR". */
-int local_net_parse(const char *s, struct local_net *n);
-
-/*
- * Open the file and check its link type; errors are printed, naming the
- * file. Returns 0 or -1.
- */
+/* Open the capture. Returns 0 or -1 (printed). */
 int replay_open(struct replay *r, const char *path,
 		const struct local_net *nets, int n_nets);
+
+/*
+ * What a replay asks of the datapath: a zero hash seed for the flow and
+ * identifier maps, so that the order cleanup walks them in, and so which
+ * flows degradation evicts, is the same every run (it needs CAP_SYS_ADMIN;
+ * without it the seeds stay random, said once).
+ */
+void replay_datapath_config(struct datapath_config *cfg);
 
 /* The programs to run packets of each direction through. */
 void replay_set_progs(struct replay *r, int out_fd, int in_fd);
 
-/*
- * The next packet to replay, as an Ethernet frame with its direction.
- * Returns 1, 0 at the end of the file, or -1 after printing which packet of
- * which file could not be read.
- */
-int replay_next(struct replay *r, struct replay_pkt *p);
-
 /* Run one packet through its program. Returns 0 or -errno. */
-int replay_feed(struct replay *r, const struct replay_pkt *p);
+int replay_feed(struct replay *r, const struct capture_pkt *p);
+
+/* Is a cleanup pass that became due at `due` ready to run at capture time
+ * now (see replay.c)? */
+bool replay_cleanup_ready(const struct replay *r, __u32 max_flows,
+			  __u64 due, __u64 now);
+
+/* Have enough packets gone through since the last flush to read the
+ * events back and flush the output? */
+bool replay_flush_ready(const struct replay *r);
+
+/* --read: every packet of the file through the programs, the daemon's
+ * schedule on capture time. Returns the exit code. */
+int replay_loop(struct daemon *d);
+
+/* The replay's own summary on stderr. */
+void replay_summary(const struct replay *r);
 
 void replay_close(struct replay *r);
 
