@@ -42,7 +42,6 @@ static void note(struct log *l, int job, __u64 due, __u64 now)
 JOB_FN(0)
 JOB_FN(1)
 JOB_FN(2)
-JOB_FN(3)
 
 static bool ready_fn(void *ctx, __u64 due, __u64 now)
 {
