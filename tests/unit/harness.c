@@ -146,6 +146,8 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 	int err;
 
 	memset(e, 0, sizeof(*e));
+	e->test_clock = cfg->test_clock;
+	e->now = ENV_CLOCK_START;
 	if (cfg->tc) {
 		e->tc = pping_tc__open();
 		if (!e->tc)
@@ -153,6 +155,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		e->tc->rodata->has_l2 = true;
 		e->tc->rodata->include_local = cfg->include_local;
 		e->tc->rodata->replay = cfg->replay;
+		e->tc->rodata->test_clock = cfg->test_clock;
 		e->tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
 		set_subnets(&e->tc->rodata->aggregate_subnets,
 			    e->tc->rodata->subnet_mask_v4,
@@ -196,6 +199,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 			return fail("pping_xdp__open: %s", strerror(errno));
 		e->xdp->rodata->has_l2 = !cfg->xdp_l3_only;
 		e->xdp->rodata->include_local = cfg->include_local;
+		e->xdp->rodata->test_clock = cfg->test_clock;
 		e->xdp->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
 		set_subnets(&e->xdp->rodata->aggregate_subnets,
 			    e->xdp->rodata->subnet_mask_v4,
@@ -242,7 +246,9 @@ bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
 		return fail("cleanup not opened in this environment");
 	memset(&p, 0, sizeof(p));
 	degrade_timeouts(0, &p);
-	p.now = at;
+	/* With now 0 the cleanup programs read the kernel's clock, which is
+	 * not the one an injected-clock test stamped its entries with. */
+	p.now = at ?: (e->test_clock ? e->now : 0);
 	p.evict_budget = evict_budget;
 	p.sampled_mask = env_runtime(e)->sampled_mask;
 	err = cleanup_run(&e->cleanup, &p, st);
@@ -292,6 +298,12 @@ bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
  * Running the programs
  * ======================================================================== */
 
+/* The injected time in front of an XDP packet, as its metadata. */
+struct xdp_timed_pkt {
+	__u64 now;
+	__u8 data[PKT_MAX];
+};
+
 bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 	      const struct pkt *p, __u32 want_ret, struct __sk_buff *skb_ctx)
 {
@@ -302,10 +314,31 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 		.ctx_size_in = skb_ctx ? sizeof(*skb_ctx) : 0,
 		.repeat = 1,
 	);
+	struct __sk_buff timed_skb;
+	struct xdp_timed_pkt timed_xdp;
+	struct xdp_md xdp_ctx;
 	int err, n;
 
 	if (!prog)
 		return fail("%s: program not loaded in this environment", name);
+	if (e->test_clock && bpf_program__type(prog) == BPF_PROG_TYPE_XDP) {
+		/* ctx_in.data is the metadata's length: BPF_PROG_TEST_RUN
+		 * puts that much of data_in in front of data. */
+		timed_xdp.now = e->now;
+		memcpy(timed_xdp.data, p->data, p->len);
+		memset(&xdp_ctx, 0, sizeof(xdp_ctx));
+		xdp_ctx.data = sizeof(timed_xdp.now);
+		xdp_ctx.data_end = sizeof(timed_xdp.now) + (__u32)p->len;
+		opts.data_in = &timed_xdp;
+		opts.data_size_in = xdp_ctx.data_end;
+		opts.ctx_in = &xdp_ctx;
+		opts.ctx_size_in = sizeof(xdp_ctx);
+	} else if (e->test_clock && !skb_ctx) {
+		memset(&timed_skb, 0, sizeof(timed_skb));
+		timed_skb.tstamp = e->now;
+		opts.ctx_in = &timed_skb;
+		opts.ctx_size_in = sizeof(timed_skb);
+	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	if (err)
 		return fail("%s: test run of a %zu-byte packet failed: %s", name,
@@ -624,15 +657,30 @@ __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-void sleep_until(__u64 t_ns)
+__u64 env_now(const struct env *e)
 {
-	struct timespec ts = {
-		.tv_sec = t_ns / 1000000000ULL,
-		.tv_nsec = t_ns % 1000000000ULL,
-	};
+	return e->test_clock ? e->now : now_ns();
+}
 
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
+static void need_test_clock(const struct env *e, const char *what)
+{
+	if (e->test_clock)
+		return;
+	fprintf(stderr, "%s: the environment has no injected clock (env_cfg.test_clock)\n",
+		what);
+	abort();
+}
+
+void env_set_time(struct env *e, __u64 t)
+{
+	need_test_clock(e, "env_set_time");
+	e->now = t;
+}
+
+void env_advance(struct env *e, __u64 dt)
+{
+	need_test_clock(e, "env_advance");
+	e->now += dt;
 }
 
 /* ========================================================================

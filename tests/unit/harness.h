@@ -72,6 +72,10 @@ struct env_cfg {
 	bool xdp_l3_only;    /* XDP rodata has_l2 = false (frames start at IP) */
 	bool include_local;  /* rodata include_local, for every object */
 	bool replay;         /* rodata replay (--read): time and length from the context */
+	/* rodata test_clock, for every object: the programs take `now` from
+	 * the test (env_now), which stands still until the test moves it
+	 * with env_set_time or env_advance. */
+	bool test_clock;
 	bool cleanup;        /* open map cleanup on the tc maps */
 	/* ... with this mechanism; CLEANUP_AUTO: the one the test runs
 	 * with (harness_cleanup_mech). */
@@ -128,6 +132,8 @@ struct env {
 	int n_ev;
 	int ev_overflow;   /* events that did not fit in ev[] */
 	bool hold_events;  /* leave events in the ring buffer (to fill it) */
+	bool test_clock;   /* env_cfg.test_clock */
+	__u64 now;         /* the injected clock (test_clock) */
 };
 
 bool env_open(struct env *e, const struct env_cfg *cfg);
@@ -137,7 +143,8 @@ void env_close(struct env *e);
  * One cleanup pass (env_cfg.cleanup) with the level-0
  * timeouts of user/degrade.c, as if the clock read `at` (so a test can
  * clean "in the future" instead of sleeping), allowed to evict up to
- * evict_budget sampled flows.
+ * evict_budget sampled flows. `at` is on the clock the programs read:
+ * env_now(e) + x, with the injected clock as without.
  */
 bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
 		 struct cleanup_stats *st);
@@ -160,6 +167,11 @@ volatile struct pping_runtime *env_runtime(struct env *e);
  * Running the programs. Every run checks the program's verdict: pping only
  * observes, so tc must say TC_ACT_UNSPEC (-1) and XDP XDP_PASS, whatever
  * the packet. The ring buffer is drained after each run.
+ *
+ * With env_cfg.test_clock every run carries env_now(e): tc programs get it
+ * as __sk_buff.tstamp (run_prog: unless the caller passes a context of its
+ * own, which then carries the time), XDP in 8 bytes of metadata in front
+ * of the packet (bpf/clock.bpf.h).
  * ======================================================================== */
 
 bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
@@ -254,11 +266,26 @@ bool expect_flow_event(const struct pping_event *ev, __u8 what, __u8 reason,
 		       __u8 dir, const struct tuple *t);
 
 /* ========================================================================
- * Time: the programs read bpf_ktime_get_ns, which is CLOCK_MONOTONIC.
+ * Time. Live, the programs read bpf_ktime_get_ns, which is CLOCK_MONOTONIC
+ * (now_ns). A test whose verdict depends on time passing (rate limits,
+ * bursts, idle gaps, ages) uses the injected clock instead (env_cfg
+ * .test_clock) and moves it explicitly: no sleeping, so neither a loaded
+ * machine nor its uptime can change the verdict.
  * ======================================================================== */
 
 __u64 now_ns(void);
-void sleep_until(__u64 t_ns);
+
+/* Where the injected clock starts: far enough from 0 for a test to look
+ * 10 minutes back, a whole second (so bursts started there have no bits
+ * below the slot's count field), and unrelated to the machine's uptime. */
+#define ENV_CLOCK_START (1000 * SECOND)
+
+/* The time the programs see: the injected clock, or now_ns(). */
+__u64 env_now(const struct env *e);
+/* Set or move the injected clock (only with env_cfg.test_clock; the
+ * harness aborts otherwise, since a live clock cannot be set). */
+void env_set_time(struct env *e, __u64 t);
+void env_advance(struct env *e, __u64 dt);
 
 /* ========================================================================
  * Tests: each concern file exports a table of them; main runs the tables

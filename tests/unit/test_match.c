@@ -75,6 +75,49 @@ static bool test_match_rtt(void)
 	return true;
 }
 
+/*
+ * On the injected clock an RTT is exactly the time the test let pass, on
+ * either ingress hook: tc (the time in __sk_buff.tstamp) and XDP (in the
+ * packet's metadata), as with -x on a tun device.
+ */
+static bool test_match_rtt_injected_clock(void)
+{
+	struct env_cfg cfg = CFG_TC_XDP_L3;
+	const struct pping_event *ev;
+	__u64 t0, sent_at = 0;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	cfg.test_clock = true;
+	REQUIRE(env_open(&e, &cfg));
+	t0 = env_now(&e);
+	REQUIRE(send_data(&e, &T4, MATCH_TSVAL));
+	REQUIRE(expect(ts_lookup(&e, &T4, MATCH_TSVAL, PPING_DIR_OUT, &sent_at),
+		       "data segment not timestamped"));
+	REQUIRE(expect_eq("identifier time", sent_at, t0));
+	env_advance(&e, 12345678);
+	build_ts_l3(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, MATCH_TSVAL, 0);
+	REQUIRE(xdp_ingress(&e, &p));
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect_eq("XDP: rtt", ev->rtt, 12345678));
+	REQUIRE(expect_eq("XDP: event time", ev->time_ns, t0 + 12345678));
+
+	t0 = env_now(&e) + SECOND;
+	env_set_time(&e, t0);
+	REQUIRE(send_data(&e, &T4, MATCH_TSVAL + 1));
+	env_advance(&e, 7654321);
+	REQUIRE(ack_echo(&e, &T4, MATCH_TSVAL + 1));
+	REQUIRE(expect_eq("rtt events", count_events(&e, PPING_EVENT_RTT), 2));
+	ev = &e.ev[e.n_ev - 1];
+	REQUIRE(expect_eq("tc: rtt", ev->rtt, 7654321));
+	REQUIRE(expect_eq("tc: event time", ev->time_ns, t0 + 7654321));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 static bool test_match_requires_ack(void)
 {
 	struct pping_counters c;
@@ -208,6 +251,7 @@ out:
 
 DEFINE_TESTS(match,
 	{ "match_rtt", test_match_rtt },
+	{ "match_rtt_injected_clock", test_match_rtt_injected_clock },
 	{ "match_requires_ack", test_match_requires_ack },
 	{ "match_identifier_range", test_match_identifier_range },
 	{ "match_range_restart", test_match_range_restart }

@@ -4,12 +4,25 @@
  * flow's packets are spread over queues. Each TSval must become exactly one
  * identifier (one CPU wins the "first" claim; the other never even tries to
  * insert), and with a rate limit no slot may be taken twice.
+ *
+ * The concurrency is real: two threads, one per CPU, run the program in
+ * step, on the same TSval or neighbouring ones. (Left free, one soon leads
+ * and the other only finds TSvals already claimed, so the claims rarely
+ * meet.) The scheduler decides how their runs interleave within that, and
+ * the checks hold for every interleaving: a thread that is descheduled only
+ * holds the other up. With a rate limit the time is the injected clock
+ * (env_cfg.test_clock): TSval i was sent at i periods, by whichever CPU, so
+ * a CPU that is descheduled for a while (a busy machine) comes back with
+ * the time of its packet, not a later one. Pacing the threads with sleeps
+ * on the real clock instead made the number of identifiers depend on how
+ * late the sleeps woke.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -21,35 +34,76 @@ struct racer {
 	int prog_fd;
 	int cpu;
 	__u32 n;
-	__u64 period_ns;
+	__u64 period_ns;   /* injected time between TSvals; 0: the live clock */
+	__u32 done;        /* TSvals run so far (atomic) */
+	bool running;      /* in a test run (atomic) */
+	const struct racer *other;
+	__u64 overlaps;    /* runs begun while the other was in one */
 	int err;
 };
+
+/*
+ * Run TSval i once the other thread has run i - 2: the two then run the
+ * same TSval (both claim it as new) or neighbouring ones (two new TSvals
+ * claimed at once, the race SAMPLING_DESIGN.md's Concurrency section
+ * tells of).
+ * Spin, as the other is normally one test run away; after a while sleep a
+ * little, so that a thread whose partner was descheduled gives its CPU
+ * back (on a busy machine, or with one CPU). The sleep only waits for the
+ * other thread: no verdict depends on how long it takes.
+ */
+#define STEP_SLACK 2
+#define SPINS_BEFORE_SLEEP 10000
+
+static void keep_step(const struct racer *r, __u32 i)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_load_n(&r->other->done, __ATOMIC_ACQUIRE) + STEP_SLACK < i)
+		if (++spins % SPINS_BEFORE_SLEEP == 0)
+			usleep(20);
+}
+
+/* When TSval i was sent, on the injected clock. */
+static __u64 sent_at(__u32 i, __u64 period_ns)
+{
+	return ENV_CLOCK_START + i * period_ns;
+}
 
 static void *race(void *arg)
 {
 	struct racer *r = arg;
+	struct __sk_buff ctx;
 	cpu_set_t set;
 	struct pkt p;
-	__u64 start;
 	__u32 i;
 
 	CPU_ZERO(&set);
 	CPU_SET(r->cpu, &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	start = now_ns();
 	for (i = 1; i <= r->n; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 
-		if (r->period_ns)
-			sleep_until(start + i * r->period_ns);
+		keep_step(r, i);
+		__atomic_store_n(&r->running, true, __ATOMIC_SEQ_CST);
+		r->overlaps += __atomic_load_n(&r->other->running, __ATOMIC_SEQ_CST);
 		build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, i, 0, 100);
 		opts.data_in = p.data;
 		opts.data_size_in = (__u32)p.len;
+		if (r->period_ns) {
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.tstamp = sent_at(i, r->period_ns);
+			opts.ctx_in = &ctx;
+			opts.ctx_size_in = sizeof(ctx);
+		}
 		if (bpf_prog_test_run_opts(r->prog_fd, &opts)) {
 			r->err = errno;
 			break;
 		}
+		__atomic_store_n(&r->running, false, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&r->done, i, __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&r->done, r->n, __ATOMIC_RELEASE);   /* release the other */
 	return NULL;
 }
 
@@ -60,22 +114,96 @@ static bool run_race(struct env *e, __u32 n, __u64 period_ns)
 	int i;
 
 	e->hold_events = true;
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		r[i] = (struct racer){
 			.prog_fd = bpf_program__fd(e->tc->progs.pping_tc_egress),
 			.cpu = i % (int)sysconf(_SC_NPROCESSORS_ONLN),
 			.n = n,
 			.period_ns = period_ns,
+			.other = &r[1 - i],
 		};
+	for (i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, race, &r[i]);
-	}
 	for (i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
 	for (i = 0; i < 2; i++)
 		if (r[i].err)
 			return fail("test run on CPU %d: %s", r[i].cpu,
 				    strerror(r[i].err));
+	/* Not a verdict: a busy machine may run them one after the other. */
+	printf("  claims race: %llu of %u runs began while the other CPU was in one\n",
+	       (unsigned long long)(r[0].overlaps + r[1].overlaps), 2 * n);
 	return true;
+}
+
+/*
+ * The identifiers the race left, TSval by TSval (sent[i] = 0: none), must
+ * be those of a rate limit of `interval` applied to packets `period` apart
+ * in TSval order: each at its packet's time, and the next burst at least
+ * `interval` after the last one (never a slot taken twice) but within two
+ * packets of it being due. The second packet is the one race the design
+ * allows: the CPU that claimed the first TSval past the interval may be
+ * overtaken by the other, which claims the next TSval and starts the burst
+ * with it, before it claims the slot (it then finds the slot taken).
+ */
+static bool expect_paced(struct env *e, __u32 n, __u64 interval, __u64 period,
+			 __u64 *created)
+{
+	struct flow_key flow = tuple_key(&T4);
+	struct ts_key k, next, *prev = NULL;
+	__u64 *sent, last = 0, gap, min_gap = ~0ULL, max_gap = 0;
+	struct ts_value v;
+	bool ok = false;
+	__u32 i;
+
+	sent = calloc(n + 1, sizeof(*sent));
+	if (!sent)
+		return fail("out of memory");
+	*created = 0;
+	while (bpf_map_get_next_key(e->ts_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (memcmp(&k.flow, &flow, sizeof(flow)) || k.dir != PPING_DIR_OUT ||
+		    k.tsval < 1 || k.tsval > n) {
+			fail("identifier of an unknown packet (TSval %u)", k.tsval);
+			goto out;
+		}
+		if (bpf_map_lookup_elem(e->ts_fd, &k, &v)) {
+			fail("identifier of TSval %u gone", k.tsval);
+			goto out;
+		}
+		sent[k.tsval] = v.sent;
+		++*created;
+	}
+	for (i = 1; i <= n; i++) {
+		if (!sent[i])
+			continue;
+		if (!expect_eq("identifier time - its packet's time",
+			       sent[i] - sent_at(i, period), 0))
+			goto out;
+		if (!last) {
+			if (!expect(i <= 2, "first identifier at TSval %u", i))
+				goto out;
+			last = sent[i];
+			continue;
+		}
+		gap = sent[i] - last;
+		if (!expect(gap >= interval && gap < interval + 2 * period,
+			    "identifier of TSval %u %llu ns after the one before, "
+			    "want %llu to %llu", i, (unsigned long long)gap,
+			    (unsigned long long)interval,
+			    (unsigned long long)(interval + 2 * period - 1)))
+			goto out;
+		min_gap = gap < min_gap ? gap : min_gap;
+		max_gap = gap > max_gap ? gap : max_gap;
+		last = sent[i];
+	}
+	printf("  claims race: bursts %.2f to %.2f ms apart (limit %.2f ms, a packet every %.2f ms)\n",
+	       min_gap / 1e6, max_gap / 1e6, interval / 1e6, period / 1e6);
+	ok = true;
+out:
+	free(sent);
+	return ok;
 }
 
 static bool test_claims_race(void)
@@ -84,7 +212,9 @@ static bool test_claims_race(void)
 	struct pping_counters c;
 	struct env e;
 	bool ok = false;
+	__u64 n = 0;
 
+	/* No rate limit, the live clock: every TSval one identifier. */
 	REQUIRE(env_open(&e, &CFG_TC));
 	REQUIRE(run_race(&e, 20000, 0));
 	REQUIRE(read_counters(&e, &c));
@@ -94,18 +224,23 @@ static bool test_claims_race(void)
 	       (unsigned long long)c.claims_lost);
 	env_close(&e);
 
-	/* 50 ms limit, both CPUs offering a new TSval every 0.5 ms for
-	 * ~0.5 s: about 10 slots, each taken once. */
-	cfg.rate_limit_ns = 50 * MS;
+	/* Both CPUs offering a new TSval every 0.5 ms of the injected clock
+	 * for 10 s, with a limit of 0.75 ms: a burst every second (or
+	 * third) packet, so the CPUs are often both about to start one. Each
+	 * starts once and on time: one identifier per 1 to 1.5 ms. */
+	cfg.rate_limit_ns = 3 * MS / 4;
+	cfg.test_clock = true;
 	REQUIRE(env_open(&e, &cfg));
-	REQUIRE(run_race(&e, 1000, MS / 2));
+	REQUIRE(run_race(&e, 20000, MS / 2));
 	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect(c.ts_created >= 9 && c.ts_created <= 12,
-		       "%llu identifiers in ~0.5 s at one per 50 ms",
-		       (unsigned long long)c.ts_created));
 	REQUIRE(expect_eq("ts_exists", c.ts_exists, 0));
-	printf("  claims race: %llu slot claims lost to the other CPU\n",
-	       (unsigned long long)c.claims_lost);
+	REQUIRE(expect_paced(&e, 20000, 3 * MS / 4, MS / 2, &n));
+	REQUIRE(expect_eq("identifiers in the map", n, c.ts_created));
+	REQUIRE(expect(n >= 20000 / 3 && n <= 20000 / 2,
+		       "%llu identifiers for 10 s at one per 1 to 1.5 ms",
+		       (unsigned long long)n));
+	printf("  claims race: %llu identifiers, %llu slot claims lost to the other CPU\n",
+	       (unsigned long long)n, (unsigned long long)c.claims_lost);
 	ok = true;
 out:
 	env_close(&e);

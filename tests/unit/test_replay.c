@@ -3,7 +3,9 @@
  * Replay (--read): with rodata replay set, the tc programs take the time
  * from __sk_buff.tstamp and the length from wire_len, as the daemon passes
  * a captured packet's timestamp and original length. Without it they must
- * ignore both (live traffic may carry any tstamp).
+ * ignore both (live traffic may carry any tstamp). The unit tests' injected
+ * clock (rodata test_clock) takes the time from tstamp as well, and only
+ * the time.
  */
 #include "harness.h"
 #include "pping_tc.skel.h"
@@ -14,6 +16,7 @@
 #define FRAME_LEN_ON_WIRE 9014U  /* a jumbo frame cut to its headers */
 
 static const struct env_cfg CFG_TC_REPLAY = { .tc = true, .replay = true };
+static const struct env_cfg CFG_TC_CLOCK = { .tc = true, .test_clock = true };
 
 static bool egress_at(struct env *e, const struct pkt *p, __u64 t, __u32 wire)
 {
@@ -75,6 +78,35 @@ out:
 	return ok;
 }
 
+/* The injected clock: time from tstamp, but bytes are the bytes handed
+ * over, as live. */
+static bool test_clock_takes_only_time(void)
+{
+	const struct pping_event *ev;
+	struct flow_state fs;
+	__u64 sent_at = 0;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC_CLOCK));
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	REQUIRE(egress_at(&e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
+	REQUIRE(expect(ts_lookup(&e, &T4, 1000, PPING_DIR_OUT, &sent_at),
+		       "data segment not timestamped"));
+	REQUIRE(expect_eq("identifier time", sent_at, CAPTURE_T0));
+	REQUIRE(flow_lookup(&e, &T4, &fs));
+	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, p.len));
+	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
+	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect_eq("rtt", ev->rtt, REPLY_AFTER));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 /* Live: a tstamp in the context (EDT on egress, for one) is not the clock. */
 static bool test_live_ignores_tstamp(void)
 {
@@ -103,5 +135,6 @@ out:
 DEFINE_TESTS(replay,
 	{ "replay_capture_time", test_replay_capture_time },
 	{ "replay_wire_len", test_replay_wire_len },
+	{ "test_clock_takes_only_time", test_clock_takes_only_time },
 	{ "live_ignores_tstamp", test_live_ignores_tstamp }
 );

@@ -1,61 +1,89 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sampling over time: these run the programs with real time passing
- * between packets (the programs read bpf_ktime_get_ns), so the rate limit,
- * bursts and RTT-based intervals are exercised as they work on live
- * traffic.
+ * Sampling over time: the rate limit, bursts, idle gaps and RTT-based
+ * intervals, with time passing between packets as on live traffic. The
+ * time is the injected clock (env_cfg.test_clock): each packet carries the
+ * time the test gives it, so the verdicts are exact, at the boundaries
+ * too, and no load on the machine or short uptime can change them.
+ *
+ * A burst's start time loses its low PPING_SLOT_COUNT_BITS (8) to the
+ * count, so the tests that probe an edge start the burst on a multiple of
+ * 100 ms (10^8 ns = 2^8 x 5^8) after ENV_CLOCK_START, or on a whole
+ * second: those bits are then 0, and "interval - 1 ns" is exactly inside.
  */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "harness.h"
 
-/* Data packets with TSvals from, from+1, ... due every period_ns from now
- * on, for duration_ns (the last one due before it ends). Returns how many
- * were sent. */
+static const struct env_cfg CFG_TC_CLOCK = { .tc = true, .test_clock = true };
+
+/* Data packets with TSvals from, from+1, ... every period_ns from the
+ * current time on, for duration_ns (the last one before it ends); the clock
+ * is left at the last one. Returns how many were sent. */
 static int send_paced(struct env *e, const struct tuple *t, __u32 from,
 		      __u64 period_ns, __u64 duration_ns)
 {
-	__u64 start = now_ns();
+	__u64 start = env_now(e);
 	int i;
 
 	for (i = 0; (__u64)i * period_ns < duration_ns; i++) {
-		sleep_until(start + i * period_ns);
+		env_set_time(e, start + i * period_ns);
 		if (!send_data(e, t, from + i))
 			return -1;
 	}
 	return i;
 }
 
-static bool expect_created(struct env *e, unsigned long long lo,
-			   unsigned long long hi)
+/* The next whole second on the injected clock. */
+static __u64 next_second(const struct env *e)
+{
+	return (env_now(e) / SECOND + 1) * SECOND;
+}
+
+static bool expect_created(struct env *e, unsigned long long want)
 {
 	struct pping_counters c;
 
-	if (!read_counters(e, &c))
-		return false;
-	return expect(c.ts_created >= lo && c.ts_created <= hi,
-		      "%llu identifiers created, want %llu to %llu",
-		      (unsigned long long)c.ts_created, lo, hi);
+	return read_counters(e, &c) &&
+	       expect_eq("identifiers created", c.ts_created, want);
 }
 
 static bool test_rate_limit_timed(void)
 {
-	struct env_cfg cfg = CFG_TC;
+	struct env_cfg cfg = CFG_TC_CLOCK;
+	struct pping_counters c;
+	__u64 t0 = ENV_CLOCK_START;
 	struct env e;
 	bool ok = false;
+	__u32 i;
 	int n;
 
 	/* One packet with a new TSval every 1 ms for 1 s, 100 ms limit:
-	 * identifiers at 0, 100, ..., 900 ms (10; 11 if the last packet
-	 * lands right at 1000 ms). */
+	 * identifiers at 0, 100, ..., 900 ms, each exactly when the limit
+	 * has passed (TSvals 1, 101, ..., 901), and no other. */
 	cfg.rate_limit_ns = 100 * MS;
 	REQUIRE(env_open(&e, &cfg));
 	n = send_paced(&e, &T4, 1, 1 * MS, 1000 * MS);
 	REQUIRE(expect_eq("packets sent", n, 1000));
-	REQUIRE(expect_created(&e, 9, 11));
+	REQUIRE(expect_created(&e, 10));
+	for (i = 1; i <= 1000; i += 100) {
+		REQUIRE(expect_ts(&e, &T4, i, PPING_DIR_OUT));
+		REQUIRE(expect_no_ts(&e, &T4, i + 99, PPING_DIR_OUT));
+	}
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("rate_limited", c.rate_limited, 990));
+
+	/* The edge: 1 ns short of 100 ms after the last burst (900 ms) is
+	 * too early, 100 ms is not. */
+	env_set_time(&e, t0 + 1000 * MS - 1);
+	REQUIRE(send_data(&e, &T4, 2000));
+	REQUIRE(expect_no_ts(&e, &T4, 2000, PPING_DIR_OUT));
+	env_set_time(&e, t0 + 1000 * MS);
+	REQUIRE(send_data(&e, &T4, 2001));
+	REQUIRE(expect_ts(&e, &T4, 2001, PPING_DIR_OUT));
+	REQUIRE(expect_created(&e, 11));
 	ok = true;
 out:
 	env_close(&e);
@@ -86,10 +114,12 @@ out:
 	return ok;
 }
 
-static bool burst_of(struct env *e, __u32 tsval, __u64 *burst)
+/* The burst TSval tsval of T4 belongs to: its id, which is its start time. */
+static bool expect_burst_of(struct env *e, __u32 tsval, __u64 want)
 {
 	struct ts_value v;
 	struct ts_key k;
+	char what[64];
 
 	memset(&k, 0, sizeof(k));
 	k.flow = tuple_key(&T4);
@@ -97,44 +127,38 @@ static bool burst_of(struct env *e, __u32 tsval, __u64 *burst)
 	k.dir = PPING_DIR_OUT;
 	if (bpf_map_lookup_elem(e->ts_fd, &k, &v))
 		return fail("no identifier for TSval %u", tsval);
-	*burst = v.burst;
-	return true;
+	snprintf(what, sizeof(what), "burst id of TSval %u", tsval);
+	return expect_eq(what, v.burst, want);
 }
 
 static bool test_burst(void)
 {
-	struct env_cfg cfg = CFG_TC;
-	__u64 b1, b2, b3, b4;
+	struct env_cfg cfg = CFG_TC_CLOCK;
+	__u64 t0 = ENV_CLOCK_START;
 	struct env e;
 	bool ok = false;
-	__u64 t0;
 
-	/* --burst 3 --burst-window 20ms, 100 ms limit, a new TSval every
-	 * 1 ms: three identifiers (0, 1, 2 ms), then none until 100 ms, then
-	 * the next three. The window is wide so that a stall of the test
-	 * process (shared VMs pause for several ms) cannot push the third
-	 * packet out of it; test_burst_window tests the window's edge. */
+	/* --burst 3 --burst-window 4ms, 100 ms limit, a new TSval every
+	 * 1 ms: three identifiers (0, 1, 2 ms) with the burst's start as id,
+	 * then none (the burst is full, then the window is over) until
+	 * 100 ms, then the next three with a new id. */
 	cfg.rate_limit_ns = 100 * MS;
 	REQUIRE(env_open(&e, &cfg));
 	env_runtime(&e)->burst = 3;
-	env_runtime(&e)->burst_window_ns = 20 * MS;
-	t0 = now_ns();
-	REQUIRE(send_paced(&e, &T4, 1, 1 * MS, 60 * MS) == 60);
-	REQUIRE(expect_created(&e, 3, 3));
-	REQUIRE(expect_ts(&e, &T4, 1, PPING_DIR_OUT));
-	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
-	REQUIRE(expect_ts(&e, &T4, 3, PPING_DIR_OUT));
-	REQUIRE(burst_of(&e, 1, &b1) && burst_of(&e, 3, &b3));
-	REQUIRE(expect(b1 == b3, "one burst has two ids: %llu %llu",
-		       (unsigned long long)b1, (unsigned long long)b3));
+	env_runtime(&e)->burst_window_ns = 4 * MS;
+	REQUIRE(send_paced(&e, &T4, 1, 1 * MS, 100 * MS) == 100);
+	REQUIRE(expect_created(&e, 3));
+	REQUIRE(expect_burst_of(&e, 1, t0));
+	REQUIRE(expect_burst_of(&e, 2, t0));
+	REQUIRE(expect_burst_of(&e, 3, t0));
+	REQUIRE(expect_no_ts(&e, &T4, 4, PPING_DIR_OUT));
 
-	sleep_until(t0 + 101 * MS);
+	env_set_time(&e, t0 + 100 * MS);
 	REQUIRE(send_paced(&e, &T4, 1000, 1 * MS, 10 * MS) == 10);
-	REQUIRE(expect_created(&e, 6, 6));
-	REQUIRE(burst_of(&e, 1000, &b2) && burst_of(&e, 1002, &b4));
-	REQUIRE(expect(b2 == b4 && b2 > b1, "burst ids %llu %llu after %llu",
-		       (unsigned long long)b2, (unsigned long long)b4,
-		       (unsigned long long)b1));
+	REQUIRE(expect_created(&e, 6));
+	REQUIRE(expect_burst_of(&e, 1000, t0 + 100 * MS));
+	REQUIRE(expect_burst_of(&e, 1002, t0 + 100 * MS));
+	REQUIRE(expect_no_ts(&e, &T4, 1003, PPING_DIR_OUT));
 	ok = true;
 out:
 	env_close(&e);
@@ -143,7 +167,8 @@ out:
 
 static bool test_burst_window(void)
 {
-	struct env_cfg cfg = CFG_TC;
+	struct env_cfg cfg = CFG_TC_CLOCK;
+	__u64 t1 = ENV_CLOCK_START + 100 * MS;
 	struct env e;
 	bool ok = false;
 
@@ -157,6 +182,19 @@ static bool test_burst_window(void)
 	REQUIRE(expect_ts(&e, &T4, 1, PPING_DIR_OUT));
 	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
 	REQUIRE(expect_no_ts(&e, &T4, 3, PPING_DIR_OUT));
+
+	/* The edge, in the next burst: 1 ns short of 4 ms after its start
+	 * is inside the window, 4 ms is not. */
+	env_set_time(&e, t1);
+	REQUIRE(send_data(&e, &T4, 10));
+	env_set_time(&e, t1 + 4 * MS - 1);
+	REQUIRE(send_data(&e, &T4, 11));
+	env_set_time(&e, t1 + 4 * MS);
+	REQUIRE(send_data(&e, &T4, 12));
+	REQUIRE(expect_ts(&e, &T4, 10, PPING_DIR_OUT));
+	REQUIRE(expect_ts(&e, &T4, 11, PPING_DIR_OUT));
+	REQUIRE(expect_no_ts(&e, &T4, 12, PPING_DIR_OUT));
+	REQUIRE(expect_created(&e, 4));
 	ok = true;
 out:
 	env_close(&e);
@@ -165,7 +203,8 @@ out:
 
 static bool test_burst_one_report(void)
 {
-	struct env_cfg cfg = CFG_TC;
+	struct env_cfg cfg = CFG_TC_CLOCK;
+	const struct pping_event *ev;
 	struct pping_counters c;
 	struct env e;
 	bool ok = false;
@@ -177,17 +216,21 @@ static bool test_burst_one_report(void)
 	env_runtime(&e)->burst = 3;
 	env_runtime(&e)->burst_window_ns = 4 * MS;
 	REQUIRE(send_paced(&e, &T4, 1, 1 * MS, 3 * MS) == 3);
+	env_advance(&e, 10 * MS);
 	REQUIRE(ack_echo(&e, &T4, 2));
 	REQUIRE(ack_echo(&e, &T4, 3));
 	REQUIRE(read_counters(&e, &c));
 	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 2));
 	REQUIRE(expect_eq("rtt_unreported", c.rtt_unreported, 1));
-	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 1));
+	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
+	REQUIRE(expect_eq("RTT of the burst's line (TSval 2, sent at 1 ms)",
+			  ev->rtt, 11 * MS));
 
 	/* The next burst reports again; a late echo of the old burst's first
 	 * identifier does not (it would be a second line for an old burst). */
-	usleep(101 * 1000);
+	env_advance(&e, 100 * MS);
 	REQUIRE(send_data(&e, &T4, 10));
+	env_advance(&e, 10 * MS);
 	REQUIRE(ack_echo(&e, &T4, 10));
 	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 2));
 	REQUIRE(ack_echo(&e, &T4, 1));    /* the old burst's unmatched first */
@@ -200,28 +243,21 @@ out:
 	return ok;
 }
 
-/* Set the sampling slot and the last printed burst of T4's direction out. */
-static bool set_burst_history(struct env *e, __u64 slot_start,
-			      __u64 reported_burst)
+/* T4's data segment tsval answered rtt later: one more sample. */
+static bool answered(struct env *e, __u32 tsval, __u64 rtt)
 {
-	struct flow_key k = tuple_key(&T4);
-	struct flow_state fs;
-
-	if (bpf_map_lookup_elem(e->flow_fd, &k, &fs))
-		return fail("no flow");
-	fs.dir[PPING_DIR_OUT].slot = (slot_start & ~PPING_SLOT_COUNT_MASK) | 1;
-	fs.dir[PPING_DIR_OUT].reported_burst = reported_burst & ~PPING_SLOT_COUNT_MASK;
-	if (bpf_map_update_elem(e->flow_fd, &k, &fs, BPF_EXIST))
-		return fail("updating the flow: %s", strerror(errno));
-	return true;
+	if (!send_data(e, &T4, tsval))
+		return false;
+	env_advance(e, rtt);
+	return ack_echo(e, &T4, tsval);
 }
 
 static bool test_burst_id_after_idle(void)
 {
-	struct env_cfg cfg = CFG_TC;
+	struct env_cfg cfg = CFG_TC_CLOCK;
 	struct env e;
 	bool ok = false;
-	__u64 now;
+	__u32 i;
 
 	/* However long ago the last line was printed — an idle flow, or one
 	 * whose matches failed for many minutes while bursts went on — the
@@ -229,19 +265,63 @@ static bool test_burst_id_after_idle(void)
 	 * wrap-aware got both wrong once the gap passed ~9 minutes. */
 	cfg.rate_limit_ns = 100 * MS;
 	REQUIRE(env_open(&e, &cfg));
+	REQUIRE(answered(&e, 1, 10 * MS));
+	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 1));
+
+	/* Idle: nothing for 600 s. */
+	env_advance(&e, 600 * SECOND);
+	REQUIRE(answered(&e, 2, 10 * MS));
+	REQUIRE(expect_eq("RTT events after idle", count_events(&e, PPING_EVENT_RTT), 2));
+
+	/* Silence: a burst every 100 ms for 600 s, none answered. */
+	for (i = 0; i < 6000; i++) {
+		env_advance(&e, 100 * MS);
+		REQUIRE(send_data(&e, &T4, 3 + i));
+	}
+	REQUIRE(expect_created(&e, 6002));
+	env_advance(&e, 100 * MS);
+	REQUIRE(answered(&e, 10000, 10 * MS));
+	REQUIRE(expect_eq("RTT events after silence", count_events(&e, PPING_EVENT_RTT), 3));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
+/*
+ * Idle as cleanup sees it: env_cleanup's time is on the injected clock the
+ * programs stamped the entries with, so the timeouts hold to the ns.
+ */
+static bool test_idle_cleanup(void)
+{
+	struct env_cfg cfg = CFG_TC_CLOCK;
+	__u64 t0 = ENV_CLOCK_START, t1;
+	struct cleanup_stats st;
+	struct flow_state fs;
+	struct env e;
+	bool ok = false;
+
+	cfg.cleanup = true;
+	REQUIRE(env_open(&e, &cfg));
+	/* An unanswered identifier of a flow without an RTT lives 10 s. */
 	REQUIRE(send_data(&e, &T4, 1));
-	now = now_ns();
-	REQUIRE(expect(now > 601ULL * 1000 * MS, "machine up less than 601 s"));
+	REQUIRE(env_cleanup(&e, t0 + 10 * SECOND - 1, 0, &st));
+	REQUIRE(expect_ts_pass(&st, 1, 0, 0));
+	REQUIRE(env_cleanup(&e, t0 + 10 * SECOND, 0, &st));
+	REQUIRE(expect_ts_pass(&st, 1, 1, 0));
+	REQUIRE(expect_flow_pass(&st, 1, 0, NO_REASON, 0));
 
-	REQUIRE(set_burst_history(&e, now - 600ULL * 1000 * MS, now - 600ULL * 1000 * MS));
-	REQUIRE(send_data(&e, &T4, 2));
-	REQUIRE(ack_echo(&e, &T4, 2));
-	REQUIRE(expect_eq("RTT events after idle", count_events(&e, PPING_EVENT_RTT), 1));
-
-	REQUIRE(set_burst_history(&e, now_ns() - 200 * MS, now - 600ULL * 1000 * MS));
-	REQUIRE(send_data(&e, &T4, 3));
-	REQUIRE(ack_echo(&e, &T4, 3));
-	REQUIRE(expect_eq("RTT events after silence", count_events(&e, PPING_EVENT_RTT), 2));
+	/* Answered, then idle: the flow goes 300 s after its last packet. */
+	env_set_time(&e, t0 + 20 * SECOND);
+	REQUIRE(answered(&e, 2, 10 * MS));
+	t1 = env_now(&e);
+	REQUIRE(flow_lookup(&e, &T4, &fs));
+	REQUIRE(expect_eq("flow last seen", fs.last_seen, t1));
+	REQUIRE(env_cleanup(&e, t1 + 300 * SECOND - 1, 0, &st));
+	REQUIRE(expect_flow_pass(&st, 1, 1, NO_REASON, 0));
+	REQUIRE(env_cleanup(&e, t1 + 300 * SECOND, 0, &st));
+	REQUIRE(expect_flow_pass(&st, 1, 1, CLEAN_FLOW_IDLE, 1));
+	REQUIRE(expect_map_sizes(&e, 0, 0));
 	ok = true;
 out:
 	env_close(&e);
@@ -258,19 +338,22 @@ static bool test_stale_identifier(void)
 
 	/* An identifier never answered, met again after the TSval clock
 	 * wrapped: the old one is replaced, not matched (an RTT of the wrap
-	 * period would be reported). */
-	REQUIRE(env_open(&e, &CFG_TC));
+	 * period would be reported). Its echo comes as late as a match may
+	 * (the staleness bound) and is not matched either. */
+	REQUIRE(env_open(&e, &CFG_TC_CLOCK));
 	REQUIRE(send_data(&e, &T4, 5));
 	memset(&k, 0, sizeof(k));
 	k.flow = tuple_key(&T4);
 	k.tsval = 5;
 	k.dir = PPING_DIR_OUT;
 	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "no identifier"));
-	v.sent -= PPING_TS_STALE_NS + 1000 * MS;
-	REQUIRE(expect(bpf_map_update_elem(e.ts_fd, &k, &v, BPF_EXIST) == 0, "aging it"));
+	REQUIRE(expect_eq("identifier's time", v.sent, ENV_CLOCK_START));
+	env_advance(&e, PPING_TS_STALE_NS);
 	REQUIRE(ack_echo(&e, &T4, 5));
 	REQUIRE(expect_eq("RTT events from a stale identifier",
 			  count_events(&e, PPING_EVENT_RTT), 0));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("ts_stale", c.ts_stale, 1));
 
 	REQUIRE(expect(bpf_map_update_elem(e.ts_fd, &k, &v, BPF_ANY) == 0, "re-adding"));
 	/* The flow's TSval goes all the way round back to 5. */
@@ -280,9 +363,8 @@ static bool test_stale_identifier(void)
 	REQUIRE(read_counters(&e, &c));
 	REQUIRE(expect_eq("ts_stale", c.ts_stale, 2));
 	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "identifier gone"));
-	REQUIRE(expect(now_ns() - v.sent < 1000 * MS,
-		       "identifier not replaced: sent %llu ns ago",
-		       (unsigned long long)(now_ns() - v.sent)));
+	REQUIRE(expect_eq("time of the identifier (replaced: now)", v.sent,
+			  env_now(&e)));
 	ok = true;
 out:
 	env_close(&e);
@@ -306,23 +388,24 @@ static bool set_rtts(struct env *e, __u32 min_rtt, __u32 srtt, __u32 last_rtt)
 }
 
 /*
- * With an RTT-based interval of `interval` ns: a burst started at t0 (the
- * TSval from) blocks packets at t0 + interval/2 and lets one through at
- * t0 + interval + 5 ms.
+ * With an interval of `interval` ns: a burst started at t0 (the TSval
+ * from, on the next whole second, after any earlier interval) blocks a
+ * packet at t0 + interval - 1 ns and lets one through at t0 + interval.
  */
 static bool expect_interval(struct env *e, __u32 from, __u64 interval)
 {
-	__u64 t0 = now_ns();
+	__u64 t0 = next_second(e);
 
+	env_set_time(e, t0);
 	if (!send_data(e, &T4, from))
 		return false;
 	if (!expect_ts(e, &T4, from, PPING_DIR_OUT))
 		return false;
-	sleep_until(t0 + interval / 2);
+	env_set_time(e, t0 + interval - 1);
 	if (!send_data(e, &T4, from + 1) ||
 	    !expect_no_ts(e, &T4, from + 1, PPING_DIR_OUT))
 		return false;
-	sleep_until(t0 + interval + 5 * MS);
+	env_set_time(e, t0 + interval);
 	if (!send_data(e, &T4, from + 2))
 		return false;
 	return expect_ts(e, &T4, from + 2, PPING_DIR_OUT);
@@ -330,44 +413,36 @@ static bool expect_interval(struct env *e, __u32 from, __u64 interval)
 
 static bool test_rtt_rate(void)
 {
-	struct env_cfg cfg = CFG_TC;
+	struct env_cfg cfg = CFG_TC_CLOCK;
 	volatile struct pping_runtime *rt;
 	struct env e;
 	bool ok = false;
-	__u64 t0;
 
-	/* Fallback: an hour, so "not yet" is unambiguous. */
+	/* Fallback: an hour, far from every RTT-based interval below. */
 	cfg.rate_limit_ns = 3600ULL * 1000 * MS;
 	REQUIRE(env_open(&e, &cfg));
 	rt = env_runtime(&e);
 	rt->rtt_rate_fp = 1U << PPING_RTT_RATE_SHIFT;   /* 1 x RTT */
 	rt->rtt_type = PPING_RTT_MIN;
 
-	/* No RTT yet: the static limit applies. */
-	t0 = now_ns();
-	REQUIRE(send_data(&e, &T4, 1));
-	sleep_until(t0 + 60 * MS);
-	REQUIRE(send_data(&e, &T4, 2));
-	REQUIRE(expect_no_ts(&e, &T4, 2, PPING_DIR_OUT));
+	/* No RTT yet: the static limit applies, to the ns. */
+	REQUIRE(expect_interval(&e, 1, 3600ULL * 1000 * MS));
 
 	/* min RTT 40 ms, factor 1: interval 40 ms. */
 	REQUIRE(set_rtts(&e, 40 * MS, 90 * MS, 90 * MS));
-	usleep(50 * 1000);
 	REQUIRE(expect_interval(&e, 10, 40 * MS));
 
 	/* Factor 2: 80 ms. */
 	rt->rtt_rate_fp = 2U << PPING_RTT_RATE_SHIFT;
-	usleep(90 * 1000);
 	REQUIRE(expect_interval(&e, 20, 80 * MS));
 
-	/* Smoothed: the lower of srtt (90) and the latest sample (30). */
+	/* Smoothed: the lower of srtt (90) and the latest sample (30), not
+	 * the min RTT (10). */
 	rt->rtt_rate_fp = 1U << PPING_RTT_RATE_SHIFT;
 	rt->rtt_type = PPING_RTT_SMOOTHED;
 	REQUIRE(set_rtts(&e, 10 * MS, 90 * MS, 30 * MS));
-	usleep(100 * 1000);
 	REQUIRE(expect_interval(&e, 30, 30 * MS));
 	REQUIRE(set_rtts(&e, 10 * MS, 30 * MS, 90 * MS));
-	usleep(100 * 1000);
 	REQUIRE(expect_interval(&e, 40, 30 * MS));
 	ok = true;
 out:
@@ -403,6 +478,7 @@ DEFINE_TESTS(sampling,
 	{ "burst_window", test_burst_window },
 	{ "burst_one_report", test_burst_one_report },
 	{ "burst_id_after_idle", test_burst_id_after_idle },
+	{ "idle_cleanup", test_idle_cleanup },
 	{ "stale_identifier", test_stale_identifier },
 	{ "rtt_rate", test_rtt_rate },
 	{ "older_tsval_ignored", test_older_tsval_ignored }
