@@ -715,6 +715,7 @@ static const struct {
 	GROUP_PER_MECH(admission),
 	GROUP_PER_MECH(churn),
 	GROUP(degrade),
+	GROUP(schedule),
 	GROUP(histogram),
 	GROUP(subnets),
 	GROUP(replay),

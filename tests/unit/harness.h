@@ -323,6 +323,7 @@ DECLARE_TESTS(evict);
 DECLARE_TESTS(admission);
 DECLARE_TESTS(churn);
 DECLARE_TESTS(degrade);
+DECLARE_TESTS(schedule);
 DECLARE_TESTS(histogram);
 DECLARE_TESTS(subnets);
 DECLARE_TESTS(replay);

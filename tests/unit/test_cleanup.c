@@ -362,9 +362,11 @@ static bool test_cleanup_walk_resumes(void)
 	REQUIRE(read_flow_count(&e, &count));
 	REQUIRE(expect_eq("flow count after the pass", count, WALK_FLOWS * 2 / 3));
 	/* 1000 flows and 2000 identifiers deleted, at least 7 per call and
-	 * as many as the call passed over: many calls, but not thousands. */
+	 * as many as the call passed over: the budget grows with the walk
+	 * (how fast depends on the hash order), so several calls per map,
+	 * but not hundreds. */
 	REQUIRE(expect(e.cleanup.mech != CLEANUP_FOREACH ||
-		       (e.cleanup.last_calls >= 20 && e.cleanup.last_calls <= 200),
+		       (e.cleanup.last_calls >= 6 && e.cleanup.last_calls <= 200),
 		       "a for-each walk deleting 7 or more per call took %llu calls",
 		       (unsigned long long)e.cleanup.last_calls));
 	ok = true;
