@@ -1,204 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * pping's command line: one table (opts[] below) gives each option's names,
+ * argument, range, default and help text; opt_table.c makes the parser, the
+ * error messages and --help from it. What no single option can check is
+ * checked after the parse, one rule a function.
+ */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "options.h"
+#include "opt_table.h"
 #include "pping.h"
 
 #define NS_PER_MS 1000000ULL
 #define NS_PER_S  1000000000ULL
 
-#define RATE_LIMIT_MAX_NS (60 * NS_PER_S)
-#define BURST_WINDOW_MAX_NS (1 * NS_PER_S)
-#define RTT_RATE_MIN 0.001
-#define RTT_RATE_MAX 1000.0
-
-/* Long options without a short form. */
-enum {
-	OPT_BURST = 256,
-	OPT_BURST_WINDOW,
-	OPT_MAX_FLOWS,
-	OPT_MAX_TIMESTAMPS,
-	OPT_NO_DEGRADE,
-	OPT_AGG_V4,
-	OPT_AGG_V6,
-	OPT_AGG_MAX,
-	OPT_QDELAY_WINDOW,
-	OPT_METRICS,
-	OPT_READ,
-	OPT_LOCAL_NET,
-	OPT_PROBE,
-	OPT_CLEANUP_MECH,
-	OPT_TC_ATTACH,
-	OPT_XDP_ATTACH,
-};
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
 #define MAP_ENTRIES_MIN 16
 #define MAP_ENTRIES_MAX (16U << 20)
 #define MAP_ENTRIES_DEFAULT 131072
-#define CLEANUP_DEFAULT_NS (1 * NS_PER_S)
-#define CLEANUP_MAX_NS (3600 * NS_PER_S)
-#define AGGREGATE_MIN_NS  (100 * NS_PER_MS)
-#define AGGREGATE_MAX_NS  (3600 * NS_PER_S)
-#define AGG_SUBNETS_MAX   4096
-#define AGG_SUBNETS_DEFAULT 256
-#define QDELAY_WINDOW_MIN_NS (1 * NS_PER_S)
-#define QDELAY_WINDOW_MAX_NS (3600 * NS_PER_S)
-#define QDELAY_WINDOW_DEFAULT_NS (300 * NS_PER_S)
-#define DURATION_MAX_NS   (366ULL * 24 * 3600 * NS_PER_S)
 
-static const struct option long_opts[] = {
-	{ "interface",     required_argument, NULL, 'i' },
-	{ "rate-limit",    required_argument, NULL, 'r' },
-	{ "rtt-rate",      required_argument, NULL, 'R' },
-	{ "rtt-type",      required_argument, NULL, 't' },
-	{ "burst",         required_argument, NULL, OPT_BURST },
-	{ "burst-window",  required_argument, NULL, OPT_BURST_WINDOW },
-	{ "include-local", no_argument,       NULL, 'l' },
-	{ "ingress-hook",  required_argument, NULL, 'I' },
-	{ "xdp-mode",      required_argument, NULL, 'x' },
-	{ "duration",      required_argument, NULL, 'd' },
-	{ "max-flows",     required_argument, NULL, OPT_MAX_FLOWS },
-	{ "max-timestamps", required_argument, NULL, OPT_MAX_TIMESTAMPS },
-	{ "cleanup-interval", required_argument, NULL, 'c' },
-	{ "no-degrade",    no_argument,       NULL, OPT_NO_DEGRADE },
-	{ "format",        required_argument, NULL, 'F' },
-	{ "write",         required_argument, NULL, 'w' },
-	{ "aggregate",     required_argument, NULL, 'a' },
-	{ "aggregate-subnets-v4", required_argument, NULL, OPT_AGG_V4 },
-	{ "aggregate-subnets-v6", required_argument, NULL, OPT_AGG_V6 },
-	{ "aggregate-max-subnets", required_argument, NULL, OPT_AGG_MAX },
-	{ "qdelay-window", required_argument, NULL, OPT_QDELAY_WINDOW },
-	{ "metrics",       required_argument, NULL, OPT_METRICS },
-	{ "read",          required_argument, NULL, OPT_READ },
-	{ "local-net",     required_argument, NULL, OPT_LOCAL_NET },
-	{ "probe",         no_argument,       NULL, OPT_PROBE },
-	{ "cleanup-mechanism", required_argument, NULL, OPT_CLEANUP_MECH },
-	{ "tc-attach",     required_argument, NULL, OPT_TC_ATTACH },
-	{ "xdp-attach",    required_argument, NULL, OPT_XDP_ATTACH },
-	{ "verbose",       no_argument,       NULL, 'v' },
-	{ "version",       no_argument,       NULL, 'V' },
-	{ "help",          no_argument,       NULL, 'h' },
-	{ 0 },
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: pping -i INTERFACE [options]\n"
-"       pping --read FILE [--local-net CIDR]... [options]\n"
-"       pping --probe\n"
-"\n"
-"Passively measures the round-trip time of every TCP flow through INTERFACE\n"
-"from the TCP timestamp option (TSval out, TSecr back). Sends no packets.\n"
-"\n"
-"Options:\n"
-"  -i, --interface IF       interface to monitor (required unless --read)\n"
-"      --read FILE          replay a capture (pcap or pcapng; Ethernet, Linux\n"
-"                           cooked or raw IP) through the same programs, on\n"
-"                           the capture's clock, as fast as the CPU allows\n"
-"      --local-net CIDR     with --read: addresses on our side (repeatable, up\n"
-"                           to 32); their packets count as leaving, packets\n"
-"                           to them as arriving, others are skipped. Without\n"
-"                           it both ends of every flow are measured\n"
-"  -r, --rate-limit DUR     minimum time between bursts of timestamped packets\n"
-"                           of one flow direction (one packet each unless\n"
-"                           --burst); 0 timestamps every new TSval\n"
-"                           (default 100ms; 0 to 60s)\n"
-"  -R, --rtt-rate FACTOR    make that interval FACTOR x the flow's RTT once it\n"
-"                           has one (--rate-limit until then); 0.001 to 1000\n"
-"                           (default: off)\n"
-"  -t, --rtt-type TYPE      min or smoothed: which RTT --rtt-rate uses; smoothed\n"
-"                           takes the lower of the smoothed RTT and the latest\n"
-"                           sample, so the interval shrinks as soon as the RTT\n"
-"                           does (default min)\n"
-"      --burst N            timestamp up to N packets with distinct TSvals per\n"
-"                           interval, all within --burst-window of the first;\n"
-"                           rescues flows whose delayed ACKs echo the second\n"
-"                           packet; only a burst's first match is printed\n"
-"                           (default 1; 1 to 255)\n"
-"      --burst-window DUR   how long after its first packet a burst may add\n"
-"                           more (default 4ms; 0 to 1s)\n"
-"  -l, --include-local      also measure the RTT towards the local side:\n"
-"                           timestamp arriving packets and match replies on\n"
-"                           egress; such samples are marked\n"
-"  -I, --ingress-hook HOOK  tc or xdp: where arriving packets are seen\n"
-"                           (default tc)\n"
-"  -x, --xdp-mode MODE      native, generic or unspecified: how the XDP\n"
-"                           program attaches with -I xdp (default native)\n"
-"  -d, --duration DUR       stop after DUR (default: run until SIGINT/SIGTERM)\n"
-"      --max-flows N        flow map entries (default 131072; 16 to 16777216)\n"
-"      --max-timestamps N   outstanding-identifier map entries (default 131072;\n"
-"                           16 to 16777216)\n"
-"  -c, --cleanup-interval DUR\n"
-"                           remove expired identifiers and closed, unanswered\n"
-"                           and idle flows this often; 0 turns cleanup and\n"
-"                           adaptive degradation off (default 1s; 0 to 1h)\n"
-"      --no-degrade         keep the configured rate limit and timeouts even\n"
-"                           when the maps fill (default: degrade gracefully)\n"
-"  -F, --format FMT         standard, ppviz, json or jsonl (default standard);\n"
-"                           ppviz prints RTT events only\n"
-"  -w, --write FILE         append the output to FILE instead of stdout;\n"
-"                           SIGHUP reopens it (log rotation); json refuses a\n"
-"                           file that already has content\n"
-"  -a, --aggregate DUR      instead of one record per event, every DUR one\n"
-"                           record per subnet (RTT min, p50, p95, p99, max,\n"
-"                           queueing delay, traffic) and a global record\n"
-"                           (100ms to 1h; default: off)\n"
-"      --aggregate-subnets-v4 N\n"
-"                           IPv4 subnet prefix length (default 24; 0 to 32)\n"
-"      --aggregate-subnets-v6 N\n"
-"                           IPv6 subnet prefix length (default 48; 0 to 128)\n"
-"      --aggregate-max-subnets N\n"
-"                           subnets tracked at once; others are counted as\n"
-"                           overflow (default 256; 1 to 4096)\n"
-"      --qdelay-window DUR  queueing delay is the RTT minus the subnet's\n"
-"                           minimum RTT over this sliding window\n"
-"                           (default 5m; 1s to 1h)\n"
-"      --metrics [ADDR:]PORT\n"
-"                           serve Prometheus metrics on http://ADDR:PORT/metrics\n"
-"                           (ADDR default 127.0.0.1; IPv6 as [::1]:PORT)\n"
-"      --probe              print which kernel features pping uses are\n"
-"                           available (yes/no and why) and what pping would\n"
-"                           use for tc, XDP and map cleanup; exit 0 if\n"
-"                           pping -i can run here, 1 if not\n"
-"\n"
-"Kernel fallbacks (default auto: the first the kernel allows, said once on\n"
-"stderr when it is not the first; forcing one the kernel refuses fails):\n"
-"      --cleanup-mechanism M  auto, iter (map-element iterators), foreach\n"
-"                           (for-each walks in syscall programs) or batch\n"
-"                           (batched map syscalls)\n"
-"      --tc-attach HOW      auto, tcx (bpf_link) or clsact (cls_bpf filter)\n"
-"      --xdp-attach HOW     with -I xdp: auto, dispatcher (libxdp; the\n"
-"                           interface stays shareable), link (XDP bpf_link)\n"
-"                           or netlink\n"
-"\n"
-"  -v, --verbose            more diagnostics on stderr; twice shows libbpf\n"
-"                           and libxdp debug output\n"
-"  -V, --version            print the version and exit\n"
-"  -h, --help               print this help and exit\n"
-"\n"
-"DUR is a number with a unit ns, us, ms, s, m or h (100ms, 0.1s, 500us);\n"
-"a bare number is milliseconds.\n"
-"\n"
-"Standard output, one line per event:\n"
-"  HH:MM:SS.nnnnnnnnn RTT ms MIN_RTT ms TCP SRC:PORT+DST:PORT\n"
-"  HH:MM:SS.nnnnnnnnn TCP SRC:PORT+DST:PORT opening due to SYN from dest\n"
-"RTT lines name the flow from the side that sent the reply.\n"
-"A summary goes to stderr at exit.\n"
-"\n"
-"Exit status: 0 done, 1 runtime failure, 2 bad command line.\n");
-}
+/* Where --metrics listens when given only a port. */
+#define METRICS_ADDR_DEFAULT "127.0.0.1"
 
 int parse_duration(const char *s, __u64 *ns)
 {
@@ -232,30 +67,6 @@ int parse_duration(const char *s, __u64 *ns)
 	return -1;
 }
 
-static int parse_factor(const char *s, double *v)
-{
-	char *end;
-
-	if (!*s)
-		return -1;
-	errno = 0;
-	*v = strtod(s, &end);
-	return (errno || *end || !isfinite(*v)) ? -1 : 0;
-}
-
-/* A whole number in [lo, hi], digits only: no sign, no spaces. */
-static int parse_uint_range(const char *s, unsigned long lo, unsigned long hi,
-			    unsigned long *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return (errno || *end || *v < lo || *v > hi) ? -1 : 0;
-}
-
 int parse_listen_addr(const char *s, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
@@ -266,7 +77,7 @@ int parse_listen_addr(const char *s, struct sockaddr_storage *ss)
 
 	memset(ss, 0, sizeof(*ss));
 	a4->sin_family = AF_INET;
-	a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	inet_pton(AF_INET, METRICS_ADDR_DEFAULT, &a4->sin_addr);
 	if (s[0] == '[') {
 		colon = strstr(s, "]:");
 		if (!colon || colon - s - 1 >= (long)sizeof(host))
@@ -287,13 +98,262 @@ int parse_listen_addr(const char *s, struct sockaddr_storage *ss)
 			return -1;
 		port = colon + 1;
 	}
-	if (parse_uint_range(port, 1, 65535, &p))
+	if (opt_parse_uint(port, 1, 65535, &p))
 		return -1;
 	if (ss->ss_family == AF_INET6)
 		a6->sin6_port = htons(p);
 	else
 		a4->sin_port = htons(p);
 	return 0;
+}
+
+/* The names of each choice option, in the order --help and errors say them. */
+static const struct opt_name rtt_types[] = {
+	{ "min", PPING_RTT_MIN, NULL }, { "smoothed", PPING_RTT_SMOOTHED, NULL },
+};
+
+static const struct opt_name ingress_hooks[] = {
+	{ "tc", INGRESS_TC, NULL }, { "xdp", INGRESS_XDP, NULL },
+};
+
+static const struct opt_name xdp_modes[] = {
+	{ "native", XDP_MODE_NATIVE, NULL }, { "generic", XDP_MODE_SKB, NULL },
+	{ "unspecified", XDP_MODE_UNSPEC, NULL },
+};
+
+static const struct opt_name tc_attaches[] = {
+	{ "auto", TC_ATTACH_AUTO, NULL },
+	{ "tcx", TC_ATTACH_TCX, "bpf_link" },
+	{ "clsact", TC_ATTACH_CLSACT, "cls_bpf filter" },
+};
+
+static const struct opt_name xdp_attaches[] = {
+	{ "auto", XDP_ATTACH_AUTO, NULL },
+	{ "dispatcher", XDP_ATTACH_DISPATCHER, "libxdp; the interface stays shareable" },
+	{ "link", XDP_ATTACH_LINK, "XDP bpf_link" },
+	{ "netlink", XDP_ATTACH_NETLINK, NULL },
+};
+
+/* Output formats and cleanup mechanisms are named by output.c and cleanup.c. */
+static const struct opt_name formats[] = {
+	{ .value = OUTPUT_STANDARD }, { .value = OUTPUT_PPVIZ },
+	{ .value = OUTPUT_JSON }, { .value = OUTPUT_JSONL },
+};
+
+static const struct opt_name cleanup_mechs[] = {
+	{ .value = CLEANUP_AUTO },
+	{ .value = CLEANUP_ITER, .gloss = "map-element iterators" },
+	{ .value = CLEANUP_FOREACH, .gloss = "for-each walks in syscall programs" },
+	{ .value = CLEANUP_BATCH, .gloss = "batched map syscalls" },
+};
+
+static const char *format_name(int v)
+{
+	return output_format_name((enum output_format)v);
+}
+
+static const char *mech_name(int v)
+{
+	return cleanup_mech_name((enum cleanup_mech)v);
+}
+
+static int set_local_net(const struct opt_entry *e, const char *arg, void *base)
+{
+	struct pping_opts *o = base;
+	char most[32];
+
+	if (o->n_local_nets == CAPTURE_MAX_LOCAL_NETS) {
+		snprintf(most, sizeof(most), "at most %d prefixes",
+			 CAPTURE_MAX_LOCAL_NETS);
+		return opt_bad_value(e, arg, most);
+	}
+	if (local_net_parse(arg, &o->local_nets[o->n_local_nets]))
+		return opt_bad_value(e, arg, "an IPv4 address with an optional prefix length 0 to 32, or an IPv6 address with 0 to 128 (e.g. 10.0.0.0/8, 2001:db8::/32)");
+	o->n_local_nets++;
+	return -1;
+}
+
+static int set_metrics(const struct opt_entry *e, const char *arg, void *base)
+{
+	struct pping_opts *o = base;
+
+	if (parse_listen_addr(arg, &o->metrics_addr))
+		return opt_bad_value(e, arg, "[ADDR:]PORT with PORT 1 to 65535 (e.g. 9100, 0.0.0.0:9100, [::1]:9100)");
+	o->metrics = true;
+	o->metrics_arg = arg;
+	return -1;
+}
+
+static int set_verbose(const struct opt_entry *e, const char *arg, void *base)
+{
+	(void)e, (void)arg;
+	((struct pping_opts *)base)->verbose++;
+	return -1;
+}
+
+static int show_version(const struct opt_entry *e, const char *arg, void *base)
+{
+	(void)e, (void)arg, (void)base;
+	printf("pping %s\n", PPING_VERSION);
+	return EXIT_OK;
+}
+
+static void usage(FILE *f);
+
+static int show_help(const struct opt_entry *e, const char *arg, void *base)
+{
+	(void)e, (void)arg, (void)base;
+	usage(stdout);
+	return EXIT_OK;
+}
+
+/* The field of struct pping_opts an entry sets. */
+#define FIELD(f) .off = offsetof(struct pping_opts, f), \
+		 .size = sizeof(((struct pping_opts *)0)->f)
+#define NAMES(list) .names = list, .n_names = ARRAY_SIZE(list)
+
+/* In the order of --help. */
+static const struct opt_entry opts[] = {
+	{ "interface", 'i', "IF", OPT_STRING, FIELD(ifname),
+	  .max = IF_NAMESIZE - 1, .noun = "an interface name",
+	  .help = "interface to monitor (required unless --read)" },
+	{ "read", 0, "FILE", OPT_STRING, FIELD(read_path),
+	  .noun = "a capture file name",
+	  .help = "replay a capture (pcap or pcapng; Ethernet, Linux cooked or raw IP) through the same programs, on the capture's clock, as fast as the CPU allows" },
+	{ "local-net", 0, "CIDR", OPT_SPECIAL, .set = set_local_net,
+	  .help = "with --read: addresses on our side (repeatable, up to " STR(CAPTURE_MAX_LOCAL_NETS) "); their packets count as leaving, packets to them as arriving, others are skipped. Without it both ends of every flow are measured" },
+	{ "rate-limit", 'r', "DUR", OPT_DURATION, FIELD(rate_limit_ns),
+	  .min = 0, .max = 60 * NS_PER_S, .def = 100 * NS_PER_MS,
+	  .eg = "100ms, 0.1s, 500us; a bare number is ms",
+	  .help = "minimum time between bursts of timestamped packets of one flow direction (one packet each unless --burst); 0 timestamps every new TSval" },
+	{ "rtt-rate", 'R', "FACTOR", OPT_FACTOR, FIELD(rtt_rate),
+	  .fmin = 0.001, .fmax = 1000, .def = 0, .zero = "off", .eg = "1, 0.5",
+	  .help = "make that interval FACTOR x the flow's RTT once it has one; --rate-limit until then" },
+	{ "rtt-type", 't', "TYPE", OPT_CHOICE, FIELD(rtt_type), NAMES(rtt_types),
+	  .def = PPING_RTT_MIN,
+	  .help = "which RTT --rtt-rate uses; smoothed takes the lower of the smoothed RTT and the latest sample, so the interval shrinks as soon as the RTT does" },
+	{ "burst", 0, "N", OPT_UINT, FIELD(burst),
+	  .min = 1, .max = PPING_BURST_MAX, .def = 1,
+	  .help = "timestamp up to N packets with distinct TSvals per interval, all within --burst-window of the first; rescues flows whose delayed ACKs echo the second packet; only a burst's first match is printed" },
+	{ "burst-window", 0, "DUR", OPT_DURATION, FIELD(burst_window_ns),
+	  .min = 0, .max = NS_PER_S, .def = 4 * NS_PER_MS, .eg = "4ms",
+	  .help = "how long after its first packet a burst may add more" },
+	{ "include-local", 'l', NULL, OPT_FLAG, FIELD(include_local),
+	  .help = "also measure the RTT towards the local side: timestamp arriving packets and match replies on egress; such samples are marked" },
+	{ "ingress-hook", 'I', "HOOK", OPT_CHOICE, FIELD(ingress),
+	  NAMES(ingress_hooks), .def = INGRESS_TC,
+	  .help = "where arriving packets are seen" },
+	{ "xdp-mode", 'x', "MODE", OPT_CHOICE, FIELD(xdp_mode), NAMES(xdp_modes),
+	  .def = XDP_MODE_NATIVE,
+	  .help = "how the XDP program attaches with -I xdp" },
+	{ "duration", 'd', "DUR", OPT_DURATION, FIELD(duration_ns),
+	  .min = 1, .max = 366ULL * 24 * 3600 * NS_PER_S, .def = 0,
+	  .zero = "run until SIGINT/SIGTERM", .hide_range = true,
+	  .eg = "10s, 5m", .help = "stop after DUR" },
+	{ "max-flows", 0, "N", OPT_UINT, FIELD(max_flows),
+	  .min = MAP_ENTRIES_MIN, .max = MAP_ENTRIES_MAX,
+	  .def = MAP_ENTRIES_DEFAULT, .help = "flow map entries" },
+	{ "max-timestamps", 0, "N", OPT_UINT, FIELD(max_timestamps),
+	  .min = MAP_ENTRIES_MIN, .max = MAP_ENTRIES_MAX,
+	  .def = MAP_ENTRIES_DEFAULT,
+	  .help = "outstanding-identifier map entries" },
+	{ "cleanup-interval", 'c', "DUR", OPT_DURATION, FIELD(cleanup_interval_ns),
+	  .min = NS_PER_MS, .max = 3600 * NS_PER_S, .def = NS_PER_S,
+	  .zero_ok = true, .zero = "off", .eg = "1s, 500ms",
+	  .help = "remove expired identifiers and closed, unanswered and idle flows this often; 0 turns cleanup and adaptive degradation off" },
+	{ "no-degrade", 0, NULL, OPT_FLAG, FIELD(adaptive), .def = true,
+	  .help = "keep the configured rate limit and timeouts even when the maps fill (default: degrade gracefully)" },
+	{ "format", 'F', "FMT", OPT_CHOICE, FIELD(format), NAMES(formats),
+	  .name_of = format_name, .def = OUTPUT_STANDARD,
+	  .help = "how records are written; ppviz prints RTT events only" },
+	{ "write", 'w', "FILE", OPT_STRING, FIELD(write_path),
+	  .noun = "a file name",
+	  .help = "append the output to FILE instead of stdout; SIGHUP reopens it (log rotation); json refuses a file that already has content" },
+	{ "aggregate", 'a', "DUR", OPT_DURATION, FIELD(aggregate_ns),
+	  .min = 100 * NS_PER_MS, .max = 3600 * NS_PER_S, .def = 0,
+	  .zero = "off", .eg = "10s, 1m",
+	  .help = "instead of one record per event, every DUR one record per subnet (RTT min, p50, p95, p99, max, queueing delay, traffic) and a global record" },
+	{ "aggregate-subnets-v4", 0, "N", OPT_UINT, FIELD(agg_prefix_v4),
+	  .min = 0, .max = 32, .def = 24, .noun = "a prefix length",
+	  .help = "IPv4 subnet prefix length" },
+	{ "aggregate-subnets-v6", 0, "N", OPT_UINT, FIELD(agg_prefix_v6),
+	  .min = 0, .max = 128, .def = 48, .noun = "a prefix length",
+	  .help = "IPv6 subnet prefix length" },
+	{ "aggregate-max-subnets", 0, "N", OPT_UINT, FIELD(agg_max_subnets),
+	  .min = 1, .max = 4096, .def = 256,
+	  .help = "subnets tracked at once; others are counted as overflow" },
+	{ "qdelay-window", 0, "DUR", OPT_DURATION, FIELD(qdelay_window_ns),
+	  .min = NS_PER_S, .max = 3600 * NS_PER_S, .def = 300 * NS_PER_S,
+	  .eg = "5m",
+	  .help = "queueing delay is the RTT minus the subnet's minimum RTT over this sliding window" },
+	{ "metrics", 0, "[ADDR:]PORT", OPT_SPECIAL, .set = set_metrics,
+	  .help = "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default " METRICS_ADDR_DEFAULT "; IPv6 as [::1]:PORT)" },
+	{ "probe", 0, NULL, OPT_FLAG, FIELD(probe),
+	  .help = "print which kernel features pping uses are available (yes/no and why) and what pping would use for tc, XDP and map cleanup; exit 0 if pping -i can run here, 1 if not" },
+	{ "cleanup-mechanism", 0, "M", OPT_CHOICE, FIELD(cleanup_mech),
+	  NAMES(cleanup_mechs), .name_of = mech_name, .def = CLEANUP_AUTO,
+	  .heading = "Kernel fallbacks (auto: the first the kernel allows, said once on stderr when it is not the first; forcing one the kernel refuses fails):",
+	  .help = "how map cleanup walks the maps" },
+	{ "tc-attach", 0, "HOW", OPT_CHOICE, FIELD(tc_attach), NAMES(tc_attaches),
+	  .def = TC_ATTACH_AUTO, .help = "how the tc programs attach" },
+	{ "xdp-attach", 0, "HOW", OPT_CHOICE, FIELD(xdp_attach),
+	  NAMES(xdp_attaches), .def = XDP_ATTACH_AUTO,
+	  .help = "how the XDP program attaches with -I xdp" },
+	{ "verbose", 'v', NULL, OPT_SPECIAL, .set = set_verbose, .heading = "",
+	  .help = "more diagnostics on stderr; twice shows libbpf and libxdp debug output" },
+	{ "version", 'V', NULL, OPT_SPECIAL, .set = show_version,
+	  .help = "print the version and exit" },
+	{ "help", 'h', NULL, OPT_SPECIAL, .set = show_help,
+	  .help = "print this help and exit" },
+};
+
+#define N_OPTS ((int)ARRAY_SIZE(opts))
+_Static_assert(ARRAY_SIZE(opts) <= OPT_TABLE_MAX, "raise OPT_TABLE_MAX");
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: pping -i INTERFACE [options]\n"
+"       pping --read FILE [--local-net CIDR]... [options]\n"
+"       pping --probe\n"
+"\n"
+"Passively measures the round-trip time of every TCP flow through INTERFACE\n"
+"from the TCP timestamp option (TSval out, TSecr back). Sends no packets.\n"
+"\n"
+"Options:\n");
+	opt_help(f, opts, N_OPTS);
+	fprintf(f,
+"\n"
+"DUR is a number with a unit ns, us, ms, s, m or h (100ms, 0.1s, 500us);\n"
+"a bare number is milliseconds.\n"
+"\n"
+"Standard output, one line per event:\n"
+"  HH:MM:SS.nnnnnnnnn RTT ms MIN_RTT ms TCP SRC:PORT+DST:PORT\n"
+"  HH:MM:SS.nnnnnnnnn TCP SRC:PORT+DST:PORT opening due to SYN from dest\n"
+"RTT lines name the flow from the side that sent the reply.\n"
+"A summary goes to stderr at exit.\n"
+"\n"
+"Exit status: 0 done, 1 runtime failure, 2 bad command line.\n");
+}
+
+/* Whether the option named name was on the command line. */
+static bool was_given(const bool *given, const char *name)
+{
+	int i;
+
+	for (i = 0; i < N_OPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return given[i];
+	return false;
+}
+
+static int check_ppviz(const struct pping_opts *o)
+{
+	if (o->aggregate_ns && o->format == OUTPUT_PPVIZ) {
+		fprintf(stderr, "pping: --format ppviz carries RTT events only and cannot be used with --aggregate (use standard, json or jsonl)\n");
+		return EXIT_USAGE;
+	}
+	return -1;
 }
 
 /* --read replays a file: options about a live interface make no sense. */
@@ -312,269 +372,8 @@ static int check_replay_options(const struct pping_opts *o)
 	return -1;
 }
 
-static const char *const tc_attach_names[] = {
-	[TC_ATTACH_AUTO] = "auto", [TC_ATTACH_TCX] = "tcx",
-	[TC_ATTACH_CLSACT] = "clsact",
-};
-
-static const char *const xdp_attach_names[] = {
-	[XDP_ATTACH_AUTO] = "auto", [XDP_ATTACH_DISPATCHER] = "dispatcher",
-	[XDP_ATTACH_LINK] = "link", [XDP_ATTACH_NETLINK] = "netlink",
-};
-
-/* Index of s in names[0..n), or -1. */
-static int name_index(const char *s, const char *const *names, int n)
+static int check_live_options(const struct pping_opts *o)
 {
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-static int bad_value(const char *opt, const char *val, const char *allowed)
-{
-	fprintf(stderr, "pping: invalid value '%s' for %s: expected %s\n",
-		val, opt, allowed);
-	return EXIT_USAGE;
-}
-
-int parse_options(int argc, char **argv, struct pping_opts *o)
-{
-	bool xdp_mode_set = false;
-	unsigned long ul;
-	int c, idx;
-
-	memset(o, 0, sizeof(*o));
-	o->rate_limit_ns = 100 * NS_PER_MS;
-	o->burst_window_ns = 4 * NS_PER_MS;
-	o->burst = 1;
-	o->rtt_type = PPING_RTT_MIN;
-	o->ingress = INGRESS_TC;
-	o->xdp_mode = XDP_MODE_NATIVE;
-	o->max_flows = MAP_ENTRIES_DEFAULT;
-	o->max_timestamps = MAP_ENTRIES_DEFAULT;
-	o->cleanup_interval_ns = CLEANUP_DEFAULT_NS;
-	o->adaptive = true;
-	o->format = OUTPUT_STANDARD;
-	o->agg_prefix_v4 = 24;
-	o->agg_prefix_v6 = 48;
-	o->agg_max_subnets = AGG_SUBNETS_DEFAULT;
-	o->qdelay_window_ns = QDELAY_WINDOW_DEFAULT_NS;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:R:t:lI:x:d:c:F:w:a:vVh", long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
-				return bad_value("--interface", optarg,
-						 "an interface name of 1 to 15 characters");
-			o->ifname = optarg;
-			break;
-		case 'r':
-			if (parse_duration(optarg, &o->rate_limit_ns) ||
-			    o->rate_limit_ns > RATE_LIMIT_MAX_NS)
-				return bad_value("--rate-limit", optarg,
-						 "a duration from 0 to 60s (e.g. 100ms, 0.1s, 500us; a bare number is ms)");
-			break;
-		case 'R':
-			if (parse_factor(optarg, &o->rtt_rate) ||
-			    o->rtt_rate < RTT_RATE_MIN || o->rtt_rate > RTT_RATE_MAX)
-				return bad_value("--rtt-rate", optarg,
-						 "a number from 0.001 to 1000 (e.g. 1, 0.5)");
-			break;
-		case 't':
-			if (strcmp(optarg, "min") == 0)
-				o->rtt_type = PPING_RTT_MIN;
-			else if (strcmp(optarg, "smoothed") == 0)
-				o->rtt_type = PPING_RTT_SMOOTHED;
-			else
-				return bad_value("--rtt-type", optarg,
-						 "min or smoothed");
-			break;
-		case OPT_BURST:
-			if (parse_uint_range(optarg, 1, PPING_BURST_MAX, &ul))
-				return bad_value("--burst", optarg,
-						 "a whole number from 1 to 255");
-			o->burst = ul;
-			break;
-		case OPT_BURST_WINDOW:
-			if (parse_duration(optarg, &o->burst_window_ns) ||
-			    o->burst_window_ns > BURST_WINDOW_MAX_NS)
-				return bad_value("--burst-window", optarg,
-						 "a duration from 0 to 1s (e.g. 4ms)");
-			break;
-		case 'l':
-			o->include_local = true;
-			break;
-		case 'I':
-			if (strcmp(optarg, "tc") == 0)
-				o->ingress = INGRESS_TC;
-			else if (strcmp(optarg, "xdp") == 0)
-				o->ingress = INGRESS_XDP;
-			else
-				return bad_value("--ingress-hook", optarg,
-						 "tc or xdp");
-			break;
-		case 'x':
-			if (strcmp(optarg, "native") == 0)
-				o->xdp_mode = XDP_MODE_NATIVE;
-			else if (strcmp(optarg, "generic") == 0)
-				o->xdp_mode = XDP_MODE_SKB;
-			else if (strcmp(optarg, "unspecified") == 0)
-				o->xdp_mode = XDP_MODE_UNSPEC;
-			else
-				return bad_value("--xdp-mode", optarg,
-						 "native, generic or unspecified");
-			xdp_mode_set = true;
-			break;
-		case 'd':
-			if (parse_duration(optarg, &o->duration_ns) ||
-			    o->duration_ns == 0 || o->duration_ns > DURATION_MAX_NS)
-				return bad_value("--duration", optarg,
-						 "a duration from 1ns to 366 days (e.g. 10s, 5m)");
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_uint_range(optarg, MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, &ul))
-				return bad_value("--max-flows", optarg,
-						 "a whole number from 16 to 16777216");
-			o->max_flows = ul;
-			break;
-		case OPT_MAX_TIMESTAMPS:
-			if (parse_uint_range(optarg, MAP_ENTRIES_MIN, MAP_ENTRIES_MAX, &ul))
-				return bad_value("--max-timestamps", optarg,
-						 "a whole number from 16 to 16777216");
-			o->max_timestamps = ul;
-			break;
-		case 'c':
-			if (parse_duration(optarg, &o->cleanup_interval_ns) ||
-			    o->cleanup_interval_ns > CLEANUP_MAX_NS ||
-			    (o->cleanup_interval_ns && o->cleanup_interval_ns < NS_PER_MS))
-				return bad_value("--cleanup-interval", optarg,
-						 "0 (off) or a duration from 1ms to 1h (e.g. 1s, 500ms)");
-			break;
-		case OPT_NO_DEGRADE:
-			o->adaptive = false;
-			break;
-		case 'F':
-			if (output_format_parse(optarg, &o->format))
-				return bad_value("--format", optarg,
-						 "standard, ppviz, json or jsonl");
-			break;
-		case 'w':
-			if (!*optarg)
-				return bad_value("--write", optarg, "a file name");
-			o->write_path = optarg;
-			break;
-		case 'a':
-			if (parse_duration(optarg, &o->aggregate_ns) ||
-			    o->aggregate_ns < AGGREGATE_MIN_NS ||
-			    o->aggregate_ns > AGGREGATE_MAX_NS)
-				return bad_value("--aggregate", optarg,
-						 "a duration from 100ms to 1h (e.g. 10s, 1m)");
-			break;
-		case OPT_AGG_V4:
-			if (parse_uint_range(optarg, 0, 32, &ul))
-				return bad_value("--aggregate-subnets-v4", optarg,
-						 "a prefix length from 0 to 32");
-			o->agg_prefix_v4 = ul;
-			break;
-		case OPT_AGG_V6:
-			if (parse_uint_range(optarg, 0, 128, &ul))
-				return bad_value("--aggregate-subnets-v6", optarg,
-						 "a prefix length from 0 to 128");
-			o->agg_prefix_v6 = ul;
-			break;
-		case OPT_AGG_MAX:
-			if (parse_uint_range(optarg, 1, AGG_SUBNETS_MAX, &ul))
-				return bad_value("--aggregate-max-subnets", optarg,
-						 "a whole number from 1 to 4096");
-			o->agg_max_subnets = ul;
-			break;
-		case OPT_QDELAY_WINDOW:
-			if (parse_duration(optarg, &o->qdelay_window_ns) ||
-			    o->qdelay_window_ns < QDELAY_WINDOW_MIN_NS ||
-			    o->qdelay_window_ns > QDELAY_WINDOW_MAX_NS)
-				return bad_value("--qdelay-window", optarg,
-						 "a duration from 1s to 1h (e.g. 5m)");
-			break;
-		case OPT_METRICS:
-			if (parse_listen_addr(optarg, &o->metrics_addr))
-				return bad_value("--metrics", optarg,
-						 "[ADDR:]PORT with PORT 1 to 65535 (e.g. 9100, 0.0.0.0:9100, [::1]:9100)");
-			o->metrics = true;
-			o->metrics_arg = optarg;
-			break;
-		case OPT_READ:
-			if (!*optarg)
-				return bad_value("--read", optarg, "a capture file name");
-			o->read_path = optarg;
-			break;
-		case OPT_LOCAL_NET:
-			if (o->n_local_nets == CAPTURE_MAX_LOCAL_NETS)
-				return bad_value("--local-net", optarg,
-						 "at most 32 prefixes");
-			if (local_net_parse(optarg, &o->local_nets[o->n_local_nets]))
-				return bad_value("--local-net", optarg,
-						 "an IPv4 address with an optional prefix length 0 to 32, or an IPv6 address with 0 to 128 (e.g. 10.0.0.0/8, 2001:db8::/32)");
-			o->n_local_nets++;
-			break;
-		case OPT_PROBE:
-			o->probe = true;
-			break;
-		case OPT_CLEANUP_MECH:
-			if (cleanup_mech_parse(optarg, &o->cleanup_mech))
-				return bad_value("--cleanup-mechanism", optarg,
-						 "auto, iter, foreach or batch");
-			break;
-		case OPT_TC_ATTACH:
-			idx = name_index(optarg, tc_attach_names, 3);
-			if (idx < 0)
-				return bad_value("--tc-attach", optarg,
-						 "auto, tcx or clsact");
-			o->tc_attach = (enum tc_attach_how)idx;
-			break;
-		case OPT_XDP_ATTACH:
-			idx = name_index(optarg, xdp_attach_names, 4);
-			if (idx < 0)
-				return bad_value("--xdp-attach", optarg,
-						 "auto, dispatcher, link or netlink");
-			o->xdp_attach = (enum xdp_attach_how)idx;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'V':
-			printf("pping %s\n", PPING_VERSION);
-			return EXIT_OK;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		case ':':
-			fprintf(stderr, "pping: option %s needs a value (see --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			fprintf(stderr, "pping: unknown option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "pping: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
-		return EXIT_USAGE;
-	}
-	if (o->probe)
-		return -1;   /* every other option is ignored */
-	if (o->aggregate_ns && o->format == OUTPUT_PPVIZ) {
-		fprintf(stderr, "pping: --format ppviz carries RTT events only and cannot be used with --aggregate (use standard, json or jsonl)\n");
-		return EXIT_USAGE;
-	}
-	if (o->read_path)
-		return check_replay_options(o);
 	if (o->n_local_nets) {
 		fprintf(stderr, "pping: --local-net is for --read (a live interface knows its directions)\n");
 		return EXIT_USAGE;
@@ -583,29 +382,52 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 		fprintf(stderr, "pping: --interface or --read is required (see --help)\n");
 		return EXIT_USAGE;
 	}
-	if ((xdp_mode_set || o->xdp_attach != XDP_ATTACH_AUTO) &&
+	return -1;
+}
+
+static void note_xdp_options(const struct pping_opts *o, const bool *given)
+{
+	if ((was_given(given, "xdp-mode") || o->xdp_attach != XDP_ATTACH_AUTO) &&
 	    o->ingress != INGRESS_XDP)
 		fprintf(stderr, "pping: note: --xdp-mode and --xdp-attach have no effect without --ingress-hook xdp\n");
-	return -1;
+}
+
+int parse_options(int argc, char **argv, struct pping_opts *o)
+{
+	bool given[N_OPTS] = { false };
+	int ret;
+
+	memset(o, 0, sizeof(*o));
+	opt_defaults(opts, N_OPTS, o);
+	ret = opt_parse(opts, N_OPTS, argc, argv, o, given);
+	if (ret >= 0 || o->probe)   /* --probe ignores every other option */
+		return ret;
+	ret = check_ppviz(o);
+	if (ret >= 0)
+		return ret;
+	if (o->read_path)
+		return check_replay_options(o);
+	ret = check_live_options(o);
+	if (ret < 0)
+		note_xdp_options(o, given);
+	return ret;
 }
 
 void log_options(const struct pping_opts *o)
 {
-	static const char *const xdp_modes[] = {
-		[XDP_MODE_UNSPEC] = "unspecified", [XDP_MODE_NATIVE] = "native",
-		[XDP_MODE_SKB] = "generic", [XDP_MODE_HW] = "offload",
-	};
+	bool xdp = o->ingress == INGRESS_XDP;
 
-	pr_info("config: %s %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s, include-local %s, duration %llu ns, "
+	pr_info("config: %s %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s%s, include-local %s, duration %llu ns, "
 		"max flows %u, max timestamps %u, cleanup every %llu ns, degradation %s\n",
 		o->read_path ? "replay of" : "interface",
 		o->read_path ? o->read_path : o->ifname,
 		(unsigned long long)o->rate_limit_ns, o->rtt_rate,
-		o->rtt_type == PPING_RTT_SMOOTHED ? "smoothed" : "min",
+		opt_value_name(rtt_types, ARRAY_SIZE(rtt_types), o->rtt_type),
 		o->burst, (unsigned long long)o->burst_window_ns,
-		o->ingress == INGRESS_XDP ? "xdp (" : "tc",
-		o->ingress == INGRESS_XDP ? xdp_modes[o->xdp_mode] : "",
-		o->ingress == INGRESS_XDP ? ")" : "",
+		opt_value_name(ingress_hooks, ARRAY_SIZE(ingress_hooks), o->ingress),
+		xdp ? " (" : "",
+		xdp ? opt_value_name(xdp_modes, ARRAY_SIZE(xdp_modes), o->xdp_mode) : "",
+		xdp ? ")" : "",
 		o->include_local ? "yes" :
 		o->read_path && !o->n_local_nets ? "yes (a replay without --local-net)" : "no",
 		(unsigned long long)o->duration_ns, o->max_flows,
@@ -620,6 +442,7 @@ void log_options(const struct pping_opts *o)
 		(unsigned long long)o->qdelay_window_ns,
 		o->metrics ? o->metrics_arg : "off");
 	pr_info("config: cleanup mechanism %s, tc attach %s, xdp attach %s\n",
-		cleanup_mech_name(o->cleanup_mech), tc_attach_names[o->tc_attach],
-		xdp_attach_names[o->xdp_attach]);
+		cleanup_mech_name(o->cleanup_mech),
+		opt_value_name(tc_attaches, ARRAY_SIZE(tc_attaches), o->tc_attach),
+		opt_value_name(xdp_attaches, ARRAY_SIZE(xdp_attaches), o->xdp_attach));
 }
