@@ -31,12 +31,6 @@ static __always_inline void update_rtt_stats(struct flow_dir_state *st,
 	st->last_rtt = rtt;
 }
 
-/*
- * A burst may produce several matches; print only its first, so a burst
- * never floods the output (at most one line per flow direction and
- * interval). Burst ids are their start times, so a late match of an older
- * burst cannot reopen reporting for a newer one.
- */
 /* tsecr lies in [id_first, id_last], wrap-aware. */
 static __always_inline bool may_be_identifier(const struct flow_dir_state *st,
 					      __u32 tsecr)
@@ -47,6 +41,12 @@ static __always_inline bool may_be_identifier(const struct flow_dir_state *st,
 	return last && (__s32)(tsecr - first) >= 0 && (__s32)(last - tsecr) >= 0;
 }
 
+/*
+ * A burst may produce several matches; print only its first, so a burst
+ * never floods the output (at most one line per flow direction and
+ * interval). Burst ids are their start times, so a late match of an older
+ * burst cannot reopen reporting for a newer one.
+ */
 static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 {
 	__u64 old = *(volatile __u64 *)&st->reported_burst;

@@ -22,7 +22,7 @@
 #define ETH_P_8021AD 0x88A8
 #endif
 
-#define MAX_VLAN_TAGS      2   /* 802.1Q, and 802.1ad (QinQ) outside it */
+#define MAX_VLAN_TAGS      PPING_MAX_VLAN_TAGS
 #define MAX_IPV6_EXT_HDRS  6   /* longer chains are given up on */
 #define MAX_TCP_OPT_BYTES  40  /* doff 15 minus the fixed 20-byte header */
 

@@ -5,10 +5,10 @@
  * include_local both happen on both hooks, so the RTT towards the local side
  * is measured as well.
  *
- * Parsing and processing are global (non-inlined) functions on purpose: the
- * verifier checks each of them once on its own, instead of re-walking all of
- * the processing for every path through the header and option parsers,
- * which otherwise exceeds its 1M-instruction budget.
+ * Processing is a global (non-inlined) function on purpose: the verifier
+ * checks it once on its own, instead of re-walking all of the processing for
+ * every path through the header and option parsers (which are inlined into
+ * the entry points), which otherwise exceeds its 1M-instruction budget.
  */
 #ifndef PPING_BPF_H
 #define PPING_BPF_H

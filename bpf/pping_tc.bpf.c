@@ -13,13 +13,16 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 	__u32 len;
 
 	if (replay) {
-		__u32 wire_len = skb->wire_len;
+		__u32 wire_len = skb->wire_len, big_len = skb->cb[0];
 
 		/* Otherwise clang loads len or wire_len from an offset it
 		 * selects, and the verifier refuses a computed context offset. */
 		barrier_var(wire_len);
+		barrier_var(big_len);
 		now = skb->tstamp;
-		len = wire_len;
+		/* cb[0]: the original length where wire_len cannot carry it
+		 * (PPING_TEST_RUN_WIRE_LEN_MAX, a BIG TCP packet). */
+		len = big_len ? big_len : wire_len;
 	} else {
 		/* bpf_ktime_get_ns() unless the unit tests inject the time
 		 * (clock.bpf.h): a load-time switch, so the verifier drops

@@ -9,6 +9,18 @@
 
 #include <linux/types.h>
 
+/* VLAN tags looked through to the IP header (802.1Q, and 802.1ad outside
+ * it): by the datapath and by the capture reader of --read alike. */
+#define PPING_MAX_VLAN_TAGS 2
+
+/*
+ * The largest original length a BPF_PROG_TEST_RUN context's wire_len may
+ * carry (the kernel's GSO_LEGACY_MAX_SIZE). A replayed packet longer than
+ * that (a BIG TCP super-packet in a capture) passes its length in
+ * __sk_buff.cb[0] instead.
+ */
+#define PPING_TEST_RUN_WIRE_LEN_MAX 65536
+
 /*
  * Directions of a connection, seen from the monitored interface. "Out" is a
  * packet leaving through the interface (tc egress), "in" one arriving

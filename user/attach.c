@@ -130,17 +130,7 @@ static const char *xdp_mode_name(enum xdp_attach_mode m)
 	}
 }
 
-/*
- * Without its dispatcher (the kernel refused extension programs, as 6.18
- * does with libxdp 1.3, or --xdp-attach asked for link or netlink) libxdp
- * attaches the program by netlink, which the kernel keeps after the
- * process is gone: only the guard would detach it, and nothing if the
- * guard dies too. An XDP bpf_link (Linux 5.9) goes with its last fd
- * instead, so swap the netlink attachment for one, in the mode libxdp
- * chose. The interface is without the program for the few microseconds
- * between the two calls. With the dispatcher, libxdp's attachment stays:
- * other XDP programs can then share the interface.
- */
+/* The XDP link flag of an attach mode. */
 static int xdp_link_flags(enum xdp_attach_mode m)
 {
 	switch (m) {
@@ -166,8 +156,18 @@ static bool xdp_is_legacy(int ifindex, enum xdp_attach_mode *mode)
 }
 
 /*
- * Swap the netlink attachment for a link. If the kernel refuses the link,
- * attach by netlink again (auto) or fail (forced link). 0 on success.
+ * Without its dispatcher (the kernel refused extension programs, as 6.18
+ * does with libxdp 1.3, or --xdp-attach asked for link or netlink) libxdp
+ * attaches the program by netlink, which the kernel keeps after the
+ * process is gone: only the guard would detach it, and nothing if the
+ * guard dies too. An XDP bpf_link (Linux 5.9) goes with its last fd
+ * instead, so swap the netlink attachment for one, in the mode libxdp
+ * chose. The interface is without the program for the few microseconds
+ * between the two calls. With the dispatcher, libxdp's attachment stays:
+ * other XDP programs can then share the interface.
+ *
+ * If the kernel refuses the link, attach by netlink again (auto) or fail
+ * (forced link). 0 on success.
  */
 static int xdp_swap_to_link(struct attachment *a, enum xdp_attach_mode mode,
 			    bool forced)

@@ -12,10 +12,8 @@
 #include "capture.h"
 
 #define NS_PER_S 1000000000ULL
-#define VLAN_DEPTH_MAX 4          /* tags looked through to find the IP header */
 #define SLL_HDR_LEN 16
 #define SLL2_HDR_LEN 20
-#define GSO_LEGACY_MAX 65536      /* the largest wire_len a test run takes */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -186,7 +184,7 @@ static bool endpoints(const struct capture_pkt *p, struct endpoint *src,
 
 	memcpy(&proto, f + 2 * ETH_ALEN, 2);
 	ip = f + ETH_HLEN;
-	for (depth = 0; depth < VLAN_DEPTH_MAX &&
+	for (depth = 0; depth < PPING_MAX_VLAN_TAGS &&
 	     (proto == htons(ETH_P_8021Q) || proto == htons(ETH_P_8021AD)); depth++) {
 		if (ip + 4 > end)
 			return false;
@@ -312,8 +310,13 @@ int capture_next(struct capture *cap, struct capture_pkt *p)
 	p->wire_len = (__s64)h->len - adj > 0 ? (__u32)((__s64)h->len - adj) : 0;
 	if (p->wire_len < p->data_len)
 		p->wire_len = p->data_len;
-	if (p->wire_len > GSO_LEGACY_MAX)
-		p->wire_len = GSO_LEGACY_MAX;
+	/* A BIG TCP super-packet (IP length 0) is parsed by its length, which
+	 * a test run's wire_len cannot carry. */
+	p->big_len = 0;
+	if (p->wire_len > PPING_TEST_RUN_WIRE_LEN_MAX) {
+		p->big_len = p->wire_len;
+		p->wire_len = PPING_TEST_RUN_WIRE_LEN_MAX;
+	}
 	return 1;
 }
 

@@ -36,7 +36,9 @@ struct local_net {
 struct capture_pkt {
 	__u64 time_ns;        /* capture time + CAPTURE_CLOCK_OFFSET_NS */
 	__u32 data_len;       /* bytes in frame */
-	__u32 wire_len;       /* the packet's original length, as an Ethernet frame */
+	__u32 wire_len;       /* the packet's original length, as an Ethernet frame,
+			       * at most PPING_TEST_RUN_WIRE_LEN_MAX */
+	__u32 big_len;        /* the original length if above that, else 0 */
 	__u8 dir;             /* enum pping_dir: which program runs it */
 	__u8 frame[CAPTURE_SNAP];
 };

@@ -61,6 +61,7 @@ int replay_feed(struct replay *r, const struct capture_pkt *p)
 	struct __sk_buff skb = {
 		.tstamp = p->time_ns,
 		.wire_len = p->wire_len,
+		.cb = { p->big_len },
 	};
 	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
 			    .data_in = p->frame,

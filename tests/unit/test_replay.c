@@ -26,6 +26,46 @@ static bool egress_at(struct env *e, const struct pkt *p, __u64 t, __u32 wire)
 			TC_ACT_UNSPEC_RET, &ctx);
 }
 
+/*
+ * A BIG TCP super-packet in a capture: IP length 0 and an original length
+ * above what a test run's wire_len may carry, which the daemon passes in
+ * cb[0]. It is parsed as TCP by that length (an identifier, bytes counted
+ * in full); without the length it is not TCP at all.
+ */
+static bool test_replay_big_tcp(void)
+{
+	const __u32 big = 3 * PPING_TEST_RUN_WIRE_LEN_MAX;
+	struct __sk_buff ctx = { .tstamp = CAPTURE_T0,
+				 .wire_len = PPING_TEST_RUN_WIRE_LEN_MAX,
+				 .cb = { big } };
+	struct pping_counters c;
+	struct flow_state fs;
+	struct env e;
+	struct pkt p;
+	bool ok = false;
+
+	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	p.data[p.l3_off + 2] = p.data[p.l3_off + 3] = 0;   /* IPv4 total length 0 */
+	REQUIRE(run_prog(&e, e.tc->progs.pping_tc_egress, "pping_tc_egress", &p,
+			 TC_ACT_UNSPEC_RET, &ctx));
+	REQUIRE(flow_lookup(&e, &T4, &fs));
+	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, big));
+	REQUIRE(expect_ts(&e, &T4, 1000, PPING_DIR_OUT));
+	/* The same packet with its length capped, as before: not TCP. */
+	ctx.cb[0] = 0;
+	build_ts(&p, &T4B, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
+	p.data[p.l3_off + 2] = p.data[p.l3_off + 3] = 0;
+	REQUIRE(run_prog(&e, e.tc->progs.pping_tc_egress, "pping_tc_egress", &p,
+			 TC_ACT_UNSPEC_RET, &ctx));
+	REQUIRE(read_counters(&e, &c));
+	REQUIRE(expect_eq("TCP segments on egress", c.tcp[PPING_HOOK_EGRESS], 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 static bool ingress_at(struct env *e, const struct pkt *p, __u64 t)
 {
 	struct __sk_buff ctx = { .tstamp = t };
@@ -135,6 +175,7 @@ out:
 DEFINE_TESTS(replay,
 	{ "replay_capture_time", test_replay_capture_time },
 	{ "replay_wire_len", test_replay_wire_len },
+	{ "replay_big_tcp", test_replay_big_tcp },
 	{ "test_clock_takes_only_time", test_clock_takes_only_time },
 	{ "live_ignores_tstamp", test_live_ignores_tstamp }
 );
