@@ -142,8 +142,8 @@ static const struct opt_name formats[] = {
 
 static const struct opt_name cleanup_mechs[] = {
 	{ .value = CLEANUP_AUTO },
-	{ .value = CLEANUP_ITER, .gloss = "map-element iterators" },
 	{ .value = CLEANUP_FOREACH, .gloss = "for-each walks in syscall programs" },
+	{ .value = CLEANUP_ITER, .gloss = "map-element iterators" },
 	{ .value = CLEANUP_BATCH, .gloss = "batched map syscalls" },
 };
 
