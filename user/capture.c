@@ -10,8 +10,8 @@
 
 #include "log.h"
 #include "capture.h"
+#include "clock.h"
 
-#define NS_PER_S 1000000000ULL
 #define SLL_HDR_LEN 16
 #define SLL2_HDR_LEN 20
 

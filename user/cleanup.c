@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "cleanup.h"
+#include "clock.h"
 #include "loader.h"
 #include "log.h"
 #include "pping_clean_iter.skel.h"
@@ -71,14 +72,6 @@ int cleanup_mech_parse(const char *s, enum cleanup_mech *m)
 			return 0;
 		}
 	return -1;
-}
-
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* A kernel call of a pass, timed: the longest is how long a pass holds a

@@ -10,6 +10,7 @@
 
 #include "cleanup_batch.h"
 #include "cleanup_rules.h"
+#include "clock.h"
 #include "flow_hash.h"
 #include "loader.h"
 #include "log.h"
@@ -23,14 +24,6 @@
 #define BATCH_ENTRIES 1024
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 int cleanup_batch_probe(void)
 {

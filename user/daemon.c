@@ -7,13 +7,14 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "counters.h"
 #include "daemon.h"
 #include "log.h"
 #include "privs.h"
 #include "pping_tc.skel.h"
 
-#define HOUSEKEEPING_NS     1000000000ULL   /* interface check, clock resync */
+#define HOUSEKEEPING_NS     NS_PER_S   /* interface check, clock resync */
 /* A stop right after an interval was reported leaves no new one. */
 #define MIN_LAST_INTERVAL_NS 1000000ULL
 
@@ -57,18 +58,10 @@ void daemon_say_stopped(void)
 		pr_info("got %s, stopping\n", strsignal(stop_signal));
 }
 
-__u64 daemon_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* The programs' clock now: the capture's in a replay. */
 static __u64 daemon_now(const struct daemon *d)
 {
-	return d->replaying ? d->rp.cap.last_time_ns : daemon_mono_ns();
+	return d->replaying ? d->rp.cap.last_time_ns : mono_ns();
 }
 
 /* ------------------------------------------------------------------------
@@ -185,11 +178,11 @@ static bool cleanup_ready(void *ctx, __u64 due, __u64 now)
 static int job_cleanup(void *ctx, __u64 due, __u64 now)
 {
 	struct daemon *d = ctx;
-	__u64 start = daemon_mono_ns();
+	__u64 start = mono_ns();
 
 	(void)due;
 	upkeep_tick(&d->up, d->replaying ? now : 0);
-	d->cleanup_end = daemon_mono_ns();
+	d->cleanup_end = mono_ns();
 	d->cleanup_took = d->cleanup_end - start;
 	d->rp.fed_at_cleanup = d->rp.fed;
 	return 0;

@@ -65,9 +65,6 @@ bool daemon_stop_requested(void);
 /* Say which signal stopped the run, if one did. */
 void daemon_say_stopped(void);
 
-/* The wall clock live: CLOCK_MONOTONIC, the programs' clock. */
-__u64 daemon_mono_ns(void);
-
 /*
  * End a run whose loop returned ret: report what is still queued and the
  * last partial interval, print the summaries, detach and close. Returns the

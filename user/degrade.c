@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "clock.h"
 #include "degrade.h"
 
-#define MS 1000000ULL
-#define S  1000000000ULL
 
 /*
  * Timeouts at level 0 and the floors they are halved towards, one halving
@@ -22,15 +21,15 @@
  *   floor 2 s.
  */
 #define TS_RTT_MULT       8
-#define TS_FLOOR_NS       (1 * S)
-#define TS_CAP_NS         (10 * S)
-#define CLOSED_NS         (1 * S)
-#define HALF_CLOSED_NS    (10 * S)
-#define HALF_CLOSED_MIN   (1 * S)
-#define UNANSWERED_NS     (30 * S)
-#define UNANSWERED_MIN    (2 * S)
-#define IDLE_NS           (300 * S)
-#define IDLE_MIN          (2 * S)
+#define TS_FLOOR_NS       (1 * NS_PER_S)
+#define TS_CAP_NS         (10 * NS_PER_S)
+#define CLOSED_NS         (1 * NS_PER_S)
+#define HALF_CLOSED_NS    (10 * NS_PER_S)
+#define HALF_CLOSED_MIN   (1 * NS_PER_S)
+#define UNANSWERED_NS     (30 * NS_PER_S)
+#define UNANSWERED_MIN    (2 * NS_PER_S)
+#define IDLE_NS           (300 * NS_PER_S)
+#define IDLE_MIN          (2 * NS_PER_S)
 
 static __u64 halve(__u64 base, int level, __u64 floor)
 {

@@ -9,10 +9,10 @@
 #include <arpa/inet.h>
 #include <stdbool.h>
 
+#include "clock.h"
 #include "event_print.h"
 #include "json.h"
 
-#define NS_PER_S 1000000000ULL
 #define ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
 
 /* The replying end of an RTT event (src) and the timestamping end (dst). */

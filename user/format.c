@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "format.h"
 
-#define NS_PER_S 1000000000LL
 
 void wall_clock_sync(struct wall_clock *c)
 {
@@ -14,7 +14,7 @@ void wall_clock_sync(struct wall_clock *c)
 
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	c->offset_ns = (rt.tv_sec - mono.tv_sec) * NS_PER_S +
+	c->offset_ns = (rt.tv_sec - mono.tv_sec) * (__s64)NS_PER_S +
 		       (rt.tv_nsec - mono.tv_nsec);
 }
 

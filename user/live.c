@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "live.h"
 #include "log.h"
@@ -40,14 +41,14 @@ int live_loop(struct daemon *d)
 {
 	int err;
 
-	daemon_clock_start(d, daemon_mono_ns());
+	daemon_clock_start(d, mono_ns());
 	while (!daemon_stop_requested()) {
 		err = wait_and_consume(d);
 		if (err) {
 			pr_warn("reading events failed: %s\n", strerror(-err));
 			return EXIT_FAIL;
 		}
-		err = sched_run(&d->sched, daemon_mono_ns());
+		err = sched_run(&d->sched, mono_ns());
 		if (err < 0)
 			return EXIT_FAIL;
 		if (err > 0)   /* --duration */

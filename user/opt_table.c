@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "opt_table.h"
 #include "options.h"
 
-#define NS_PER_S  1000000000ULL
 
 /* getopt_long's value for the long form of entry i. */
 #define OPT_LONG_BASE 256

@@ -15,13 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "options.h"
 #include "opt_table.h"
 #include "pping.h"
 
-#define NS_PER_MS 1000000ULL
-#define NS_PER_S  1000000000ULL
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "log.h"
 #include "privs.h"
@@ -30,7 +31,7 @@
  * stays a few percent of the replay.
  */
 #define REPLAY_CLEANUP_PKTS_SHIFT 3
-#define REPLAY_CLEANUP_MAX_WAIT_NS (60 * 1000000000ULL)
+#define REPLAY_CLEANUP_MAX_WAIT_NS (60 * NS_PER_S)
 
 int replay_open(struct replay *r, const char *path,
 		const struct local_net *nets, int n_nets)
@@ -94,7 +95,7 @@ int replay_loop(struct daemon *d)
 {
 	static struct capture_pkt p;
 	struct replay *r = &d->rp;
-	__u64 started = daemon_mono_ns();
+	__u64 started = mono_ns();
 	int ret = EXIT_OK, n, err;
 
 	replay_set_progs(r, bpf_program__fd(d->bpf.tc->progs.pping_tc_egress),
@@ -122,7 +123,7 @@ int replay_loop(struct daemon *d)
 		}
 	}
 	daemon_say_stopped();
-	r->run_ns = daemon_mono_ns() - started;
+	r->run_ns = mono_ns() - started;
 	return ret;
 }
 
