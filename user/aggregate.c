@@ -3,15 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
+#include "agg_print.h"
 #include "aggregate.h"
-#include "json.h"
-#include "loader.h"
-#include "log.h"
+#include "subnet_mask.h"
 
-/* Subnets idle for this many intervals (and the window) are forgotten. */
+/* With -a, subnets idle for this many intervals (and the window) go. */
 #define IDLE_INTERVALS 3
 
 static __u32 key_hash(const struct subnet_key *k)
@@ -30,7 +27,6 @@ int aggregate_init(struct aggregate *a, const struct agg_config *cfg,
 {
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg;
-	a->map_fd = map_fd;
 	pping_subnet_mask(a->mask_v4, 4, cfg->prefix_v4);
 	pping_subnet_mask(a->mask_v6, 6, cfg->prefix_v6);
 	/* Load factor at most one half keeps probe chains short. */
@@ -38,16 +34,9 @@ int aggregate_init(struct aggregate *a, const struct agg_config *cfg,
 	while (a->cap < cfg->max_subnets * 2)
 		a->cap <<= 1;
 	a->tab = calloc(a->cap, sizeof(*a->tab));
-	if (!a->tab)
+	if (!a->tab || subnet_map_open(&a->traffic, map_fd)) {
+		aggregate_free(a);
 		return -ENOMEM;
-	if (map_fd >= 0) {
-		a->ncpus = libbpf_num_possible_cpus();
-		if (a->ncpus > 0)
-			a->percpu = calloc(a->ncpus, sizeof(*a->percpu));
-		if (!a->percpu) {
-			aggregate_free(a);
-			return -ENOMEM;
-		}
 	}
 	return 0;
 }
@@ -68,9 +57,8 @@ void aggregate_free(struct aggregate *a)
 	for (i = 0; a->tab && i < a->cap; i++)
 		free_stats(&a->tab[i]);
 	free(a->tab);
-	free(a->percpu);
 	a->tab = NULL;
-	a->percpu = NULL;
+	subnet_map_close(&a->traffic);
 }
 
 void aggregate_subnet_of(const struct aggregate *a, struct subnet_key *k,
@@ -182,6 +170,82 @@ static void window_add(struct aggregate *a, struct subnet_stats *s,
 	}
 }
 
+/* How long a subnet may go without a sample or a packet: its window
+ * minimum has expired by then, and with -a it had no record for
+ * IDLE_INTERVALS intervals. */
+static __u64 idle_limit(const struct aggregate *a)
+{
+	__u64 l = a->cfg.interval_ns * IDLE_INTERVALS;
+
+	return l > a->cfg.window_ns ? l : a->cfg.window_ns;
+}
+
+/* now can be a little before a subnet's last sample: live, an interval
+ * ends at the time the loop read, and the ring buffer is consumed after
+ * that. Such a subnet is active (now - last_active would wrap around). */
+static bool is_idle(const struct aggregate *a, const struct subnet_stats *s,
+		    __u64 now)
+{
+	return now > s->last_active && now - s->last_active > idle_limit(a);
+}
+
+/*
+ * Forget idle subnets (their minimum has expired anyway), so new subnets
+ * find room. The datapath's entry goes too; a packet counted between our
+ * read and the delete is lost, which is one packet of a subnet that had
+ * gone quiet. With --metrics the subnet's series disappear, and start from
+ * zero if it comes back (Prometheus reads that as a counter reset);
+ * keeping them would let idle subnets hold the table for good.
+ */
+static void expire_idle(struct aggregate *a, __u64 now)
+{
+	struct subnet_stats *old = a->tab;
+	__u32 i, cap = a->cap;
+	bool any = false;
+
+	for (i = 0; i < cap; i++)
+		if (old[i].used && is_idle(a, &old[i], now))
+			any = true;
+	if (!any)
+		return;
+	/* Rebuild the table: open addressing has no cheap delete. */
+	a->tab = calloc(cap, sizeof(*a->tab));
+	if (!a->tab) {
+		a->tab = old;
+		return;
+	}
+	a->used = 0;
+	for (i = 0; i < cap; i++) {
+		struct subnet_stats *s = &old[i], *n;
+		__u32 j;
+
+		if (!s->used)
+			continue;
+		if (is_idle(a, s, now)) {
+			subnet_map_forget(&a->traffic, &s->key);
+			free_stats(s);
+			continue;
+		}
+		for (j = key_hash(&s->key) & (cap - 1); a->tab[j].used;
+		     j = (j + 1) & (cap - 1))
+			;
+		n = &a->tab[j];
+		*n = *s;
+		a->used++;
+	}
+	free(old);
+}
+
+/* Without -a no interval ends: the samples' clock drives the expiry, once
+ * per window slot at most (the table is walked each time). */
+static void expire_on_samples(struct aggregate *a, __u64 now)
+{
+	if (a->cfg.interval_ns || now < a->expired_at + slot_len(a))
+		return;
+	a->expired_at = now;
+	expire_idle(a, now);
+}
+
 void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 {
 	const struct flow_key *f = &e->flow;
@@ -192,6 +256,7 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 	struct subnet_key k;
 	__u64 qdelay;
 
+	expire_on_samples(a, e->time_ns);
 	aggregate_subnet_of(a, &k, addr, f->ipv);
 	s = lookup(a, &k, true);
 	if (!s) {
@@ -214,303 +279,134 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 	s->last_active = e->time_ns;
 }
 
-static void traffic_add(struct subnet_traffic *dst,
-			const struct subnet_traffic *d, __s64 sign)
-{
-	int i;
-
-	for (i = 0; i < PPING_DIR_MAX; i++) {
-		dst->pkts[i] += sign * d->pkts[i];
-		dst->bytes[i] += sign * d->bytes[i];
-	}
-}
-
 static bool traffic_any(const struct subnet_traffic *t)
 {
 	return t->pkts[0] || t->pkts[1];
 }
 
-/* Every subnet the datapath counted: add what it counted since the last
- * read to the interval. */
-static void read_traffic(struct aggregate *a, __u64 now)
-{
-	struct subnet_key key, next, *prev = NULL;
-	struct subnet_traffic sum, delta;
-	struct subnet_stats *s;
-	int c;
-
-	while (bpf_map_get_next_key(a->map_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(a->map_fd, &key, a->percpu))
-			continue;   /* deleted meanwhile */
-		memset(&sum, 0, sizeof(sum));
-		for (c = 0; c < a->ncpus; c++)
-			traffic_add(&sum, &a->percpu[c], 1);
-		s = lookup(a, &key, true);
-		if (!s) {
-			/* The table was filled by subnets with RTTs but no
-			 * traffic of their own (-l: local ends). Count the
-			 * packets once and free the datapath's slot, or they
-			 * would be counted again every interval. */
-			a->overflow.pkts += sum.pkts[0] + sum.pkts[1];
-			a->overflow_total.pkts += sum.pkts[0] + sum.pkts[1];
-			bpf_map_delete_elem(a->map_fd, &key);
-			continue;
-		}
-		delta = sum;
-		/* Counters only grow, unless the entry was deleted and
-		 * created again (idle expiry): then all of it is new. */
-		if (sum.pkts[0] >= s->kernel_seen.pkts[0] &&
-		    sum.pkts[1] >= s->kernel_seen.pkts[1])
-			traffic_add(&delta, &s->kernel_seen, -1);
-		s->kernel_seen = sum;
-		traffic_add(&s->traffic, &delta, 1);
-		if (traffic_any(&delta))
-			s->last_active = now;
-	}
-}
-
-static __u64 idle_limit(const struct aggregate *a)
-{
-	__u64 l = a->cfg.interval_ns * IDLE_INTERVALS;
-
-	return l > a->cfg.window_ns ? l : a->cfg.window_ns;
-}
-
-/*
- * Forget subnets with no sample and no packet for the window (their
- * minimum has expired anyway), so new subnets find room. The datapath's
- * entry goes too; a packet counted between our read and the delete is
- * lost, which is one packet of a subnet that had gone quiet. With
- * --metrics the subnet's series disappear, and start from zero if it comes
- * back (Prometheus reads that as a counter reset); keeping them would let
- * idle subnets hold the table for good.
- */
-static void expire_idle(struct aggregate *a, __u64 now)
-{
-	struct subnet_stats *old = a->tab;
-	__u32 i, cap = a->cap;
-	bool any = false;
-
-	for (i = 0; i < cap; i++)
-		if (old[i].used && now - old[i].last_active > idle_limit(a))
-			any = true;
-	if (!any)
-		return;
-	/* Rebuild the table: open addressing has no cheap delete. */
-	a->tab = calloc(cap, sizeof(*a->tab));
-	if (!a->tab) {
-		a->tab = old;
-		return;
-	}
-	a->used = 0;
-	for (i = 0; i < cap; i++) {
-		struct subnet_stats *s = &old[i], *n;
-		__u32 j;
-
-		if (!s->used)
-			continue;
-		if (now - s->last_active > idle_limit(a)) {
-			if (a->map_fd >= 0)
-				bpf_map_delete_elem(a->map_fd, &s->key);
-			free_stats(s);
-			continue;
-		}
-		for (j = key_hash(&s->key) & (cap - 1); a->tab[j].used;
-		     j = (j + 1) & (cap - 1))
-			;
-		n = &a->tab[j];
-		*n = *s;
-		a->used++;
-	}
-	free(old);
-}
-
-static void print_ms_field(FILE *f, const char *name, __u64 ns)
-{
-	fprintf(f, " %s %llu.%03llu", name, (unsigned long long)(ns / 1000000),
-		(unsigned long long)(ns % 1000000 / 1000));
-}
-
-static void record_text(FILE *f, const struct subnet_stats *s, const char *tod,
-			const char *name, __u64 wmin)
-{
-	const struct histogram *r = s->rtt, *q = s->qdelay;
-
-	fprintf(f, "%s %s rtts %llu", tod, name, (unsigned long long)r->count);
-	if (r->count) {
-		print_ms_field(f, "min", r->min);
-		print_ms_field(f, "p50", hist_quantile(r, 0.50));
-		print_ms_field(f, "p95", hist_quantile(r, 0.95));
-		print_ms_field(f, "p99", hist_quantile(r, 0.99));
-		print_ms_field(f, "max", r->max);
-		fputs(" ms qdelay", f);
-		print_ms_field(f, "p50", hist_quantile(q, 0.50));
-		print_ms_field(f, "p95", hist_quantile(q, 0.95));
-		print_ms_field(f, "p99", hist_quantile(q, 0.99));
-		print_ms_field(f, "max", q->max);
-		fputs(" ms", f);
-		if (wmin) {
-			print_ms_field(f, "window-min", wmin);
-			fputs(" ms", f);
-		}
-	}
-	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B\n",
-		(unsigned long long)s->traffic.pkts[PPING_DIR_OUT],
-		(unsigned long long)s->traffic.bytes[PPING_DIR_OUT],
-		(unsigned long long)s->traffic.pkts[PPING_DIR_IN],
-		(unsigned long long)s->traffic.bytes[PPING_DIR_IN]);
-}
-
-static void json_quantiles(struct json_obj *j, const char *prefix,
-			   const struct histogram *h, bool with_min)
-{
-	static const struct { const char *name; double q; } qs[] = {
-		{ "p50", 0.50 }, { "p95", 0.95 }, { "p99", 0.99 },
-	};
-	char name[32];
-	size_t i;
-
-	if (with_min) {
-		snprintf(name, sizeof(name), "%s_min", prefix);
-		h->count ? json_u64(j, name, h->min) : json_null(j, name);
-	}
-	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-		snprintf(name, sizeof(name), "%s_%s", prefix, qs[i].name);
-		h->count ? json_u64(j, name, hist_quantile(h, qs[i].q)) :
-			   json_null(j, name);
-	}
-	snprintf(name, sizeof(name), "%s_max", prefix);
-	h->count ? json_u64(j, name, h->max) : json_null(j, name);
-}
-
-static void record_json(FILE *f, const struct subnet_stats *s, __u64 wall,
-			__u64 interval, const char *name, __u64 wmin)
-{
-	struct json_obj j;
-
-	json_begin(&j, f);
-	json_u64(&j, "timestamp", wall);
-	json_str(&j, "type", "subnet");
-	json_u64(&j, "interval_ns", interval);
-	json_str(&j, "subnet", name);
-	json_u64(&j, "rtt_count", s->rtt->count);
-	json_quantiles(&j, "rtt", s->rtt, true);
-	/* wmin is 0 when the interval is longer than the window and its
-	 * samples have left it. */
-	(s->rtt->count && wmin) ? json_u64(&j, "window_min_rtt", wmin) :
-				  json_null(&j, "window_min_rtt");
-	json_quantiles(&j, "qdelay", s->qdelay, false);
-	json_u64(&j, "tx_packets", s->traffic.pkts[PPING_DIR_OUT]);
-	json_u64(&j, "tx_bytes", s->traffic.bytes[PPING_DIR_OUT]);
-	json_u64(&j, "rx_packets", s->traffic.pkts[PPING_DIR_IN]);
-	json_u64(&j, "rx_bytes", s->traffic.bytes[PPING_DIR_IN]);
-	json_end(&j);
-}
-
-/* Counters of the interval: now minus the last record's. */
-struct global_delta {
-	__u64 pkts, tcp, tcp_no_ts, rtt_samples, events_lost, subnet_full;
+struct traffic_read {
+	struct aggregate *a;
+	__u64 now;
 };
 
-static void global_delta(struct global_delta *d, const struct pping_counters *c,
-			 const struct pping_counters *p)
+/* One subnet of the datapath's map: what it counted since the last read
+ * goes into the interval. Returns true to free the datapath's entry. */
+static bool traffic_of(void *ctx, const struct subnet_key *key,
+		       const struct subnet_traffic *sum)
 {
+	struct traffic_read *r = ctx;
+	struct aggregate *a = r->a;
+	struct subnet_traffic delta;
+	struct subnet_stats *s;
+
+	s = lookup(a, key, true);
+	if (!s) {
+		/* The table was filled by subnets with RTTs but no traffic
+		 * of their own (-l: local ends). Count the packets once and
+		 * free the datapath's slot, or they would be counted again
+		 * every interval. */
+		a->overflow.pkts += sum->pkts[0] + sum->pkts[1];
+		a->overflow_total.pkts += sum->pkts[0] + sum->pkts[1];
+		return true;
+	}
+	delta = *sum;
+	/* Counters only grow, unless the entry was deleted and created
+	 * again (idle expiry): then all of it is new. */
+	if (sum->pkts[0] >= s->kernel_seen.pkts[0] &&
+	    sum->pkts[1] >= s->kernel_seen.pkts[1])
+		subnet_traffic_add(&delta, &s->kernel_seen, -1);
+	s->kernel_seen = *sum;
+	subnet_traffic_add(&s->traffic, &delta, 1);
+	if (traffic_any(&delta))
+		s->last_active = r->now;
+	return false;
+}
+
+/* The global record: the counters of the interval (now minus the last
+ * record's) and the subnet table. */
+static void global_record(struct agg_global_record *g,
+			  const struct aggregate *a,
+			  const struct pping_counters *c)
+{
+	const struct pping_counters *p = &a->prev;
 	int h;
 
-	memset(d, 0, sizeof(*d));
+	memset(g, 0, sizeof(*g));
 	for (h = 0; h < PPING_HOOK_MAX; h++) {
-		d->pkts += c->pkts[h] - p->pkts[h];
-		d->tcp += c->tcp[h] - p->tcp[h];
-		d->tcp_no_ts += c->tcp_no_ts[h] - p->tcp_no_ts[h];
+		g->pkts += c->pkts[h] - p->pkts[h];
+		g->tcp += c->tcp[h] - p->tcp[h];
+		g->tcp_no_ts += c->tcp_no_ts[h] - p->tcp_no_ts[h];
 	}
 	/* Each CPU's counters are copied while its programs run, tcp before
 	 * tcp_no_ts: a copy may count a packet as without timestamp before
 	 * counting it as TCP. */
-	if (d->tcp_no_ts > d->tcp)
-		d->tcp_no_ts = d->tcp;
-	d->rtt_samples = c->rtt_samples - p->rtt_samples;
-	d->events_lost = c->events_lost - p->events_lost;
-	d->subnet_full = c->subnet_full - p->subnet_full;
+	if (g->tcp_no_ts > g->tcp)
+		g->tcp_no_ts = g->tcp;
+	g->rtt_samples = c->rtt_samples - p->rtt_samples;
+	g->events_lost = c->events_lost - p->events_lost;
+	g->subnets = a->used;
+	g->subnets_max = a->cfg.max_subnets;
+	g->overflow_rtts = a->overflow.rtts;
+	g->overflow_pkts = a->overflow.pkts + (c->subnet_full - p->subnet_full);
 }
 
-static void record_global(struct output *o, const struct aggregate *a,
-			  const struct global_delta *d, const char *tod,
-			  __u64 wall, __u64 interval)
+/* The record of each subnet with samples or traffic in the interval; its
+ * interval statistics start again. */
+static void subnet_records(struct aggregate *a, struct output *o,
+			   const struct agg_stamp *st, __u64 now)
 {
-	FILE *f = output_record_begin(o);
-	struct json_obj j;
+	char name[INET6_ADDRSTRLEN + 8];
+	__u32 i;
 
-	if (o->format == OUTPUT_STANDARD) {
-		fprintf(f, "%s global packets %llu tcp %llu with-ts %llu without-ts %llu rtt-samples %llu events-lost %llu subnets %u overflow-rtts %llu overflow-pkts %llu\n",
-			tod, (unsigned long long)d->pkts,
-			(unsigned long long)d->tcp,
-			(unsigned long long)(d->tcp - d->tcp_no_ts),
-			(unsigned long long)d->tcp_no_ts,
-			(unsigned long long)d->rtt_samples,
-			(unsigned long long)d->events_lost, a->used,
-			(unsigned long long)a->overflow.rtts,
-			(unsigned long long)(a->overflow.pkts + d->subnet_full));
-	} else {
-		json_begin(&j, f);
-		json_u64(&j, "timestamp", wall);
-		json_str(&j, "type", "global");
-		json_u64(&j, "interval_ns", interval);
-		json_u64(&j, "packets", d->pkts);
-		json_u64(&j, "tcp_packets", d->tcp);
-		json_u64(&j, "tcp_packets_with_ts", d->tcp - d->tcp_no_ts);
-		json_u64(&j, "tcp_packets_without_ts", d->tcp_no_ts);
-		json_u64(&j, "rtt_samples", d->rtt_samples);
-		json_u64(&j, "events_lost", d->events_lost);
-		json_u64(&j, "subnets", a->used);
-		json_u64(&j, "subnets_max", a->cfg.max_subnets);
-		json_u64(&j, "overflow_rtts", a->overflow.rtts);
-		json_u64(&j, "overflow_packets", a->overflow.pkts + d->subnet_full);
-		json_end(&j);
+	for (i = 0; i < a->cap; i++) {
+		struct subnet_stats *s = &a->tab[i];
+		struct agg_subnet_record r = {
+			.name = name, .rtt = s->rtt, .qdelay = s->qdelay,
+			.traffic = &s->traffic,
+		};
+
+		if (!s->used || !s->rtt ||
+		    (!s->rtt->count && !traffic_any(&s->traffic)))
+			continue;
+		r.window_min = aggregate_window_min(a, s, now);
+		aggregate_subnet_name(a, &s->key, name, sizeof(name));
+		agg_print_subnet(o, st, &r);
+		a->records++;
+		hist_reset(s->rtt);
+		hist_reset(s->qdelay);
+		memset(&s->traffic, 0, sizeof(s->traffic));
 	}
-	output_record_end(o);
 }
 
 void aggregate_flush(struct aggregate *a, struct output *o,
 		     const struct pping_counters *c,
 		     const struct wall_clock *clock, __u64 now)
 {
-	__u64 wall = wall_clock_ns(clock, now);
-	__u64 interval = a->interval_start ? now - a->interval_start :
-			 a->cfg.interval_ns;
-	char tod[32], name[INET6_ADDRSTRLEN + 8];
-	struct global_delta d;
-	__u32 i;
+	struct traffic_read tr = { .a = a, .now = now };
+	struct agg_global_record g;
+	struct agg_stamp st;
 
-	if (a->map_fd >= 0)
-		read_traffic(a, now);
-	format_time_of_day(tod, sizeof(tod), wall);
-	for (i = 0; i < a->cap; i++) {
-		struct subnet_stats *s = &a->tab[i];
-		__u64 wmin;
-
-		if (!s->used || !s->rtt ||
-		    (!s->rtt->count && !traffic_any(&s->traffic)))
-			continue;
-		wmin = aggregate_window_min(a, s, now);
-		aggregate_subnet_name(a, &s->key, name, sizeof(name));
-		if (o->format == OUTPUT_STANDARD) {
-			record_text(output_record_begin(o), s, tod, name, wmin);
-		} else {
-			record_json(output_record_begin(o), s, wall, interval,
-				    name, wmin);
-		}
-		output_record_end(o);
-		a->records++;
-		hist_reset(s->rtt);
-		hist_reset(s->qdelay);
-		memset(&s->traffic, 0, sizeof(s->traffic));
-	}
-	global_delta(&d, c, &a->prev);
-	record_global(o, a, &d, tod, wall, interval);
+	agg_stamp_init(&st, wall_clock_ns(clock, now),
+		       a->interval_start ? now - a->interval_start :
+					   a->cfg.interval_ns);
+	subnet_map_each(&a->traffic, traffic_of, &tr);
+	subnet_records(a, o, &st, now);
+	global_record(&g, a, c);
+	agg_print_global(o, &st, &g);
 	a->prev = *c;
 	a->overflow.pkts = a->overflow.rtts = 0;
 	a->interval_start = now;
 	expire_idle(a, now);
+}
+
+const struct subnet_stats *aggregate_next(const struct aggregate *a,
+					  __u32 *pos)
+{
+	while (a->tab && *pos < a->cap) {
+		const struct subnet_stats *s = &a->tab[(*pos)++];
+
+		if (s->used)
+			return s;
+	}
+	return NULL;
 }

@@ -2,8 +2,17 @@
 /*
  * Aggregation per subnet: RTT distributions built from the RTT events (in
  * log-linear histograms), queueing delay against a sliding-window minimum,
- * and traffic read from the datapath's per-subnet counters. Feeds both the
- * per-interval records of -a and the histograms of --metrics.
+ * and traffic read from the datapath's per-subnet counters (subnet_map.c).
+ * Feeds both the per-interval records of -a (written by agg_print.c) and
+ * the histograms of --metrics (read through stats_view.c).
+ *
+ * Idle subnets are forgotten, with or without --metrics: one with neither
+ * a sample nor a packet for the queueing-delay window (with -a: and for
+ * three intervals, if that is longer) leaves the table, so new subnets
+ * find room; its --metrics series end, and start from zero if it comes
+ * back. With -a this is checked at the end of each interval; without -a
+ * nothing ends intervals, so the samples' own clock drives it, checked at
+ * most once per tenth of the window (a window slot).
  */
 #ifndef PPING_AGGREGATE_H
 #define PPING_AGGREGATE_H
@@ -15,6 +24,7 @@
 #include "histogram.h"
 #include "output.h"
 #include "pping.h"
+#include "subnet_map.h"
 
 /* The queueing-delay window is kept as this many slots of minima. */
 #define AGG_WINDOW_SLOTS 10
@@ -34,14 +44,14 @@ struct subnet_stats {
 	/* This interval (-a). */
 	struct histogram *rtt, *qdelay;
 	struct subnet_traffic traffic;
-	/* Since start (--metrics). */
+	/* Since start, or since it was last forgotten (--metrics). */
 	struct histogram *rtt_total, *qdelay_total;
 	/* Sliding minimum: slot_min[i] is the minimum RTT of window slot
 	 * slot_id[i] (time / slot length). */
 	__u64 slot_min[AGG_WINDOW_SLOTS];
 	__u64 slot_id[AGG_WINDOW_SLOTS];
 	struct subnet_traffic kernel_seen;  /* the datapath's cumulative counters last read */
-	__u64 last_active;      /* monotonic ns of the last sample or packet */
+	__u64 last_active;      /* the programs' clock at the last sample or packet */
 };
 
 /* What did not fit in the subnet table (max_subnets). */
@@ -55,12 +65,11 @@ struct aggregate {
 	__u8 mask_v4[16], mask_v6[16];
 	struct subnet_stats *tab;   /* open addressing, cap a power of two */
 	__u32 cap, used;
-	int map_fd;                 /* the datapath's subnet_map; -1: none */
-	int ncpus;
-	struct subnet_traffic *percpu;  /* read buffer */
+	struct subnet_map traffic;  /* the datapath's per-subnet counters */
 	struct agg_overflow overflow, overflow_total;
 	struct pping_counters prev; /* counters at the last record */
-	__u64 interval_start;       /* monotonic */
+	__u64 interval_start;       /* the programs' clock */
+	__u64 expired_at;           /* last idle check without -a (sample time) */
 	__u64 records;
 };
 
@@ -73,13 +82,15 @@ void aggregate_free(struct aggregate *a);
 void aggregate_subnet_of(const struct aggregate *a, struct subnet_key *k,
 			 const __u8 addr[16], __u8 ipv);
 
-/* One RTT event: into the histograms of the replying end's subnet. */
+/* One RTT event: into the histograms of the replying end's subnet (after
+ * forgetting idle subnets, without -a). */
 void aggregate_rtt(struct aggregate *a, const struct pping_event *e);
 
 /*
- * End of an interval at monotonic time now: read the per-subnet traffic,
- * write one record per active subnet and the global record (c: the
- * counters now), then start the next interval.
+ * End of an interval at time now (the programs' clock): read the
+ * per-subnet traffic, write one record per active subnet and the global
+ * record (c: the counters now), forget idle subnets, then start the next
+ * interval.
  */
 void aggregate_flush(struct aggregate *a, struct output *o,
 		     const struct pping_counters *c,
@@ -92,5 +103,10 @@ __u64 aggregate_window_min(const struct aggregate *a,
 /* "10.1.2.0/24", "fd00::/48" */
 void aggregate_subnet_name(const struct aggregate *a,
 			   const struct subnet_key *k, char *buf, size_t len);
+
+/* The subnets tracked, in table order: start with *pos 0; NULL at the end.
+ * Valid until the next aggregate_rtt or aggregate_flush. */
+const struct subnet_stats *aggregate_next(const struct aggregate *a,
+					  __u32 *pos);
 
 #endif /* PPING_AGGREGATE_H */

@@ -8,6 +8,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "subnet_mask.h"
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 
@@ -33,37 +34,6 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src)
 		}
 	}
 	return 0;
-}
-
-void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix)
-{
-	unsigned int bits = ipv == 4 ? 96 + prefix : prefix, i;
-
-	for (i = 0; i < 16; i++) {
-		if (bits >= 8)
-			mask[i] = 0xff;
-		else
-			mask[i] = (__u8)(0xff00 >> bits);
-		bits = bits >= 8 ? bits - 8 : 0;
-	}
-}
-
-void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
-			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
-			 __u8 prefix_v6)
-{
-	__u8 m[16];
-	__u64 w[2];
-
-	*on = enabled;
-	pping_subnet_mask(m, 4, prefix_v4);
-	memcpy(w, m, sizeof(w));
-	mask_v4[0] = w[0];
-	mask_v4[1] = w[1];
-	pping_subnet_mask(m, 6, prefix_v6);
-	memcpy(w, m, sizeof(w));
-	mask_v6[0] = w[0];
-	mask_v6[1] = w[1];
 }
 
 static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)

@@ -7,6 +7,9 @@
 #include <linux/types.h>
 
 #include "pping.h"   /* types the skeletons refer to */
+/* Not needed by this header: for the unit-test harness, which sets the
+ * subnet rodata itself and includes only this one. */
+#include "subnet_mask.h"
 
 struct pping_tc;
 struct pping_xdp;
@@ -49,15 +52,6 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src);
 
 /* Kernel memory of the shared maps in bytes; logged per map at -v if log. */
 unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log);
-
-/* Mask keeping the first bits of a 16-byte address: the IPv4-mapped
- * prefix plus prefix bits for IPv4, prefix bits for IPv6. */
-void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix);
-
-/* Per-subnet counting rodata of one object (both objects get the same). */
-void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
-			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
-			 __u8 prefix_v6);
 
 /* Bits in the sampled-flows bitmap for a flow map of max_flows entries. */
 __u64 pping_sampled_bits(__u32 max_flows);

@@ -5,16 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
-#include <bpf/libbpf.h>
 
-#include "aggregate.h"
-#include "counters.h"
-#include "events.h"
-#include "loader.h"
 #include "log.h"
 #include "metrics.h"
-#include "upkeep.h"
-#include "pping_tc.skel.h"
+#include "stats_view.h"
 
 #define NS_PER_S 1e9
 
@@ -101,24 +95,21 @@ static void histogram_series(FILE *f, const char *name, const char *subnet,
 	sample_u64(f, name, labels, h->count);
 }
 
-static void histogram_family(FILE *f, const struct aggregate *a,
+static void histogram_family(FILE *f, const struct stats_view *v,
 			     const char *base, const char *help, bool qdelay)
 {
-	char name[64], subnet[INET6_ADDRSTRLEN + 8], labels[80];
-	__u32 i;
+	char name[64], labels[80];
+	struct stats_subnet sn;
+	__u32 pos = 0;
 
 	family(f, base, "histogram", help);
-	for (i = 0; a && i < a->cap; i++) {
-		const struct subnet_stats *s = &a->tab[i];
-		const struct histogram *h = qdelay ? s->qdelay_total : s->rtt_total;
+	while (stats_view_subnet(v, &pos, &sn)) {
+		const struct histogram *h = qdelay ? sn.qdelay : sn.rtt;
 
-		if (!s->used || !h || !h->count)
-			continue;
-		aggregate_subnet_name(a, &s->key, subnet, sizeof(subnet));
 		snprintf(name, sizeof(name), "%s_bucket", base);
-		histogram_series(f, name, subnet, h,
+		histogram_series(f, name, sn.name, h,
 				 qdelay ? LE_QDELAY_STEPS : LE_RTT_STEPS);
-		snprintf(labels, sizeof(labels), "subnet=\"%s\"", subnet);
+		snprintf(labels, sizeof(labels), "subnet=\"%s\"", sn.name);
 		snprintf(name, sizeof(name), "%s_sum", base);
 		sample_f(f, name, labels, h->sum / NS_PER_S);
 		snprintf(name, sizeof(name), "%s_count", base);
@@ -160,15 +151,11 @@ static void per_map(FILE *f, const char *name, const char *type,
 	sample_f(f, name, "map=\"timestamps\"", ts);
 }
 
-void metrics_render(FILE *f, const struct metrics_source *src)
+/* The page: every family, from one view of the daemon's figures. */
+static void render(FILE *f, const struct stats_view *v)
 {
-	const struct cleanup_totals *ct = &src->up->cleanup.totals;
-	struct pping_counters c = {};
-	struct map_fill fill = {};
+	const struct pping_counters *c = &v->counters;
 	char labels[96], mech[48];
-
-	counters_read(bpf_map__fd(src->bpf->tc->maps.counters), &c);
-	upkeep_fill(src->up, &c, &fill);
 
 	family(f, "pping_build_info", "gauge", "Version of the running pping.");
 	snprintf(labels, sizeof(labels), "version=\"%s\"", PPING_VERSION);
@@ -176,71 +163,78 @@ void metrics_render(FILE *f, const struct metrics_source *src)
 
 	family(f, "pping_packets_total", "counter",
 	       "Packets the BPF programs ran on, by hook and protocol.");
-	per_hook(f, "pping_packets_total", c.pkts, c.tcp);
+	per_hook(f, "pping_packets_total", c->pkts, c->tcp);
 	family(f, "pping_tcp_packets_without_timestamp_total", "counter",
 	       "TCP packets without a usable timestamp option.");
-	per_hook(f, "pping_tcp_packets_without_timestamp_total", c.tcp_no_ts, NULL);
+	per_hook(f, "pping_tcp_packets_without_timestamp_total", c->tcp_no_ts, NULL);
 
 	counter(f, "pping_rtt_samples_total",
-		"RTT samples matched in the datapath.", c.rtt_samples);
+		"RTT samples matched in the datapath.", c->rtt_samples);
 	counter(f, "pping_rtt_events_total",
-		"RTT events received by the daemon.", src->sink->rtt_events);
+		"RTT events received by the daemon.", v->rtt_events);
 	counter(f, "pping_timestamp_entries_created_total",
-		"Outstanding-timestamp entries inserted.", c.ts_created);
+		"Outstanding-timestamp entries inserted.", c->ts_created);
 	counter(f, "pping_claims_lost_total",
-		"Sampling slots another CPU claimed first.", c.claims_lost);
+		"Sampling slots another CPU claimed first.", c->claims_lost);
 	counter(f, "pping_rate_limited_total",
-		"Timestamps skipped by the rate limit.", c.rate_limited);
+		"Timestamps skipped by the rate limit.", c->rate_limited);
 	family(f, "pping_map_insert_failures_total", "counter",
 	       "Inserts refused because a map was full.");
 	sample_u64(f, "pping_map_insert_failures_total", "map=\"flows\"",
-		   c.flow_map_full);
+		   c->flow_map_full);
 	sample_u64(f, "pping_map_insert_failures_total", "map=\"timestamps\"",
-		   c.ts_map_full);
+		   c->ts_map_full);
 	counter(f, "pping_flows_deferred_total",
 		"New flows deferred: sampled this epoch while the map was busy.",
-		c.flows_deferred);
+		c->flows_deferred);
 	per_map(f, "pping_map_entries", "gauge", "Entries in a map.",
-		fill.flows, fill.ts);
+		v->flows, v->ts);
 	per_map(f, "pping_map_capacity", "gauge", "Entries a map can hold.",
-		fill.max_flows, fill.max_ts);
+		v->max_flows, v->max_ts);
 	per_map(f, "pping_map_fill_ratio", "gauge",
 		"Entries over capacity of a map.",
-		fill.max_flows ? (double)fill.flows / fill.max_flows : 0,
-		fill.max_ts ? (double)fill.ts / fill.max_ts : 0);
+		v->max_flows ? (double)v->flows / v->max_flows : 0,
+		v->max_ts ? (double)v->ts / v->max_ts : 0);
 	gauge(f, "pping_degradation_level",
 	      "Adaptive degradation level (0: as configured).",
-	      src->up->deg.level);
+	      v->degradation_level);
 	counter(f, "pping_degradation_changes_total",
-		"Degradation level changes.", src->up->deg.changes);
+		"Degradation level changes.", v->degradation_changes);
 	counter(f, "pping_events_lost_total",
 		"Events dropped because the ring buffer was full.",
-		c.events_lost);
-	counter(f, "pping_cleanup_runs_total", "Map cleanup passes.", ct->runs);
+		c->events_lost);
+	counter(f, "pping_cleanup_runs_total", "Map cleanup passes.",
+		v->cleanup_runs);
 	family(f, "pping_cleanup_seconds_total", "counter",
 	       "Time spent in map cleanup passes.");
-	sample_f(f, "pping_cleanup_seconds_total", NULL, ct->wall_ns / NS_PER_S);
+	sample_f(f, "pping_cleanup_seconds_total", NULL, v->cleanup_ns / NS_PER_S);
 	gauge(f, "pping_cleanup_max_seconds", "Longest map cleanup pass.",
-	      ct->wall_max_ns / NS_PER_S);
+	      v->cleanup_max_ns / NS_PER_S);
 	gauge(f, "pping_cleanup_max_call_seconds",
 	      "Longest single kernel call of a map cleanup pass (how long cleanup held a CPU at once).",
-	      ct->call_max_ns / NS_PER_S);
-	snprintf(mech, sizeof(mech), "mechanism=\"%s\"",
-		 src->up->cleaning ? cleanup_mech_name(src->up->cleanup.mech) : "off");
+	      v->cleanup_call_max_ns / NS_PER_S);
+	snprintf(mech, sizeof(mech), "mechanism=\"%s\"", v->cleanup_mechanism);
 	family(f, "pping_cleanup_info", "gauge",
 	       "The map cleanup mechanism in use (iter, foreach, batch or off).");
 	sample_u64(f, "pping_cleanup_info", mech, 1);
 
-	gauge(f, "pping_subnets", "Subnets with RTT statistics.",
-	      src->agg ? src->agg->used : 0);
+	gauge(f, "pping_subnets", "Subnets with RTT statistics.", v->subnets);
 	counter(f, "pping_subnet_overflow_rtts_total",
 		"RTT samples of subnets beyond --aggregate-max-subnets.",
-		src->agg ? src->agg->overflow_total.rtts : 0);
-	histogram_family(f, src->agg, "pping_rtt_seconds",
+		v->subnet_overflow_rtts);
+	histogram_family(f, v, "pping_rtt_seconds",
 			 "RTT samples per subnet of the replying end.", false);
-	histogram_family(f, src->agg, "pping_queueing_delay_seconds",
+	histogram_family(f, v, "pping_queueing_delay_seconds",
 			 "RTT minus the subnet's minimum RTT over the window.",
 			 true);
+}
+
+void metrics_render(FILE *f, const struct metrics_source *src)
+{
+	struct stats_view v;
+
+	stats_view_read(&v, src->bpf, src->up, src->agg, src->sink);
+	render(f, &v);
 }
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,

@@ -16,7 +16,8 @@ struct event_sink;
 struct pping_bpf;
 struct upkeep;
 
-/* What a page is built from. */
+/* The modules whose figures a page shows: it reads them only through one
+ * stats view (stats_view.h), filled for each scrape. */
 struct metrics_source {
 	struct pping_bpf *bpf;
 	struct upkeep *up;

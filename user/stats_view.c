@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "aggregate.h"
+#include "counters.h"
+#include "events.h"
+#include "loader.h"
+#include "stats_view.h"
+#include "upkeep.h"
+#include "pping_tc.skel.h"
+
+void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
+		     struct upkeep *up, const struct aggregate *agg,
+		     const struct event_sink *sink)
+{
+	const struct cleanup_totals *ct = &up->cleanup.totals;
+	struct map_fill fill = {};
+
+	memset(v, 0, sizeof(*v));
+	counters_read(bpf_map__fd(bpf->tc->maps.counters), &v->counters);
+	upkeep_fill(up, &v->counters, &fill);
+	v->rtt_events = sink->rtt_events;
+	v->flows = fill.flows;
+	v->max_flows = fill.max_flows;
+	v->ts = fill.ts;
+	v->max_ts = fill.max_ts;
+	v->degradation_level = up->deg.level;
+	v->degradation_changes = up->deg.changes;
+	v->cleanup_runs = ct->runs;
+	v->cleanup_ns = ct->wall_ns;
+	v->cleanup_max_ns = ct->wall_max_ns;
+	v->cleanup_call_max_ns = ct->call_max_ns;
+	v->cleanup_mechanism = up->cleaning ?
+			       cleanup_mech_name(up->cleanup.mech) : "off";
+	v->agg = agg;
+	if (agg) {
+		v->subnets = agg->used;
+		v->subnet_overflow_rtts = agg->overflow_total.rtts;
+	}
+}
+
+bool stats_view_subnet(const struct stats_view *v, __u32 *pos,
+		       struct stats_subnet *out)
+{
+	const struct subnet_stats *s;
+
+	if (!v->agg)
+		return false;
+	while ((s = aggregate_next(v->agg, pos))) {
+		/* Both histograms get every sample: one count says it. */
+		if (!s->rtt_total || !s->rtt_total->count)
+			continue;
+		aggregate_subnet_name(v->agg, &s->key, out->name,
+				      sizeof(out->name));
+		out->rtt = s->rtt_total;
+		out->qdelay = s->qdelay_total;
+		return true;
+	}
+	return false;
+}
