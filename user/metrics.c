@@ -6,11 +6,11 @@
 #include <string.h>
 #include <microhttpd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "stats_view.h"
 
-#define NS_PER_S 1e9
 
 /* A scraper is one or two clients; bound what a misbehaving one can hold. */
 #define MAX_CONNECTIONS   16
@@ -88,7 +88,7 @@ static void histogram_series(FILE *f, const char *name, const char *subnet,
 	hist_counts_below(h, bounds, n, below);
 	for (i = 0; i < n; i++) {
 		snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
-			 subnet, bounds[i] / NS_PER_S);
+			 subnet, bounds[i] / (double)NS_PER_S);
 		sample_u64(f, name, labels, below[i]);
 	}
 	snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"+Inf\"", subnet);
@@ -111,7 +111,7 @@ static void histogram_family(FILE *f, const struct stats_view *v,
 				 qdelay ? LE_QDELAY_STEPS : LE_RTT_STEPS);
 		snprintf(labels, sizeof(labels), "subnet=\"%s\"", sn.name);
 		snprintf(name, sizeof(name), "%s_sum", base);
-		sample_f(f, name, labels, h->sum / NS_PER_S);
+		sample_f(f, name, labels, h->sum / (double)NS_PER_S);
 		snprintf(name, sizeof(name), "%s_count", base);
 		sample_u64(f, name, labels, h->count);
 	}
@@ -207,12 +207,12 @@ static void render(FILE *f, const struct stats_view *v)
 		v->cleanup_runs);
 	family(f, "pping_cleanup_seconds_total", "counter",
 	       "Time spent in map cleanup passes.");
-	sample_f(f, "pping_cleanup_seconds_total", NULL, v->cleanup_ns / NS_PER_S);
+	sample_f(f, "pping_cleanup_seconds_total", NULL, v->cleanup_ns / (double)NS_PER_S);
 	gauge(f, "pping_cleanup_max_seconds", "Longest map cleanup pass.",
-	      v->cleanup_max_ns / NS_PER_S);
+	      v->cleanup_max_ns / (double)NS_PER_S);
 	gauge(f, "pping_cleanup_max_call_seconds",
 	      "Longest single kernel call of a map cleanup pass (how long cleanup held a CPU at once).",
-	      v->cleanup_call_max_ns / NS_PER_S);
+	      v->cleanup_call_max_ns / (double)NS_PER_S);
 	snprintf(mech, sizeof(mech), "mechanism=\"%s\"", v->cleanup_mechanism);
 	family(f, "pping_cleanup_info", "gauge",
 	       "The map cleanup mechanism in use (iter, foreach, batch or off).");
