@@ -410,7 +410,8 @@ int cleanup_open(struct cleanup *c, const struct pping_bpf *b,
 			pr_warn("cannot clean the maps with %s (--cleanup-mechanism %s): %s\n",
 				mech_words[want], mech_names[want], why[0]);
 		else
-			pr_info("map cleanup: %s (forced)\n", mech_words[want]);
+			pr_info("map cleanup: %s (--cleanup-mechanism %s, forced)\n",
+				mech_words[want], mech_names[want]);
 		return err;
 	}
 	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
