@@ -85,6 +85,17 @@ $(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The packet builder (tests/lib/packets.c), shared by the unit tests, the
+# benchmarks and the test tools.
+TESTLIB_OBJS := $(OUT)/tests/lib/packets.o
+
+$(OUT)/tests/lib:
+	$(Q)mkdir -p $@
+
+$(OUT)/tests/lib/%.o: tests/lib/%.c | $(OUT)/tests/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
 # Unit tests: the harness and one file per concern, linked with the
 # daemon's objects (the tests drive user/cleanup.c and user/degrade.c too).
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
@@ -95,29 +106,30 @@ $(OUT)/tests/unit:
 
 $(OUT)/tests/unit/%.o: tests/unit/%.c $(SKELS) | $(OUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -Itests/lib -MMD -MP -c $< -o $@
 
-$(OUT)/tests/test_bpf: $(UNIT_OBJS) $(LIB_OBJS) | $(OUT)/tests
+$(OUT)/tests/test_bpf: $(UNIT_OBJS) $(LIB_OBJS) $(TESTLIB_OBJS) | $(OUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lpthread -o $@
 
--include $(wildcard $(OUT)/tests/unit/*.d)
+-include $(wildcard $(OUT)/tests/unit/*.d $(OUT)/tests/lib/*.d)
 
 # Benchmarks that load the programs: linked like the unit tests.
-$(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(SKELS) | $(OUT)/tests
+$(OUT)/tests/bench_%: tests/bench/%.c $(LIB_OBJS) $(TESTLIB_OBJS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) -o $@
 
-# Ground truth for the accuracy test (reads captures with libpcap), and
-# synthetic captures for the replay test (writes them).
-$(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen: $(OUT)/tests/%: tests/%.c | $(OUT)/tests
-	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 $(WARN) $< -lpcap -o $@
+# Test tools (tests/tools/): plain C programs, no BPF, built where the
+# scripts call them (build/tests/NAME). The traffic and capture generators
+# build their frames with the packet builder; the ground truth for the
+# accuracy test reads captures and the capture generator writes them, with
+# libpcap.
+$(OUT)/tests/flowgen $(OUT)/tests/pcapgen: $(TESTLIB_OBJS)
+$(OUT)/tests/pcap_rtt $(OUT)/tests/pcapgen: TOOL_LIBS := -lpcap
 
-# Test tools: plain C programs, no BPF.
-$(OUT)/tests/%: tests/%.c | $(OUT)/tests
+$(OUT)/tests/%: tests/tools/%.c | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O2 $(WARN) $< -o $@
+	$(Q)$(CC) -O2 $(WARN) -Itests/lib -MMD -MP $(filter %.c %.o,$^) $(LDFLAGS) $(TOOL_LIBS) -o $@
 
 # ASan and UBSan build of the daemon and the unit tests, in its own
 # directory; tests/sanitize.sh runs suites with it and fails on any report.

@@ -3,17 +3,18 @@
 # reported when there are 1, 2, 4 and 8 times more concurrent flows than
 # the flow map holds (--max-flows 256), with adaptive degradation and
 # without (--no-degrade), and how long it took to reach 95% of the flows.
-# Traffic: tests/flowgen.c, one data segment per flow every 100 ms, 20 ms
+# Traffic: tests/tools/flowgen.c, one data segment per flow every 100 ms, 20 ms
 # RTT, for COVERAGE_SECS (default 20) seconds.
 set -u
 cd "$(dirname "$0")/../.."
-. tests/lib/pping.sh
+. tests/lib/bench.sh
 
 NS=pp$$-cov
 MAX_FLOWS=256
 SECS=${COVERAGE_SECS:-20}
-GEN_OUT=$(mktemp)
-trap 'pping_cleanup_files; rm -f "$GEN_OUT"; ip netns del "$NS" 2>/dev/null' EXIT
+bench_teardown() { ip netns del "$NS" 2>/dev/null; }
+bench_init cov
+GEN_OUT=$WORK/flowgen.out
 
 ip netns add "$NS" &&
 ip -n "$NS" link add fgA type veth peer name fgB &&

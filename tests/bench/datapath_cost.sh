@@ -44,7 +44,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/netns.sh
-. tests/lib/pping.sh
+. tests/lib/bench.sh
 
 SECS=${DATAPATH_SECS:-2}
 REPS=${DATAPATH_REPS:-5}
@@ -55,29 +55,18 @@ CONFIGS=${DATAPATH_CONFIGS:-default agg agg_metrics}
 TARGET_NS=80
 METRICS_PORT=9464
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-dpcost.XXXXXX") || exit 1
 STATS_PREV=
 QDISC=
 IPERF_PID=
 
-cleanup() {
-	if [ -n "$IPERF_PID" ]; then
-		kill "$IPERF_PID" 2>/dev/null
-		wait "$IPERF_PID" 2>/dev/null
-	fi
-	if [ -n "$PP_PID" ] && kill -0 "$PP_PID" 2>/dev/null; then
-		pping_stop INT 5
-	fi
-	pping_cleanup_files
+bench_teardown() {
 	if [ -n "$QDISC" ]; then
 		in_cli tc qdisc del dev "$CLI_IF" clsact 2>/dev/null
 	fi
 	topo_down 2>/dev/null
 	[ -n "$STATS_PREV" ] && sysctl -qw kernel.bpf_stats_enabled="$STATS_PREV"
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init dpcost IPERF_PID
 
 cfg_args() {
 	case $1 in
@@ -312,13 +301,7 @@ done
 awk '{ n++; if ($5 == $7) same++ }
 	END { printf "pping and the no-op ran equally often in %d of %d measurements\n", same, n }' "$WORK/data"
 
-# "MEDIAN [MIN, MAX]" of the numbers on stdin.
-spread() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (!NR) { printf "-"; exit }
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%+.1f [%+.0f, %+.0f]", m, v[1], v[NR] }'
-}
+DIFF_FMT="%+.1f [%+.0f, %+.0f]"   # differences in ns, signed
 agg_cfgs=$(echo "$CONFIGS" | tr ' ' '\n' | grep -v '^default$' | paste -sd' ' -)
 if [ -n "$agg_cfgs" ] && echo "$CONFIGS" | grep -qw default; then
 	echo
@@ -329,8 +312,8 @@ if [ -n "$agg_cfgs" ] && echo "$CONFIGS" | grep -qw default; then
 		for flows in $FLOWS; do
 			for cfg in $agg_cfgs; do
 				printf "%-16s %5d %-4s  %-24s %s\n" "$(cfg_label "$cfg")" "$flows" "$gso" \
-					"$(paired "$cfg" "$flows" "$gso" egress | spread)" \
-					"$(paired "$cfg" "$flows" "$gso" ingress | spread)"
+					"$(paired "$cfg" "$flows" "$gso" egress | spread "$DIFF_FMT")" \
+					"$(paired "$cfg" "$flows" "$gso" ingress | spread "$DIFF_FMT")"
 			done
 		done
 	done

@@ -55,7 +55,7 @@
 #include "counters.h"
 #include "loader.h"
 #include "pping_tc.skel.h"
-#include "../unit/packets.h"
+#include "packets.h"
 
 #define MS 1000000ULL
 #define RATE_LIMIT_DEFAULT (100 * MS)   /* pping's --rate-limit default */

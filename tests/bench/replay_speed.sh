@@ -5,7 +5,7 @@
 # plain libpcap read of the same file. Target (issue 7): at least 1M
 # packets/s on one core.
 #
-# Capture: tests/pcapgen, REPLAY_FLOWS (default 1000) flows of
+# Capture: tests/tools/pcapgen, REPLAY_FLOWS (default 1000) flows of
 # REPLAY_EXCHANGES (default 665) request/reply/ACK exchanges, plus handshake
 # and FIN exchange: 2,001,000 packets, 1 ms server RTT, 2 ms client RTT, one
 # exchange per flow every 10 ms (6.7 s of capture time), 100-byte payloads
@@ -13,7 +13,7 @@
 #
 # Readers, each run REPLAY_REPS (default 3) times, interleaved; the table
 # shows medians:
-#   libpcap          tests/pcapgen --count: pcap_next_ex over the file,
+#   libpcap          tests/tools/pcapgen --count: pcap_next_ex over the file,
 #                    touching each packet's last byte (the floor)
 #   tcpdump          tcpdump -r FILE -w /dev/null (read and re-write)
 #   pping            pping --read FILE -F jsonl -w /dev/null -v: default
@@ -28,6 +28,7 @@
 # "vs libpcap" is the reader's packets/s over libpcap's.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/bench.sh
 
 GEN=build/tests/pcapgen
 FLOWS=${REPLAY_FLOWS:-1000}
@@ -39,8 +40,7 @@ if [ ! -x "$GEN" ] || [ ! -x ./pping ]; then
 	echo "replay_speed: needs ./pping and $GEN (make pping $GEN)" >&2
 	exit 1
 fi
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-replay-bench.XXXXXX") || exit 1
-trap 'rm -rf "$WORK"' EXIT
+bench_init replay-bench
 CAP=$WORK/bench.pcap
 
 "$GEN" -o "$CAP" -n "$FLOWS" -k "$EXCH" --spacing 10ms --rtt-server 1ms \

@@ -21,7 +21,7 @@
 # and wrk (scripts/deps.sh installs them).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/pping.sh
+. tests/lib/bench.sh
 . tests/lib/nginx.sh
 . tests/lib/pair.sh
 
@@ -40,25 +40,10 @@ for tool in nginx wrk; do
 	fi
 done
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-smallpkt.XXXXXX") || exit 1
 NGINX_PID=
 WRK_PID=
-
-cleanup() {
-	local p
-	for p in $WRK_PID $NGINX_PID; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "$PP_PID" ] && kill -0 "$PP_PID" 2>/dev/null; then
-		pping_stop INT 5
-	fi
-	pping_cleanup_files
-	pair_down
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_teardown() { pair_down; }
+bench_init smallpkt WRK_PID NGINX_PID
 
 # nginx with its own configuration (tests/lib/nginx.sh); keep-alive
 # connections may carry any number of requests.
@@ -171,11 +156,6 @@ col() { awk -v m="$1" -v p="$2" "\$1 == m && \$2 == p { print \$$3 }" "$WORK/dat
 ratios() {
 	awk -v m="$1" '$1 == m { v[$3, $2] = $4; r[$3] = 1 }
 		END { for (i in r) if (v[i, "none"] > 0) print v[i, "pping"] / v[i, "none"] }' "$WORK/data"
-}
-spread() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f [%.3f, %.3f]", m, v[1], v[NR] }'
 }
 
 echo "nginx (1 worker) serving 100 bytes, wrk -t2 -c$CONNS over a plain veth pair," \

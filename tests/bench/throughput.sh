@@ -22,7 +22,7 @@
 # Needs root and ./pping.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/pping.sh
+. tests/lib/bench.sh
 . tests/lib/pair.sh
 
 SECS=${THROUGHPUT_SECS:-2}
@@ -32,25 +32,10 @@ DIRS=${THROUGHPUT_DIRS:-fwd}
 TARGET=0.98
 IP_A=10.203.0.1 IP_B=10.203.0.2
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-tput.XXXXXX") || exit 1
 SRV_PID=
 CLI_PID=
-
-cleanup() {
-	local p
-	for p in $CLI_PID $SRV_PID; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "$PP_PID" ] && kill -0 "$PP_PID" 2>/dev/null; then
-		pping_stop INT 5
-	fi
-	pping_cleanup_files
-	pair_down
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_teardown() { pair_down; }
+bench_init tput CLI_PID SRV_PID
 
 # shellcheck disable=SC2119 # pair_up without extra link options
 if ! { pair_up &&
@@ -109,11 +94,6 @@ gbits() { awk -v d="$1" -v f="$2" -v m="$3" '$1 == d && $2 == f && $3 == m { pri
 ratios() {
 	awk -v d="$1" -v f="$2" '$1 == d && $2 == f { g[$4, $3] = $5; r[$4] = 1 }
 		END { for (i in r) if (g[i, "none"] > 0) print g[i, "pping"] / g[i, "none"] }' "$WORK/data"
-}
-spread() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.3f [%.3f, %.3f]", m, v[1], v[NR] }'
 }
 
 echo "unpaced iperf3 over a plain veth pair, pping (default options, output to a file)" \

@@ -4,7 +4,7 @@
 # RTT events/s. Targets: at most 2% of one core at 10k events/s, no events
 # lost.
 #
-# Traffic: tests/flowgen.c on a veth pair in one namespace, USERCPU_FLOWS
+# Traffic: tests/tools/flowgen.c on a veth pair in one namespace, USERCPU_FLOWS
 # (default 1000) flows each sending one data segment every 100 ms and
 # getting it acknowledged 20 ms later, so USERCPU_FLOWS x 10 matched
 # identifiers per second, evenly spread (no bursts for the ring buffer to
@@ -29,7 +29,7 @@
 # build/tests/flowgen.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-. tests/lib/pping.sh
+. tests/lib/bench.sh
 
 SECS=${USERCPU_SECS:-6}
 REPS=${USERCPU_REPS:-3}
@@ -43,23 +43,9 @@ if [ ! -x "$FLOWGEN" ]; then
 	echo "userspace_cpu: $FLOWGEN not built (make $FLOWGEN)" >&2
 	exit 1
 fi
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-ucpu.XXXXXX") || exit 1
 GEN_PID=
-
-cleanup() {
-	if [ -n "$GEN_PID" ]; then
-		kill "$GEN_PID" 2>/dev/null
-		wait "$GEN_PID" 2>/dev/null
-	fi
-	if [ -n "$PP_PID" ] && kill -0 "$PP_PID" 2>/dev/null; then
-		pping_stop INT 5
-	fi
-	pping_cleanup_files
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_teardown() { ip netns del "$NS" 2>/dev/null; }
+bench_init ucpu GEN_PID
 
 if ! { ip netns add "$NS" &&
 	ip -n "$NS" link add fgA type veth peer name fgB &&

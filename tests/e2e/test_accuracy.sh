@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pping's RTTs against ground truth from a packet capture of the same
 # traffic. tcpdump records the client's veth0 while pping (--rate-limit 0,
-# so every new TSval is an identifier) watches it; tests/pcap_rtt computes
+# so every new TSval is an identifier) watches it; tests/tools/pcap_rtt computes
 # from the capture, with its own code, the RTT of every TSval there (first
 # eligible packet out with a new TSval, first ACK in echoing it). Over the
 # iperf3 connections (port 5201), both must agree: medians within 0.1 ms,
@@ -154,22 +154,7 @@ run() {
 
 	iperf3_server
 
-	# ip netns exec execs tcpdump, so $! is tcpdump itself (SIGINT makes
-	# it flush and close the file). -Z root: the file is written as root
-	# in a root-owned directory. --immediate-mode: otherwise packets wait
-	# in the kernel's ring until a block fills or a second passes, and
-	# those still waiting at SIGINT are lost ("received by filter" above
-	# "captured").
-	ip netns exec "$NS_CLI" tcpdump -Z root -i "$CLI_IF" -s $SNAPLEN \
-		--immediate-mode --time-stamp-precision nano -w "$cap" \
-		'tcp port 5201' 2>"$tde" &
-	TD_PID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$tde" && break
-		kill -0 "$TD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if ! grep -q "listening on" "$tde"; then
+	if ! tcpdump_cli $SNAPLEN "$cap" "$tde"; then
 		fail "$name" "tcpdump did not start: $(cat "$tde")"
 		kill "$SRV_PID" "$TD_PID" 2>/dev/null; wait "$SRV_PID" "$TD_PID" 2>/dev/null
 		SRV_PID='' TD_PID=''
@@ -192,14 +177,7 @@ run() {
 	ist=$?
 	kill "$SS_PID" 2>/dev/null; wait "$SS_PID" 2>/dev/null
 	SS_PID=
-	# The server (-1) exits by itself once the client is done; not if the
-	# client never got through.
-	for _ in $(seq 40); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
+	iperf3_server_stop
 	# The last ACKs (of the FINs) arrive a round trip after iperf3 ends:
 	# both observers must still be there to see them.
 	sleep "$(awk -v r="$TOPO_RTT_MS" 'BEGIN { print 2 * r / 1000 + 0.2 }')"

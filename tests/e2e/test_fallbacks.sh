@@ -12,7 +12,7 @@
 #    killed daemon: after SIGKILL its guard must remove them. A clsact
 #    qdisc that was there before pping stays (only its filters go).
 #  - Cleanup: --cleanup-mechanism foreach|batch|iter with -c 200ms while
-#    short TCP connections (tests/tcp_pulse.c) open and close: the exit
+#    short TCP connections (tests/tools/tcp_pulse.c) open and close: the exit
 #    summary names the mechanism, cleanup removed every closed flow, and
 #    the RTTs are the path's.
 #  - Overload through a fallback: test_overload.sh's check (1024 flows,
@@ -82,22 +82,25 @@ probe_says() {
 # once it does, 1 if the daemon exited first (its status in PP_STATUS), 2
 # if neither within 5 s.
 fb_start() {
-	local ns=$1 pattern=$2 i
+	local ns=$1 pattern=$2
 	shift 2
 	PP_OUT=$(mktemp "${TMPDIR:-/tmp}/pping-out.XXXXXX")
 	PP_ERR=$(mktemp "${TMPDIR:-/tmp}/pping-err.XXXXXX")
 	PP_STATUS=
 	ip netns exec "$ns" "$PP_BIN" -v "$@" >"$PP_OUT" 2>"$PP_ERR" &
 	PP_PID=$!
-	for i in $(seq 100); do
-		grep -qE -- "$pattern" "$PP_ERR" && return 0
-		if ! kill -0 "$PP_PID" 2>/dev/null; then
-			pping_stop none 1
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 2
+	wait_line "$PP_PID" "$PP_ERR" "$pattern" && return 0
+	kill -0 "$PP_PID" 2>/dev/null && return 2
+	pping_stop none 1
+	return 1
+}
+
+# fb_timeout NAME WHAT: the daemon fb_start waited for did not say WHAT
+# within 5 s: it is stopped, and NAME fails with its last messages.
+fb_timeout() {
+	pping_stop INT
+	fail "$1" "$2 within 5 s: $(grep '^pping:' "$PP_ERR" | tail -2)"
+	pping_cleanup_files
 }
 
 # This run's programs and maps still in the kernel: those of a daemon run
@@ -179,6 +182,19 @@ rtt_ok() {
 	[ "$n" -ge $MIN_SAMPLES ] && within "$med" "$PING_MS" $TOLERANCE_MS
 }
 
+# path_verdict NAME PORT LEFT: the last checks of a case whose daemon ran
+# and exited well: its RTTs on PORT are the path's, and nothing of it
+# (LEFT, from leftovers) stayed behind.
+path_verdict() {
+	if ! rtt_ok "$1" "$2"; then
+		fail "$1" "the RTTs are not the path's (ping $PING_MS ms, tolerance $TOLERANCE_MS ms)"
+	elif [ -n "$3" ]; then
+		fail "$1" "left behind after SIGINT: $3"
+	else
+		pass "$1"
+	fi
+}
+
 # --- the delayed path, and what the kernel allows ------------------------------
 "$PP_BIN" --probe >"$PROBE_OUT" 2>&1 &
 PROBE_PID=$!
@@ -214,9 +230,7 @@ attach_case() {
 		pping_cleanup_files
 		return ;;
 	2)	kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
-		pping_stop INT
-		fail "$name" "did not attach within 5 s: $(grep '^pping:' "$PP_ERR" | tail -2)"
-		pping_cleanup_files
+		fb_timeout "$name" "did not attach"
 		return ;;
 	esac
 	got=$(grep -m1 -o "attached to .*" "$PP_ERR")
@@ -236,12 +250,8 @@ attach_case() {
 		fail "$name" "-v said '${got:-nothing}', want '$want'"
 	elif [ "$PP_STATUS" != 0 ]; then
 		fail "$name" "exit status $PP_STATUS: $(grep '^pping:' "$PP_ERR" | tail -2)"
-	elif ! rtt_ok "$name" 5201; then
-		fail "$name" "the RTTs are not the path's (ping $PING_MS ms, tolerance $TOLERANCE_MS ms)"
-	elif [ -n "$left" ]; then
-		fail "$name" "left behind after SIGINT: $left"
 	else
-		pass "$name"
+		path_verdict "$name" 5201 "$left"
 	fi
 	pping_cleanup_files
 }
@@ -256,7 +266,7 @@ sigkill_case() {
 	fb_start "$NS_CLI" "attached to" -i "$CLI_IF" --max-flows "$tag" --max-timestamps "$tag" "$@"
 	case $? in
 	1)	refused "$name" "$feature" "$tag"; pping_cleanup_files; return ;;
-	2)	pping_stop INT; fail "$name" "did not attach within 5 s"; pping_cleanup_files; return ;;
+	2)	fb_timeout "$name" "did not attach"; return ;;
 	esac
 	guards=$(pgrep -P "$PP_PID" | tr '\n' ' ')
 	GUARDS+=($guards)
@@ -292,8 +302,8 @@ shared_clsact() {
 	case $? in
 	1)	in_cli tc qdisc del dev "$CLI_IF" clsact
 		refused "$name" "clsact filters" "$tag"; pping_cleanup_files; return ;;
-	2)	pping_stop INT; fail "$name" "did not attach within 5 s"
-		in_cli tc qdisc del dev "$CLI_IF" clsact; pping_cleanup_files; return ;;
+	2)	fb_timeout "$name" "did not attach"
+		in_cli tc qdisc del dev "$CLI_IF" clsact; return ;;
 	esac
 	got=$(grep -m1 -o "attached to .*" "$PP_ERR")
 	sleep 0.3
@@ -350,9 +360,7 @@ cleanup_case() {
 		pping_cleanup_files
 		return ;;
 	2)	kill "$PULSE_SRV" 2>/dev/null; wait "$PULSE_SRV" 2>/dev/null
-		pping_stop INT
-		fail "$name" "no 'map cleanup: ... (forced)' within 5 s: $(grep '^pping:' "$PP_ERR" | tail -2)"
-		pping_cleanup_files
+		fb_timeout "$name" "no 'map cleanup: ... (forced)'"
 		return ;;
 	esac
 	# PSH on every segment: the server ACKs each one at once (no delayed
@@ -379,12 +387,8 @@ cleanup_case() {
 		fail "$name" "${runs:-no} cleanup runs, or a run failed: $(grep 'cleanup' "$PP_ERR" | tail -2)"
 	elif [ "${closed:-0}" -lt "$conns" ] || [ "${flows:-1}" != 0 ]; then
 		fail "$name" "removed ${closed:-?} closed flows of $conns, ${flows:-?} left in the flow map"
-	elif ! rtt_ok "$name" $PULSE_PORT; then
-		fail "$name" "the RTTs are not the path's (ping $PING_MS ms, tolerance $TOLERANCE_MS ms)"
-	elif [ -n "$left" ]; then
-		fail "$name" "left behind after SIGINT: $left"
 	else
-		pass "$name"
+		path_verdict "$name" $PULSE_PORT "$left"
 	fi
 	pping_cleanup_files
 }

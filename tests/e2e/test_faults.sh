@@ -69,17 +69,12 @@ cap_field() { awk -v f="$2:" '$1 == f { print $2 }' /proc/"$1"/status; }
 
 # A second daemon next to the one pping_start runs (pping.sh keeps one).
 pp2_start() {
-	local ns=$1 i
+	local ns=$1
 	shift
 	PP2_OUT=$(mktemp) PP2_ERR=$(mktemp)
 	ip netns exec "$ns" "$PP_BIN" -v "$@" >"$PP2_OUT" 2>"$PP2_ERR" &
 	PP2_PID=$!
-	for i in $(seq 100); do
-		grep -q "attached to" "$PP2_ERR" && return 0
-		kill -0 "$PP2_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
+	wait_line "$PP2_PID" "$PP2_ERR" "attached to"
 }
 pp2_wait() {   # wait up to 5 s; status in PP2_STATUS
 	local i

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Output formats and the output file (-F, -w, SIGHUP) with real TCP (iperf3)
-# through a path with a known delay (tests/delay_relay.c, 10 ms each way):
+# through a path with a known delay (tests/tools/delay_relay.c, 10 ms each way):
 # json and jsonl records have exactly ePPing's fields with the right JSON
 # types and values (RTT near the ping RTT, timestamps inside the run, the
 # flow's addresses and ports, IPv6 in RFC 5952 form); ppviz lines have its

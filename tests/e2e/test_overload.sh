@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Overload: 4x more concurrent flows than the flow map holds. A synthetic
-# generator (tests/flowgen.c) plays 1024 TCP flows with a known RTT through
+# generator (tests/tools/flowgen.c) plays 1024 TCP flows with a known RTT through
 # a veth pair in one namespace: data leaves through A's egress, the ACKs
 # come back in A's ingress. pping runs on A with --max-flows 256.
 # Checks: with adaptive degradation at least 95% of the flows get an RTT

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Offline mode (pping --read FILE) against captures whose RTTs are known:
-# synthetic ones from tests/pcapgen (every RTT, timestamp and sample count
-# is known exactly, see its header comment) and one taken by tcpdump during
-# a live run, which the live pping measured too.
+# synthetic ones from tests/tools/pcapgen.c (every RTT, timestamp and
+# sample count is known exactly, see its header comment) and one taken by
+# tcpdump during a live run, which the live pping measured too.
 #
 #   help-lists-replay-options  --help lists --read and --local-net (a
 #                      FAIL if not; the tests below run all the same)
@@ -58,10 +58,10 @@
 #                      replay of the capture with --local-net CLIENT_ADDR
 #                      has the live run's median within 0.1 ms and its
 #                      sample count within 3 %, and the samples
-#                      tests/pcap_rtt computes from the capture, to the ns
+#                      tests/tools/pcap_rtt computes from the capture, to the ns
 #                      but for packets whose capture time stepped back
 #                      (replay-equals-pcap_rtt-ipv4/6); iperf3, tcpdump or
-#                      tests/pcap_rtt missing is a FAIL, never a skip
+#                      tests/tools/pcap_rtt missing is a FAIL, never a skip
 #
 #   PPING_KEEP_NS=1   keep the namespaces and the work directory
 set -u
@@ -576,15 +576,7 @@ live() {
 
 	if [ "$fam" = 4 ]; then dst=$SRV_IP4 lnet=$CLI_IP4/32; else dst=$SRV_IP6 lnet=$CLI_IP6/128; fi
 	iperf3_server
-	ip netns exec "$NS_CLI" tcpdump -Z root -i "$CLI_IF" -s 160 --immediate-mode \
-		--time-stamp-precision nano -w "$cap" 'tcp port 5201' 2>"$tde" &
-	TD_PID=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" "$tde" && break
-		kill -0 "$TD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if ! grep -q "listening on" "$tde" ||
+	if ! tcpdump_cli 160 "$cap" "$tde" ||
 	   ! pping_start "$NS_CLI" -i "$CLI_IF" --rate-limit 0 -F jsonl -w "$lv"; then
 		fail "$name" "tcpdump or pping did not start: $(cat "$tde")"
 		kill "$SRV_PID" "$TD_PID" 2>/dev/null; wait "$SRV_PID" "$TD_PID" 2>/dev/null
@@ -593,12 +585,7 @@ live() {
 	fi
 	in_cli timeout 40 iperf3 -c "$dst" -t 3 -b 10M -l 1400 >/dev/null 2>&1
 	st=$?
-	for _ in $(seq 40); do
-		kill -0 "$SRV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
+	iperf3_server_stop
 	sleep 0.3   # the last ACKs, a round trip after iperf3 ends
 	pping_stop INT
 	kill -INT "$TD_PID" 2>/dev/null; wait "$TD_PID" 2>/dev/null

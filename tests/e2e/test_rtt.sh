@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real TCP (iperf3) between two namespaces through a path with a known delay
-# (tests/delay_relay.c); pping on the client must report a median RTT within
+# (tests/tools/delay_relay.c); pping on the client must report a median RTT within
 # 1 ms of the path RTT measured by ping, for IPv4 and IPv6, with tc and with
 # XDP ingress.
 set -u

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sampling: how many RTT lines pping prints per flow, and how many replies it
 # matches, under --rate-limit and --burst, on real TCP through a delayed
-# path (tests/delay_relay.c, 5 ms each way).
+# path (tests/tools/delay_relay.c, 5 ms each way).
 #
 #   rate-limit-100ms  4 paced iperf3 streams: each busy flow gets 5 to 10.5
 #                     RTT lines per second (one identifier per 100 ms, and

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Test topology for pping: client and server in their own network namespaces,
 # joined through a relay namespace that adds delay (no netem on the test
-# machines, so tests/delay_relay.c does it).
+# machines, so tests/tools/delay_relay.c does it).
 #
 #   NS_CLI                    NS_RLY                      NS_SRV
 #   veth0 10.200.0.1/24  <->  rly0 [delay_relay] rly1 <->  veth0 10.200.0.2/24
@@ -25,6 +25,9 @@
 #
 # Requires root, iproute2, ethtool, iputils ping.
 
+# shellcheck source=tests/lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
+
 PP_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${DELAY_RELAY:=$PP_REPO_ROOT/build/tests/delay_relay}"
 : "${PP_NS_PREFIX:=pp$$}"
@@ -43,6 +46,38 @@ RELAY_LOG=
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 in_rly() { ip netns exec "$NS_RLY" "$@"; }
+
+# tcpdump_cli SNAPLEN FILE ERR: capture the iperf3 traffic (tcp port 5201)
+# on the client's interface into FILE, with ns timestamps, tcpdump's
+# messages in ERR; its pid in TD_PID (ip netns exec execs it, so SIGINT
+# reaches tcpdump and makes it flush and close FILE). Returns once it
+# listens, or 1 if it never does. -Z root: FILE is written as root in a
+# root-owned directory. --immediate-mode: otherwise packets wait in the
+# kernel's ring until a block fills or a second passes, and those still
+# waiting at SIGINT are lost ("received by filter" above "captured").
+tcpdump_cli() {
+	local snaplen=$1 file=$2 err=$3
+
+	ip netns exec "$NS_CLI" tcpdump -Z root -i "$CLI_IF" -s "$snaplen" \
+		--immediate-mode --time-stamp-precision nano -w "$file" \
+		'tcp port 5201' 2>"$err" &
+	TD_PID=$!
+	wait_line "$TD_PID" "$err" "listening on"
+}
+
+# iperf3_server_stop: the one-shot server exits by itself once its client
+# is done, but not if the client never got through: up to 2 s for that,
+# then it is killed. SRV_PID is emptied.
+iperf3_server_stop() {
+	local i
+
+	for i in $(seq 40); do
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
+}
 
 # iperf3_server [ARGS...]: a one-shot iperf3 server in the server
 # namespace, its pid in SRV_PID (ip netns exec execs it, so that is iperf3's

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Overload runs (sourced after check.sh and pping.sh): 4x more concurrent
-# flows than the flow map holds. A synthetic generator (tests/flowgen.c)
+# flows than the flow map holds. A synthetic generator (tests/tools/flowgen.c)
 # plays OV_FLOWS TCP flows with a known RTT through a veth pair in one
 # namespace: data leaves through fgA's egress, the ACKs come back in fgA's
 # ingress. pping runs on fgA with --max-flows OV_MAX_FLOWS. Used by

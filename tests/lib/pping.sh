@@ -6,6 +6,9 @@
 #   pping_progs_alive IDS    how many of IDS still exist in the kernel
 #   rtt_values FILE          RTTs in ms of the standard-format lines
 
+# shellcheck source=tests/lib/wait.sh
+. "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
+
 PP_BIN=${PP_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/pping}
 PP_PID= PP_OUT= PP_ERR= PP_IDS_BEFORE= PP_STATUS=
 
@@ -15,18 +18,14 @@ pping_prog_ids() {
 }
 
 pping_start() {
-	local ns=$1 i
+	local ns=$1
 	shift
 	PP_OUT=$(mktemp "${TMPDIR:-/tmp}/pping-out.XXXXXX")
 	PP_ERR=$(mktemp "${TMPDIR:-/tmp}/pping-err.XXXXXX")
 	PP_IDS_BEFORE=$(pping_prog_ids)
 	ip netns exec "$ns" "$PP_BIN" -v "$@" >"$PP_OUT" 2>"$PP_ERR" &
 	PP_PID=$!
-	for i in $(seq 100); do
-		grep -q "attached to" "$PP_ERR" && return 0
-		kill -0 "$PP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_line "$PP_PID" "$PP_ERR" "attached to" && return 0
 	echo "pping did not attach: $(cat "$PP_ERR")" >&2
 	return 1
 }

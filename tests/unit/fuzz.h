@@ -58,12 +58,13 @@ static inline bool rng_pct(struct rng *r, unsigned int pct)
 }
 
 /* ========================================================================
- * Frames. Larger than struct pkt: an IPv6 chain over the parser's byte
- * bound (1024) needs more than PKT_MAX. The test run takes up to about a
- * page.
+ * Frames: a struct pkt's bytes plus the offsets the faults work on. As
+ * large as a struct pkt, which leaves room to insert an IPv6 chain over
+ * the parser's byte bound (1024) into a built frame. The test run takes up
+ * to about a page.
  * ======================================================================== */
 
-#define FRAME_MAX 2048
+#define FRAME_MAX PKT_MAX
 
 struct frame {
 	uint8_t b[FRAME_MAX];

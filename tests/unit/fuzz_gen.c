@@ -161,21 +161,10 @@ static void add_filler(struct rng *r, struct tcp_opts *o, size_t room)
 }
 
 /* A timestamp option whose length byte says len, always followed by the
- * full TSval and TSecr (and filler up to len when longer): what a parser
- * trusting a wrong length would read. */
+ * segment's full TSval and TSecr. */
 static void put_ts(struct tcp_opts *o, const struct seg *s, uint8_t len)
 {
-	uint8_t raw[10];
-	size_t extra = len > 10 ? len - 10u : 0;
-
-	raw[0] = TCPOPT_TS;
-	raw[1] = len;
-	put_be32(raw + 2, s->tsval);
-	put_be32(raw + 6, s->tsecr);
-	opt_raw(o, raw, sizeof(raw));
-	if (extra > sizeof(o->b) - o->len)
-		extra = sizeof(o->b) - o->len;
-	memset(opt_put(o, extra), 0xee, extra);
+	opt_ts_claiming(o, s->tsval, s->tsecr, len);
 }
 
 static uint8_t bad_ts_len(struct rng *r)
@@ -690,20 +679,11 @@ int gen_fault_index(const char *name)
 static void junk_other_proto(struct rng *r, struct frame *f,
 			     const struct tuple *t, int dir)
 {
+	uint8_t proto = rng_pct(r, 50) ? PKT_IPPROTO_UDP :
+			t->ipv == 4 ? PKT_IPPROTO_ICMP : PKT_IPPROTO_ICMPV6;
 	struct pkt p;
-	uint8_t proto;
 
-	pkt_init(&p);
-	l2_header(&p, t);
-	proto = rng_pct(r, 50) ? PKT_IPPROTO_UDP :
-		t->ipv == 4 ? PKT_IPPROTO_ICMP : PKT_IPPROTO_ICMPV6;
-	add_ip(&p, t, dir, proto);
-	if (proto == PKT_IPPROTO_UDP)
-		pkt_udp(&p, t->lport, t->rport);
-	else
-		pkt_icmp_echo(&p, t->ipv == 4 ? 8 : 128);
-	pkt_payload(&p, rng_below(r, 100));
-	pkt_finish(&p);
+	build_not_tcp(&p, t, dir, proto, rng_below(r, 100));
 	frame_from_pkt(f, &p, p.l3_off + (t->ipv == 4 ? 9 : 6));
 }
 

@@ -105,6 +105,12 @@ static int share_map(struct bpf_map *dst, const struct bpf_map *src)
 	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
 }
 
+/* A map of entries entries, or of its default size if entries is 0. */
+static int resize(struct bpf_map *map, __u32 entries)
+{
+	return entries ? bpf_map__set_max_entries(map, entries) : 0;
+}
+
 /*
  * Admission settings as user/loader.c derives them from the flow map size:
  * the datapath refuses flows beyond it, and the sampled-flows bitmap has
@@ -121,14 +127,18 @@ static int size_admission(struct pping_tc *tc)
 	return bpf_map__set_max_entries(tc->maps.sampled_flows, bits / 64);
 }
 
-/* The rodata of per-subnet counting, as user/loader.c sets it. */
-static void set_subnets(volatile bool *on, volatile __u64 *mask_v4,
-			volatile __u64 *mask_v6, const struct env_cfg *cfg)
-{
-	if (cfg->aggregate_subnets)
-		pping_subnet_rodata(on, mask_v4, mask_v6, true,
-				    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
-}
+/* What both objects (sk, the skeleton of either) take from cfg: rodata and
+ * the runtime settings, per-subnet counting as user/loader.c sets it. */
+#define CONFIGURE(sk, cfg) do { \
+	(sk)->rodata->include_local = (cfg)->include_local; \
+	(sk)->rodata->test_clock = (cfg)->test_clock; \
+	(sk)->data->runtime.rate_limit_ns = (cfg)->rate_limit_ns; \
+	if ((cfg)->aggregate_subnets) \
+		pping_subnet_rodata(&(sk)->rodata->aggregate_subnets, \
+				    (sk)->rodata->subnet_mask_v4, \
+				    (sk)->rodata->subnet_mask_v6, true, \
+				    (cfg)->subnet_prefix_v4, (cfg)->subnet_prefix_v6); \
+} while (0)
 
 void env_close(struct env *e)
 {
@@ -153,26 +163,12 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		if (!e->tc)
 			return fail("pping_tc__open: %s", strerror(errno));
 		e->tc->rodata->has_l2 = true;
-		e->tc->rodata->include_local = cfg->include_local;
 		e->tc->rodata->replay = cfg->replay;
-		e->tc->rodata->test_clock = cfg->test_clock;
-		e->tc->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
-		set_subnets(&e->tc->rodata->aggregate_subnets,
-			    e->tc->rodata->subnet_mask_v4,
-			    e->tc->rodata->subnet_mask_v6, cfg);
-		err = 0;
-		if (cfg->flow_map_entries)
-			err = bpf_map__set_max_entries(e->tc->maps.flow_map,
-						       cfg->flow_map_entries);
-		if (!err && cfg->ts_map_entries)
-			err = bpf_map__set_max_entries(e->tc->maps.ts_map,
-						       cfg->ts_map_entries);
-		if (!err && cfg->ringbuf_bytes)
-			err = bpf_map__set_max_entries(e->tc->maps.events,
-						       cfg->ringbuf_bytes);
-		if (!err && cfg->subnet_map_entries)
-			err = bpf_map__set_max_entries(e->tc->maps.subnet_map,
-						       cfg->subnet_map_entries);
+		CONFIGURE(e->tc, cfg);
+		err = resize(e->tc->maps.flow_map, cfg->flow_map_entries);
+		err = err ?: resize(e->tc->maps.ts_map, cfg->ts_map_entries);
+		err = err ?: resize(e->tc->maps.events, cfg->ringbuf_bytes);
+		err = err ?: resize(e->tc->maps.subnet_map, cfg->subnet_map_entries);
 		if (!err && cfg->cleanup)
 			err = size_admission(e->tc);
 		if (err)
@@ -198,12 +194,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 		if (!e->xdp)
 			return fail("pping_xdp__open: %s", strerror(errno));
 		e->xdp->rodata->has_l2 = !cfg->xdp_l3_only;
-		e->xdp->rodata->include_local = cfg->include_local;
-		e->xdp->rodata->test_clock = cfg->test_clock;
-		e->xdp->data->runtime.rate_limit_ns = cfg->rate_limit_ns;
-		set_subnets(&e->xdp->rodata->aggregate_subnets,
-			    e->xdp->rodata->subnet_mask_v4,
-			    e->xdp->rodata->subnet_mask_v6, cfg);
+		CONFIGURE(e->xdp, cfg);
 		if (e->tc) {
 			/* Same sharing as user/loader.c: one state for all hooks. */
 			err = pping_bpf_share_maps(e->xdp->obj, e->tc->obj);
@@ -228,6 +219,28 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 	e->rb = ring_buffer__new(e->events_fd, on_event, e, NULL);
 	if (!e->rb)
 		return fail("ring_buffer__new: %s", strerror(errno));
+	return true;
+}
+
+static struct env fixture;
+static bool fixture_opened;
+
+static void fixture_close(void)
+{
+	if (fixture_opened)
+		env_close(&fixture);
+	fixture_opened = false;
+}
+
+bool fixture_env(struct env **e, const struct env_cfg *cfg)
+{
+	fixture_close();
+	*e = &fixture;
+	if (!env_open(&fixture, cfg)) {
+		env_close(&fixture);
+		return false;
+	}
+	fixture_opened = true;
 	return true;
 }
 
@@ -374,6 +387,11 @@ bool xdp_ingress(struct env *e, const struct pkt *p)
 			"pping_xdp_ingress", p, XDP_PASS, NULL);
 }
 
+bool tc_hook(struct env *e, int dir, const struct pkt *p)
+{
+	return dir == PPING_DIR_OUT ? egress(e, p) : ingress(e, p);
+}
+
 /* ========================================================================
  * Connections and packets
  * ======================================================================== */
@@ -412,14 +430,6 @@ void add_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
 	pkt_finish(p);
 }
 
-void ts_opts(struct tcp_opts *o, __u32 tsval, __u32 tsecr)
-{
-	opts_init(o);
-	opt_nop(o);
-	opt_nop(o);
-	opt_ts(o, tsval, tsecr);
-}
-
 void l2_header(struct pkt *p, const struct tuple *t)
 {
 	pkt_eth(p, t->ipv == 4 ? PKT_ETH_P_IP : PKT_ETH_P_IPV6);
@@ -454,20 +464,38 @@ void build_ts_l3(struct pkt *p, const struct tuple *t, int dir,
 	add_tcp(p, t, dir, flags, &o, payload);
 }
 
-bool send_data(struct env *e, const struct tuple *t, __u32 tsval)
+void build_not_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 proto,
+		   size_t payload)
+{
+	pkt_init(p);
+	l2_header(p, t);
+	add_ip(p, t, dir, proto);
+	if (proto == PKT_IPPROTO_UDP)
+		pkt_udp(p, dir == PPING_DIR_OUT ? t->lport : t->rport,
+			dir == PPING_DIR_OUT ? t->rport : t->lport);
+	else
+		pkt_icmp_echo(p, proto == PKT_IPPROTO_ICMP ? 8 : 128);
+	pkt_payload(p, payload);
+	pkt_finish(p);
+}
+
+bool tc_ts(struct env *e, const struct tuple *t, int dir, __u8 flags,
+	   __u32 tsval, __u32 tsecr, size_t payload)
 {
 	struct pkt p;
 
-	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, tsval, 0, 100);
-	return egress(e, &p);
+	build_ts(&p, t, dir, flags, tsval, tsecr, payload);
+	return tc_hook(e, dir, &p);
+}
+
+bool send_data(struct env *e, const struct tuple *t, __u32 tsval)
+{
+	return tc_ts(e, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, tsval, 0, 100);
 }
 
 bool ack_echo(struct env *e, const struct tuple *t, __u32 tsecr)
 {
-	struct pkt p;
-
-	build_ts(&p, t, PPING_DIR_IN, TCPF_ACK, 7000 + tsecr, tsecr, 0);
-	return ingress(e, &p);
+	return tc_ts(e, t, PPING_DIR_IN, TCPF_ACK, 7000 + tsecr, tsecr, 0);
 }
 
 bool run_cases(const struct pkt_case *cases, size_t n,
@@ -483,6 +511,38 @@ bool run_cases(const struct pkt_case *cases, size_t n,
 			return fail_prefix(cases[i].name);
 	}
 	return true;
+}
+
+bool expect_one_pkt(struct env **e, const struct env_cfg *cfg, unsigned int runs,
+		    const struct pkt *p, enum pkt_verdict verdict)
+{
+	static const char *const hook_names[PPING_HOOK_MAX] = {
+		[PPING_HOOK_EGRESS] = "egress", [PPING_HOOK_INGRESS] = "ingress",
+	};
+	struct pping_counters c;
+	bool stored = verdict == TIMESTAMPED;
+	char what[32];
+	int h;
+
+	CHECK(fixture_env(e, cfg));
+	CHECK(!(runs & RUN_EGRESS) || egress(*e, p));
+	CHECK(!(runs & RUN_INGRESS) || ingress(*e, p));
+	CHECK(!(runs & RUN_XDP) || xdp_ingress(*e, p));
+	CHECK(read_counters(*e, &c));
+	for (h = 0; h < PPING_HOOK_MAX; h++) {
+		if (!(runs & (h == PPING_HOOK_EGRESS ? RUN_EGRESS : RUN_INGRESS | RUN_XDP)))
+			continue;
+		snprintf(what, sizeof(what), "pkts[%s]", hook_names[h]);
+		CHECK(expect_eq(what, c.pkts[h], 1));
+		snprintf(what, sizeof(what), "tcp[%s]", hook_names[h]);
+		CHECK(expect_eq(what, c.tcp[h], verdict != NOT_TCP));
+		snprintf(what, sizeof(what), "tcp_no_ts[%s]", hook_names[h]);
+		CHECK(expect_eq(what, c.tcp_no_ts[h], verdict == TCP_NO_TS));
+	}
+	CHECK(expect_eq("ts_created", c.ts_created, stored));
+	CHECK(expect_eq("flows_opened", c.flows_opened, stored));
+	CHECK(expect_map_sizes(*e, stored, stored));
+	return stored || expect_eq("events", (*e)->n_ev, 0);
 }
 
 /* ========================================================================
@@ -687,39 +747,17 @@ void env_advance(struct env *e, __u64 dt)
  * main
  * ======================================================================== */
 
-#define GROUP(g) { g##_tests, &g##_tests_count, false }
-/* A group whose tests run once per cleanup mechanism. */
-#define GROUP_PER_MECH(g) { g##_tests, &g##_tests_count, true }
-
-/* The order in which the tests run (and print). */
+/* The groups in the order they run (and print). */
 static const struct {
 	const struct test *tests;
 	const size_t *n;
-	bool per_mech;
+	bool per_mech;   /* once per cleanup mechanism */
 } groups[] = {
-	GROUP(parse),
-	GROUP(eligible),
-	GROUP(match),
-	GROUP(flow),
-	GROUP(xdp),
-	GROUP(local),
-	GROUP(not_tcp),
-	GROUP(rate_limit),
-	GROUP(checksums),
-	GROUP(accounting),
-	GROUP(full),
-	GROUP(sampling),
-	GROUP(race),
-	GROUP_PER_MECH(cleanup),
-	GROUP_PER_MECH(evict),
-	GROUP_PER_MECH(admission),
-	GROUP_PER_MECH(churn),
-	GROUP(degrade),
-	GROUP(schedule),
-	GROUP(histogram),
-	GROUP(subnets),
-	GROUP(replay),
-	GROUP(fuzz),
+#define GROUP(g) { g##_tests, &g##_tests_count, false },
+#define GROUP_PER_MECH(g) { g##_tests, &g##_tests_count, true },
+#include "groups.h"
+#undef GROUP
+#undef GROUP_PER_MECH
 };
 
 enum cleanup_mech harness_cleanup_mech = CLEANUP_AUTO;
@@ -769,10 +807,14 @@ static bool selected(const char *name, int argc, char **argv)
 static bool run_test(const struct test *t, const char *name, int argc,
 		     char **argv)
 {
+	bool ok;
+
 	if (!selected(name, argc, argv))
 		return true;
 	fail_msg[0] = 0;
-	if (t->fn()) {
+	ok = t->fn();
+	fixture_close();
+	if (ok) {
 		printf("PASS %s\n", name);
 		return true;
 	}

@@ -4,7 +4,8 @@
  * environment (loaded skeletons sharing one set of maps), running the
  * programs on crafted packets through BPF_PROG_TEST_RUN, and looking at
  * the state they left. Each tests/unit/test_*.c file holds the tests of one
- * concern and exports them as a table; harness.c runs the tables in order.
+ * concern and exports them as a table; groups.h lists the tables in the
+ * order harness.c runs them.
  *
  * Output: one line per test, "PASS <name>" or "FAIL <name>: <why>"
  * (tests/run.sh counts them). Exit status 0 if everything passed, 1
@@ -25,14 +26,17 @@
 #ifndef PPING_TEST_HARNESS_H
 #define PPING_TEST_HARNESS_H
 
+#include <arpa/inet.h>
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "pping.h"          /* before the skeletons, which use its types */
 #include "cleanup.h"
-#include "packets.h"
+#include "packets.h"         /* tests/lib: the packet builder */
 
 #define TC_ACT_UNSPEC_RET ((__u32)-1)   /* what both tc programs return */
 #define MAX_EVENTS 64
@@ -51,6 +55,9 @@ __attribute__((format(printf, 1, 2)))
 bool fail(const char *fmt, ...);
 
 #define REQUIRE(cond) do { if (!(cond)) goto out; } while (0)
+/* The same where there is nothing to clean up (the environment of a test
+ * comes from fixture_env, which the harness closes): return at once. */
+#define CHECK(cond) do { if (!(cond)) return false; } while (0)
 
 /* Put the name of a sub-case in front of its failure message; returns false
  * so it can end a failing branch. */
@@ -114,8 +121,8 @@ struct pping_tc;
 struct pping_xdp;
 
 /*
- * The cleanup mechanism the running test uses. Tests of the cleanup,
- * evict, admission and churn groups run once per mechanism the kernel
+ * The cleanup mechanism the running test uses. Tests of the groups
+ * groups.h registers with GROUP_PER_MECH run once per mechanism the kernel
  * allows (named test[mechanism]); other tests get CLEANUP_AUTO.
  */
 extern enum cleanup_mech harness_cleanup_mech;
@@ -138,6 +145,15 @@ struct env {
 
 bool env_open(struct env *e, const struct env_cfg *cfg);
 void env_close(struct env *e);
+
+/*
+ * The environment of the running test, opened with cfg into *e: the
+ * harness closes it once the test has returned (and before opening another
+ * for the same test, so a helper may take a fresh one per case). A test
+ * that holds nothing else writes CHECK(fixture_env(&e, &CFG_TC)) and
+ * returns at its first failed check.
+ */
+bool fixture_env(struct env **e, const struct env_cfg *cfg);
 
 /*
  * One cleanup pass (env_cfg.cleanup) with the level-0
@@ -179,6 +195,8 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 bool egress(struct env *e, const struct pkt *p);
 bool ingress(struct env *e, const struct pkt *p);
 bool xdp_ingress(struct env *e, const struct pkt *p);
+/* The tc hook a packet of direction dir passes: egress or ingress. */
+bool tc_hook(struct env *e, int dir, const struct pkt *p);
 
 /* ========================================================================
  * Connections and packets
@@ -205,8 +223,6 @@ void add_ip(struct pkt *p, const struct tuple *t, int dir, __u8 proto);
 /* TCP header with options o (NULL: none), payload bytes, final lengths. */
 void add_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
 	     const struct tcp_opts *o, size_t payload);
-/* The options Linux sends on an established connection: NOP NOP TS. */
-void ts_opts(struct tcp_opts *o, __u32 tsval, __u32 tsecr);
 void l2_header(struct pkt *p, const struct tuple *t);
 /* A complete Ethernet frame of tuple t with the given TCP options. */
 void build_opts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
@@ -217,6 +233,14 @@ void build_ts(struct pkt *p, const struct tuple *t, int dir, __u8 flags,
 /* The same as a raw IP packet (no Ethernet header), for L3-only XDP. */
 void build_ts_l3(struct pkt *p, const struct tuple *t, int dir,
 		 __u8 flags, __u32 tsval, __u32 tsecr, size_t payload);
+/* A frame of tuple t that is not TCP: proto UDP (between t's ports), ICMP or
+ * ICMPv6 (an echo request), with payload bytes. */
+void build_not_tcp(struct pkt *p, const struct tuple *t, int dir, __u8 proto,
+		   size_t payload);
+/* A segment of t in direction dir with a timestamp option (build_ts)
+ * through the tc hook of that direction. */
+bool tc_ts(struct env *e, const struct tuple *t, int dir, __u8 flags,
+	   __u32 tsval, __u32 tsecr, size_t payload);
 /* An egress data segment of t with a new TSval. */
 bool send_data(struct env *e, const struct tuple *t, __u32 tsval);
 /* The peer's pure ACK of t echoing tsecr (its own TSval 7000 + tsecr). */
@@ -231,9 +255,28 @@ struct pkt_case {
 bool run_cases(const struct pkt_case *cases, size_t n,
 	       bool (*check)(const struct pkt_case *c, const struct pkt *p));
 
-/* IPv6 with hop-by-hop, destination options and routing headers (from
- * test_parse.c; the runt frame tests cut it short). */
-void ipv6_hbh_dst_rt(struct pkt *p);
+/* How the datapath takes one packet (expect_one_pkt). */
+enum pkt_verdict {
+	NOT_TCP,       /* counted in pkts only: not IP, not TCP, a later
+			* fragment, an impossible TCP header */
+	TCP_NO_TS,     /* a TCP segment without a usable timestamp option */
+	TIMESTAMPED,   /* a TCP segment whose TSval became an identifier, in
+			* the flow it opened */
+};
+
+/* The hooks expect_one_pkt runs a packet through. */
+#define RUN_EGRESS  1u
+#define RUN_INGRESS 2u
+#define RUN_XDP     4u
+
+/*
+ * p once through each hook of `runs` in a fresh environment cfg (the
+ * test's fixture_env, left in *e): every hook counts it as the verdict
+ * says. Nothing else is left behind: no event, flow or identifier unless
+ * TIMESTAMPED, and then one flow and one identifier.
+ */
+bool expect_one_pkt(struct env **e, const struct env_cfg *cfg, unsigned int runs,
+		    const struct pkt *p, enum pkt_verdict verdict);
 
 /* ========================================================================
  * Looking at the state the programs left
@@ -288,8 +331,8 @@ void env_set_time(struct env *e, __u64 t);
 void env_advance(struct env *e, __u64 dt);
 
 /* ========================================================================
- * Tests: each concern file exports a table of them; main runs the tables
- * in the order harness.c lists them.
+ * Tests: each concern file exports a table of them with DEFINE_TESTS;
+ * groups.h registers the tables and says in which order they run.
  * ======================================================================== */
 
 struct test {
@@ -297,36 +340,16 @@ struct test {
 	bool (*fn)(void);
 };
 
-#define DECLARE_TESTS(group) \
-	extern const struct test group##_tests[]; \
-	extern const size_t group##_tests_count
-
 #define DEFINE_TESTS(group, ...) \
 	const struct test group##_tests[] = { __VA_ARGS__ }; \
 	const size_t group##_tests_count = ARRAY_SIZE(group##_tests)
 
-DECLARE_TESTS(parse);
-DECLARE_TESTS(eligible);
-DECLARE_TESTS(match);
-DECLARE_TESTS(flow);
-DECLARE_TESTS(xdp);
-DECLARE_TESTS(local);
-DECLARE_TESTS(not_tcp);
-DECLARE_TESTS(rate_limit);
-DECLARE_TESTS(checksums);
-DECLARE_TESTS(accounting);
-DECLARE_TESTS(full);
-DECLARE_TESTS(sampling);
-DECLARE_TESTS(race);
-DECLARE_TESTS(cleanup);
-DECLARE_TESTS(evict);
-DECLARE_TESTS(admission);
-DECLARE_TESTS(churn);
-DECLARE_TESTS(degrade);
-DECLARE_TESTS(schedule);
-DECLARE_TESTS(histogram);
-DECLARE_TESTS(subnets);
-DECLARE_TESTS(replay);
-DECLARE_TESTS(fuzz);
+#define GROUP(g) \
+	extern const struct test g##_tests[]; \
+	extern const size_t g##_tests_count;
+#define GROUP_PER_MECH(g) GROUP(g)
+#include "groups.h"
+#undef GROUP
+#undef GROUP_PER_MECH
 
 #endif /* PPING_TEST_HARNESS_H */

@@ -45,75 +45,67 @@ static bool test_admission_deferred(void)
 	struct tuple y = t4_port(ADMIT_PORT + 2);
 	volatile struct pping_runtime *rt;
 	struct cleanup_stats st;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* x1 and x2 have an RTT reported, then are evicted: their bits are
 	 * set for this epoch. */
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
-	rt = env_runtime(&e);
-	REQUIRE(send_data(&e, &x1, 100) && ack_echo(&e, &x1, 100));
-	REQUIRE(send_data(&e, &x2, 100) && ack_echo(&e, &x2, 100));
-	REQUIRE(env_cleanup(&e, now_ns(), 2, &st));
-	REQUIRE(expect_flow_pass(&st, 2, 2, CLEAN_FLOW_EVICTED, 2));
-	REQUIRE(expect_map_sizes(&e, 0, 0));
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
+	rt = env_runtime(e);
+	CHECK(send_data(e, &x1, 100) && ack_echo(e, &x1, 100));
+	CHECK(send_data(e, &x2, 100) && ack_echo(e, &x2, 100));
+	CHECK(env_cleanup(e, now_ns(), 2, &st));
+	CHECK(expect_flow_pass(&st, 2, 2, CLEAN_FLOW_EVICTED, 2));
+	CHECK(expect_map_sizes(e, 0, 0));
 
 	/* Degraded, no room for sampled flows: x1 waits, y (never sampled)
 	 * gets its entry. */
 	rt->level = 1;
 	rt->sampled_admit = 0;
-	REQUIRE(expect_admitted(&e, &x1, 200, false, 1, 0));
-	REQUIRE(expect_admitted(&e, &y, 100, true, 1, 0));
+	CHECK(expect_admitted(e, &x1, 200, false, 1, 0));
+	CHECK(expect_admitted(e, &y, 100, true, 1, 0));
 
 	/* Sampled flows are admitted only while fewer than sampled_admit
 	 * flows exist: with 1 present, a watermark of 1 still defers, 2
 	 * admits. */
 	rt->sampled_admit = 1;
-	REQUIRE(expect_admitted(&e, &x1, 201, false, 2, 0));
+	CHECK(expect_admitted(e, &x1, 201, false, 2, 0));
 	rt->sampled_admit = 2;
-	REQUIRE(expect_admitted(&e, &x2, 200, true, 2, 0));
+	CHECK(expect_admitted(e, &x2, 200, true, 2, 0));
 
 	/* Out of degradation the bitmap is not even looked at. */
 	rt->level = 0;
 	rt->sampled_admit = 0;
-	REQUIRE(expect_admitted(&e, &x1, 202, true, 2, 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect_admitted(e, &x1, 202, true, 2, 0));
+	return true;
 }
 
 static bool test_admission_flow_limit(void)
 {
 	struct tuple z = t4_port(LIMIT_PORT + 3), t;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	int i;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
 	for (i = 0; i < 3; i++) {
 		t = t4_port(LIMIT_PORT + i);
-		REQUIRE(send_data(&e, &t, 100));
+		CHECK(send_data(e, &t, 100));
 	}
 
 	/* At the limit a new flow is refused before the insert is tried,
 	 * and counted as if the map had refused it. */
-	env_runtime(&e)->flow_limit = 3;
-	REQUIRE(expect_admitted(&e, &z, 100, false, 0, 1));
-	REQUIRE(expect_map_sizes(&e, 3, 3));
+	env_runtime(e)->flow_limit = 3;
+	CHECK(expect_admitted(e, &z, 100, false, 0, 1));
+	CHECK(expect_map_sizes(e, 3, 3));
 
 	/* A flow already present goes on as before. */
 	t = t4_port(LIMIT_PORT + 0);
-	REQUIRE(send_data(&e, &t, 101));
-	REQUIRE(expect_ts(&e, &t, 101, PPING_DIR_OUT));
+	CHECK(send_data(e, &t, 101));
+	CHECK(expect_ts(e, &t, 101, PPING_DIR_OUT));
 
-	env_runtime(&e)->flow_limit = 4;
-	REQUIRE(expect_admitted(&e, &z, 101, true, 0, 1));
-	REQUIRE(expect_map_sizes(&e, 4, 5));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_runtime(e)->flow_limit = 4;
+	CHECK(expect_admitted(e, &z, 101, true, 0, 1));
+	CHECK(expect_map_sizes(e, 4, 5));
+	return true;
 }
 
 DEFINE_TESTS(admission,

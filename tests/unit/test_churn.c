@@ -29,10 +29,8 @@ static bool send_ts(struct env *e, int i, int dir, __u8 flags, __u32 tsval,
 		    __u32 tsecr)
 {
 	struct tuple t = churn_tuple(i);
-	struct pkt p;
 
-	build_ts(&p, &t, dir, flags, tsval, tsecr, 0);
-	return dir == PPING_DIR_OUT ? egress(e, &p) : ingress(e, &p);
+	return tc_ts(e, &t, dir, flags, tsval, tsecr, 0);
 }
 
 /* Each connection sends a SYN and data (two identifiers); every third has
@@ -127,59 +125,56 @@ static bool fill_matches(struct env *e, int want_flows)
 }
 
 #define STEP(what, cond) do { \
-	if (!(cond)) { fail_prefix(what); goto out; } \
+	if (!(cond)) \
+		return fail_prefix(what); \
 } while (0)
 
 static bool test_fill_count_after_churn(void)
 {
 	struct cleanup_stats st;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
-	e.hold_events = true;   /* hundreds of events; none is looked at */
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
+	e->hold_events = true;   /* hundreds of events; none is looked at */
 
-	STEP("opening", for_range(&e, 0, CHURN_FLOWS, open_one) &&
-			fill_matches(&e, CHURN_FLOWS));
-	REQUIRE(expect_eq("keys in ts_map", map_entries(e.ts_fd, sizeof(struct ts_key)),
-			  2 * CHURN_FLOWS - CHURN_FLOWS / 3));
+	STEP("opening", for_range(e, 0, CHURN_FLOWS, open_one) &&
+			fill_matches(e, CHURN_FLOWS));
+	CHECK(expect_eq("keys in ts_map", map_entries(e->ts_fd, sizeof(struct ts_key)),
+			2 * CHURN_FLOWS - CHURN_FLOWS / 3));
 
 	/* Flows 0-59 reset: their identifiers stay, orphaned. */
-	STEP("RST", for_range(&e, 0, 60, reset_one) && fill_matches(&e, 240));
+	STEP("RST", for_range(e, 0, 60, reset_one) && fill_matches(e, 240));
 
 	/* Flows 60-119 closed; 2 s later cleanup removes them, the orphans,
 	 * and the identifiers of answered flows (lifetime: the 1 s floor). */
-	STEP("FIN", for_range(&e, 60, 120, close_one) && fill_matches(&e, 240));
+	STEP("FIN", for_range(e, 60, 120, close_one) && fill_matches(e, 240));
 	STEP("cleanup after FIN",
-	     env_cleanup(&e, now_ns() + 2 * SECOND, 0, &st) &&
+	     env_cleanup(e, now_ns() + 2 * SECOND, 0, &st) &&
 	     expect_eq("flows removed as closed", st.flows_removed[CLEAN_FLOW_CLOSED], 60) &&
-	     fill_matches(&e, 180));
+	     fill_matches(e, 180));
 
 	/* Flows 120-179 start again on their tuple; tuples 0-29 of reset
 	 * flows are used by new connections. */
-	STEP("SYN reusing a tuple", for_range(&e, 120, 180, reuse_one) &&
-				    fill_matches(&e, 180));
-	STEP("SYN on a reset tuple", for_range(&e, 0, 30, reuse_one) &&
-				     fill_matches(&e, 210));
+	STEP("SYN reusing a tuple", for_range(e, 120, 180, reuse_one) &&
+				    fill_matches(e, 180));
+	STEP("SYN on a reset tuple", for_range(e, 0, 30, reuse_one) &&
+				     fill_matches(e, 210));
 
 	/* Of the answered flows (every third), 120-179 were reset by their
 	 * new SYN: 40 sampled flows are left, 20 go. */
-	STEP("eviction", env_cleanup(&e, now_ns(), 20, &st) &&
+	STEP("eviction", env_cleanup(e, now_ns(), 20, &st) &&
 			 expect_flow_pass(&st, 210, 40, CLEAN_FLOW_EVICTED, 20) &&
-			 fill_matches(&e, 190));
-	STEP("evicted flows back", for_range(&e, 180, CHURN_FLOWS, data_one) &&
-				   fill_matches(&e, 210));
-	STEP("RST of reused flows", for_range(&e, 120, 150, reset_one) &&
-				    fill_matches(&e, 180));
+			 fill_matches(e, 190));
+	STEP("evicted flows back", for_range(e, 180, CHURN_FLOWS, data_one) &&
+				   fill_matches(e, 210));
+	STEP("RST of reused flows", for_range(e, 120, 150, reset_one) &&
+				    fill_matches(e, 180));
 
 	/* Long after: everything is idle, unanswered, expired or orphaned. */
-	STEP("final cleanup", env_cleanup(&e, now_ns() + 400 * SECOND, 0, &st) &&
-			      fill_matches(&e, 0));
-	REQUIRE(expect_map_sizes(&e, 0, 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	STEP("final cleanup", env_cleanup(e, now_ns() + 400 * SECOND, 0, &st) &&
+			      fill_matches(e, 0));
+	CHECK(expect_map_sizes(e, 0, 0));
+	return true;
 }
 
 DEFINE_TESTS(churn,

@@ -94,36 +94,32 @@ static bool test_cleanup_identifier_lifetime(void)
 	};
 	struct stamps ts;
 	struct tuple t;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	int i, left = ARRAY_SIZE(lives);
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
 	ts.before = now_ns();
 	for (i = 0; i < (int)ARRAY_SIZE(lives); i++) {
 		t = t4_port(LIFE_PORT + i);
-		REQUIRE(send_data(&e, &t, LIFE_TSVAL));
+		CHECK(send_data(e, &t, LIFE_TSVAL));
 	}
 	ts.after = now_ns();
 	for (i = 0; i < (int)ARRAY_SIZE(lives); i++) {
 		t = t4_port(LIFE_PORT + i);
-		REQUIRE(set_srtt(&e, &t, lives[i].srtt_out, lives[i].srtt_in));
+		CHECK(set_srtt(e, &t, lives[i].srtt_out, lives[i].srtt_in));
 	}
-	REQUIRE(expect_map_sizes(&e, ARRAY_SIZE(lives), ARRAY_SIZE(lives)));
+	CHECK(expect_map_sizes(e, ARRAY_SIZE(lives), ARRAY_SIZE(lives)));
 
 	for (i = 0; i < (int)ARRAY_SIZE(bounds); i++) {
 		__u64 below = bounds[i][0] - bounds[i][1];
 		__u64 above = bounds[i][0] + bounds[i][1];
 
-		REQUIRE(expect_lives_at(&e, ts.before + below, below, &left));
-		REQUIRE(expect_lives_at(&e, ts.after + above, above, &left));
+		CHECK(expect_lives_at(e, ts.before + below, below, &left));
+		CHECK(expect_lives_at(e, ts.after + above, above, &left));
 	}
-	REQUIRE(expect_eq("identifiers left", left, 0));
-	REQUIRE(expect_map_sizes(&e, ARRAY_SIZE(lives), 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect_eq("identifiers left", left, 0));
+	CHECK(expect_map_sizes(e, ARRAY_SIZE(lives), 0));
+	return true;
 }
 
 /* ========================================================================
@@ -137,40 +133,34 @@ static bool test_cleanup_orphaned_identifiers(void)
 	struct tuple fin = t4_port(42010);
 	struct cleanup_stats st;
 	struct pkt p;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__u64 after;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
-	REQUIRE(send_data(&e, &T4, 100));
-	REQUIRE(send_data(&e, &T4, 101));
-	REQUIRE(send_data(&e, &T4, 102));
-	REQUIRE(send_data(&e, &T4B, 100));
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
+	CHECK(send_data(e, &T4, 100));
+	CHECK(send_data(e, &T4, 101));
+	CHECK(send_data(e, &T4, 102));
+	CHECK(send_data(e, &T4B, 100));
 	build_opts(&p, &T4, PPING_DIR_IN, TCPF_RST, NULL, 0);
-	REQUIRE(ingress(&e, &p));
+	CHECK(ingress(e, &p));
 	/* Closed both ways, no echo: its two identifiers have no RTT. */
-	REQUIRE(send_data(&e, &fin, 100));
-	build_ts(&p, &fin, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 101, 0, 0);
-	REQUIRE(egress(&e, &p));
-	build_ts(&p, &fin, PPING_DIR_IN, TCPF_FIN | TCPF_ACK, 9000, 0, 0);
-	REQUIRE(ingress(&e, &p));
+	CHECK(send_data(e, &fin, 100));
+	CHECK(tc_ts(e, &fin, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 101, 0, 0));
+	CHECK(tc_ts(e, &fin, PPING_DIR_IN, TCPF_FIN | TCPF_ACK, 9000, 0, 0));
 	after = now_ns();
-	REQUIRE(expect_map_sizes(&e, 2, 6));
+	CHECK(expect_map_sizes(e, 2, 6));
 
 	/* 2 s: past the 1 s below which a pass does not even look at an
 	 * identifier's flow, a fifth of the lifetime of the others. */
-	REQUIRE(env_cleanup(&e, after + 2 * SECOND, 0, &st));
-	REQUIRE(expect_ts_pass(&st, 6, 0, 5));
-	REQUIRE(expect_flow_pass(&st, 2, 0, CLEAN_FLOW_CLOSED, 1));
-	REQUIRE(expect_no_ts(&e, &T4, 100, PPING_DIR_OUT));
-	REQUIRE(expect_no_ts(&e, &T4, 102, PPING_DIR_OUT));
-	REQUIRE(expect_no_ts(&e, &fin, 101, PPING_DIR_OUT));
-	REQUIRE(expect_ts(&e, &T4B, 100, PPING_DIR_OUT));
-	REQUIRE(expect_map_sizes(&e, 1, 1));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(env_cleanup(e, after + 2 * SECOND, 0, &st));
+	CHECK(expect_ts_pass(&st, 6, 0, 5));
+	CHECK(expect_flow_pass(&st, 2, 0, CLEAN_FLOW_CLOSED, 1));
+	CHECK(expect_no_ts(e, &T4, 100, PPING_DIR_OUT));
+	CHECK(expect_no_ts(e, &T4, 102, PPING_DIR_OUT));
+	CHECK(expect_no_ts(e, &fin, 101, PPING_DIR_OUT));
+	CHECK(expect_ts(e, &T4B, 100, PPING_DIR_OUT));
+	CHECK(expect_map_sizes(e, 1, 1));
+	return true;
 }
 
 /* ========================================================================
@@ -269,15 +259,14 @@ static bool expect_flows_at(struct env *e, __u64 at, int gone, int kind,
 static bool test_cleanup_flow_timeouts(void)
 {
 	struct stamps ts;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	int k;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
 	ts.before = now_ns();
-	REQUIRE(open_flow_kinds(&e));
+	CHECK(open_flow_kinds(e));
 	ts.after = now_ns();
-	REQUIRE(expect_map_sizes(&e, F_COUNT, 4));
+	CHECK(expect_map_sizes(e, F_COUNT, 4));
 
 	for (k = 0; k < F_COUNT; k++) {
 		const struct flow_kind *fk = &kinds[k];
@@ -285,16 +274,13 @@ static bool test_cleanup_flow_timeouts(void)
 		 * one had an RTT reported: sampled while they are seen. */
 		__u64 sampled = 1 + (k == F_CLOSED);
 
-		REQUIRE(expect_flows_at(&e, ts.before + fk->timeout - fk->margin,
-					k, F_COUNT, sampled));
-		REQUIRE(expect_flows_at(&e, ts.after + fk->timeout + fk->margin,
-					k, k, sampled));
+		CHECK(expect_flows_at(e, ts.before + fk->timeout - fk->margin,
+				      k, F_COUNT, sampled));
+		CHECK(expect_flows_at(e, ts.after + fk->timeout + fk->margin,
+				      k, k, sampled));
 	}
-	REQUIRE(expect_map_sizes(&e, 0, 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect_map_sizes(e, 0, 0));
+	return true;
 }
 
 /* ========================================================================
@@ -346,33 +332,29 @@ static bool fill_walk_maps(struct env *e, __u64 t)
 static bool test_cleanup_walk_resumes(void)
 {
 	struct cleanup_stats st;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__s64 count;
 	__u64 t;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLEANUP));
-	e.cleanup.walk_budget = 7;
+	CHECK(fixture_env(&e, &CFG_TC_CLEANUP));
+	e->cleanup.walk_budget = 7;
 	t = now_ns();
-	REQUIRE(fill_walk_maps(&e, t));
-	REQUIRE(env_cleanup(&e, t + 400 * SECOND, 0, &st));
-	REQUIRE(expect_flow_pass(&st, WALK_FLOWS, 0, CLEAN_FLOW_IDLE, WALK_FLOWS / 3));
-	REQUIRE(expect_ts_pass(&st, WALK_FLOWS, WALK_FLOWS / 3, WALK_FLOWS / 3));
-	REQUIRE(expect_map_sizes(&e, WALK_FLOWS * 2 / 3, WALK_FLOWS / 3));
-	REQUIRE(read_flow_count(&e, &count));
-	REQUIRE(expect_eq("flow count after the pass", count, WALK_FLOWS * 2 / 3));
+	CHECK(fill_walk_maps(e, t));
+	CHECK(env_cleanup(e, t + 400 * SECOND, 0, &st));
+	CHECK(expect_flow_pass(&st, WALK_FLOWS, 0, CLEAN_FLOW_IDLE, WALK_FLOWS / 3));
+	CHECK(expect_ts_pass(&st, WALK_FLOWS, WALK_FLOWS / 3, WALK_FLOWS / 3));
+	CHECK(expect_map_sizes(e, WALK_FLOWS * 2 / 3, WALK_FLOWS / 3));
+	CHECK(read_flow_count(e, &count));
+	CHECK(expect_eq("flow count after the pass", count, WALK_FLOWS * 2 / 3));
 	/* 1000 flows and 2000 identifiers deleted, at least 7 per call and
 	 * as many as the call passed over: the budget grows with the walk
 	 * (how fast depends on the hash order), so several calls per map,
 	 * but not hundreds. */
-	REQUIRE(expect(e.cleanup.mech != CLEANUP_FOREACH ||
-		       (e.cleanup.last_calls >= 6 && e.cleanup.last_calls <= 200),
-		       "a for-each walk deleting 7 or more per call took %llu calls",
-		       (unsigned long long)e.cleanup.last_calls));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect(e->cleanup.mech != CLEANUP_FOREACH ||
+		     (e->cleanup.last_calls >= 6 && e->cleanup.last_calls <= 200),
+		     "a for-each walk deleting 7 or more per call took %llu calls",
+		     (unsigned long long)e->cleanup.last_calls));
+	return true;
 }
 
 DEFINE_TESTS(cleanup,

@@ -13,48 +13,38 @@ static bool test_pure_ack_not_timestamped(void)
 {
 	struct pping_counters c;
 	struct flow_state fs;
-	struct env e;
-	struct pkt p;
-	bool ok = false;
+	struct env *e;
 
-	REQUIRE(env_open(&e, &CFG_TC));
+	CHECK(fixture_env(&e, &CFG_TC));
 
 	/* A pure ACK opens the flow but is never an identifier: no reply is
 	 * due for it, the peer may delay or never send one. */
-	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK, 100, 0, 0);
-	REQUIRE(egress(&e, &p));
-	REQUIRE(expect_no_ts(&e, &T4, 100, PPING_DIR_OUT));
-	REQUIRE(expect(flow_lookup(&e, &T4, &fs), "no flow after the pure ACK"));
-	REQUIRE(expect_eq("last_tsval after a pure ACK",
-			  fs.dir[PPING_DIR_OUT].last_tsval, 0));
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_ACK, 100, 0, 0));
+	CHECK(expect_no_ts(e, &T4, 100, PPING_DIR_OUT));
+	CHECK(expect(flow_lookup(e, &T4, &fs), "no flow after the pure ACK"));
+	CHECK(expect_eq("last_tsval after a pure ACK",
+			fs.dir[PPING_DIR_OUT].last_tsval, 0));
 
 	/* It did not use up its TSval: data with the same TSval is stored. */
-	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 100, 0, 10);
-	REQUIRE(egress(&e, &p));
-	REQUIRE(expect_ts(&e, &T4, 100, PPING_DIR_OUT));
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 100, 0, 10));
+	CHECK(expect_ts(e, &T4, 100, PPING_DIR_OUT));
 
 	/* Another pure ACK with a newer TSval: still nothing. */
-	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK, 101, 0, 0);
-	REQUIRE(egress(&e, &p));
-	REQUIRE(expect_no_ts(&e, &T4, 101, PPING_DIR_OUT));
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_ACK, 101, 0, 0));
+	CHECK(expect_no_ts(e, &T4, 101, PPING_DIR_OUT));
 
 	/* A FIN without payload does elicit an ACK. */
-	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 102, 0, 0);
-	REQUIRE(egress(&e, &p));
-	REQUIRE(expect_ts(&e, &T4, 102, PPING_DIR_OUT));
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_FIN | TCPF_ACK, 102, 0, 0));
+	CHECK(expect_ts(e, &T4, 102, PPING_DIR_OUT));
 
 	/* So does a SYN (its own flow). */
-	build_ts(&p, &T4B, PPING_DIR_OUT, TCPF_SYN, 500, 0, 0);
-	REQUIRE(egress(&e, &p));
-	REQUIRE(expect_ts(&e, &T4B, 500, PPING_DIR_OUT));
+	CHECK(tc_ts(e, &T4B, PPING_DIR_OUT, TCPF_SYN, 500, 0, 0));
+	CHECK(expect_ts(e, &T4B, 500, PPING_DIR_OUT));
 
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_created", c.ts_created, 3));
-	REQUIRE(expect_map_sizes(&e, 2, 3));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 3));
+	CHECK(expect_map_sizes(e, 2, 3));
+	return true;
 }
 
 /* ========================================================================
@@ -65,38 +55,34 @@ static bool test_tsval_wraparound(void)
 {
 	struct pping_counters c;
 	__u64 first_at = 0, again_at = 0;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
-	REQUIRE(env_open(&e, &CFG_TC));
+	CHECK(fixture_env(&e, &CFG_TC));
 
-	REQUIRE(send_data(&e, &T4, 0xfffffff0));
-	REQUIRE(expect_ts(&e, &T4, 0xfffffff0, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4, 0xfffffff0));
+	CHECK(expect_ts(e, &T4, 0xfffffff0, PPING_DIR_OUT));
 	/* 0x5 is 21 ticks after 0xfffffff0: newer, across the wrap. */
-	REQUIRE(send_data(&e, &T4, 0x00000005));
-	REQUIRE(expect_ts(&e, &T4, 0x00000005, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4, 0x00000005));
+	CHECK(expect_ts(e, &T4, 0x00000005, PPING_DIR_OUT));
 	/* 0xffffff00 is behind 0x5 (a reordered old packet). */
-	REQUIRE(send_data(&e, &T4, 0xffffff00));
-	REQUIRE(expect_no_ts(&e, &T4, 0xffffff00, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4, 0xffffff00));
+	CHECK(expect_no_ts(e, &T4, 0xffffff00, PPING_DIR_OUT));
 
 	/* The same TSval twice: only the first packet carrying it is an
 	 * identifier; the second neither stores nor tries to. */
-	REQUIRE(send_data(&e, &T4, 0x10));
-	REQUIRE(expect(ts_lookup(&e, &T4, 0x10, PPING_DIR_OUT, &first_at),
-		       "TSval 0x10 not stored"));
-	REQUIRE(send_data(&e, &T4, 0x10));
-	REQUIRE(expect(ts_lookup(&e, &T4, 0x10, PPING_DIR_OUT, &again_at),
-		       "TSval 0x10 gone"));
-	REQUIRE(expect_eq("time of the TSval 0x10 identifier", again_at, first_at));
+	CHECK(send_data(e, &T4, 0x10));
+	CHECK(expect(ts_lookup(e, &T4, 0x10, PPING_DIR_OUT, &first_at),
+		     "TSval 0x10 not stored"));
+	CHECK(send_data(e, &T4, 0x10));
+	CHECK(expect(ts_lookup(e, &T4, 0x10, PPING_DIR_OUT, &again_at),
+		     "TSval 0x10 gone"));
+	CHECK(expect_eq("time of the TSval 0x10 identifier", again_at, first_at));
 
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_created", c.ts_created, 3));
-	REQUIRE(expect_eq("ts_exists", c.ts_exists, 0));
-	REQUIRE(expect_map_sizes(&e, 1, 3));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 3));
+	CHECK(expect_eq("ts_exists", c.ts_exists, 0));
+	CHECK(expect_map_sizes(e, 1, 3));
+	return true;
 }
 
 DEFINE_TESTS(eligible,

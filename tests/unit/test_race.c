@@ -210,41 +210,37 @@ static bool test_claims_race(void)
 {
 	struct env_cfg cfg = CFG_TC;
 	struct pping_counters c;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__u64 n = 0;
 
 	/* No rate limit, the live clock: every TSval one identifier. */
-	REQUIRE(env_open(&e, &CFG_TC));
-	REQUIRE(run_race(&e, 20000, 0));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_created", c.ts_created, 20000));
-	REQUIRE(expect_eq("ts_exists", c.ts_exists, 0));
+	CHECK(fixture_env(&e, &CFG_TC));
+	CHECK(run_race(e, 20000, 0));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 20000));
+	CHECK(expect_eq("ts_exists", c.ts_exists, 0));
 	printf("  claims race, no limit: %llu compare-and-exchange retries\n",
 	       (unsigned long long)c.claims_lost);
-	env_close(&e);
 
-	/* Both CPUs offering a new TSval every 0.5 ms of the injected clock
-	 * for 10 s, with a limit of 0.75 ms: a burst every second (or
-	 * third) packet, so the CPUs are often both about to start one. Each
-	 * starts once and on time: one identifier per 1 to 1.5 ms. */
+	/* In a fresh environment, both CPUs offering a new TSval every
+	 * 0.5 ms of the injected clock for 10 s, with a limit of 0.75 ms: a
+	 * burst every second (or third) packet, so the CPUs are often both
+	 * about to start one. Each starts once and on time: one identifier
+	 * per 1 to 1.5 ms. */
 	cfg.rate_limit_ns = 3 * MS / 4;
 	cfg.test_clock = true;
-	REQUIRE(env_open(&e, &cfg));
-	REQUIRE(run_race(&e, 20000, MS / 2));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_exists", c.ts_exists, 0));
-	REQUIRE(expect_paced(&e, 20000, 3 * MS / 4, MS / 2, &n));
-	REQUIRE(expect_eq("identifiers in the map", n, c.ts_created));
-	REQUIRE(expect(n >= 20000 / 3 && n <= 20000 / 2,
-		       "%llu identifiers for 10 s at one per 1 to 1.5 ms",
-		       (unsigned long long)n));
+	CHECK(fixture_env(&e, &cfg));
+	CHECK(run_race(e, 20000, MS / 2));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_exists", c.ts_exists, 0));
+	CHECK(expect_paced(e, 20000, 3 * MS / 4, MS / 2, &n));
+	CHECK(expect_eq("identifiers in the map", n, c.ts_created));
+	CHECK(expect(n >= 20000 / 3 && n <= 20000 / 2,
+		     "%llu identifiers for 10 s at one per 1 to 1.5 ms",
+		     (unsigned long long)n));
 	printf("  claims race: %llu identifiers, %llu slot claims lost to the other CPU\n",
 	       (unsigned long long)n, (unsigned long long)c.claims_lost);
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	return true;
 }
 
 DEFINE_TESTS(race,

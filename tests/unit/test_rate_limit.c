@@ -11,34 +11,30 @@ static bool test_rate_limit(void)
 {
 	struct env_cfg cfg = { .tc = true, .test_clock = true };
 	struct pping_counters c;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	cfg.rate_limit_ns = 100 * MS;   /* the default */
-	REQUIRE(env_open(&e, &cfg));
+	CHECK(fixture_env(&e, &cfg));
 
-	REQUIRE(send_data(&e, &T4, 1));
-	REQUIRE(expect_ts(&e, &T4, 1, PPING_DIR_OUT));
-	REQUIRE(send_data(&e, &T4, 2));
-	REQUIRE(expect_no_ts(&e, &T4, 2, PPING_DIR_OUT));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("rate_limited", c.rate_limited, 1));
+	CHECK(send_data(e, &T4, 1));
+	CHECK(expect_ts(e, &T4, 1, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4, 2));
+	CHECK(expect_no_ts(e, &T4, 2, PPING_DIR_OUT));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("rate_limited", c.rate_limited, 1));
 
 	/* The limit is per flow direction: another flow is not held back. */
-	REQUIRE(send_data(&e, &T4B, 2));
-	REQUIRE(expect_ts(&e, &T4B, 2, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4B, 2));
+	CHECK(expect_ts(e, &T4B, 2, PPING_DIR_OUT));
 
 	/* Lowered at run time through .data, it applies at once. */
-	env_runtime(&e)->rate_limit_ns = 0;
-	REQUIRE(send_data(&e, &T4, 3));
-	REQUIRE(expect_ts(&e, &T4, 3, PPING_DIR_OUT));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_created", c.ts_created, 3));
-	REQUIRE(expect_eq("rate_limited", c.rate_limited, 1));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_runtime(e)->rate_limit_ns = 0;
+	CHECK(send_data(e, &T4, 3));
+	CHECK(expect_ts(e, &T4, 3, PPING_DIR_OUT));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 3));
+	CHECK(expect_eq("rate_limited", c.rate_limited, 1));
+	return true;
 }
 
 DEFINE_TESTS(rate_limit,

@@ -40,30 +40,26 @@ static bool test_replay_big_tcp(void)
 				 .cb = { big } };
 	struct pping_counters c;
 	struct flow_state fs;
-	struct env e;
+	struct env *e;
 	struct pkt p;
-	bool ok = false;
 
-	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	CHECK(fixture_env(&e, &CFG_TC_REPLAY));
 	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
 	p.data[p.l3_off + 2] = p.data[p.l3_off + 3] = 0;   /* IPv4 total length 0 */
-	REQUIRE(run_prog(&e, e.tc->progs.pping_tc_egress, "pping_tc_egress", &p,
-			 TC_ACT_UNSPEC_RET, &ctx));
-	REQUIRE(flow_lookup(&e, &T4, &fs));
-	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, big));
-	REQUIRE(expect_ts(&e, &T4, 1000, PPING_DIR_OUT));
+	CHECK(run_prog(e, e->tc->progs.pping_tc_egress, "pping_tc_egress", &p,
+		       TC_ACT_UNSPEC_RET, &ctx));
+	CHECK(flow_lookup(e, &T4, &fs));
+	CHECK(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, big));
+	CHECK(expect_ts(e, &T4, 1000, PPING_DIR_OUT));
 	/* The same packet with its length capped, as before: not TCP. */
 	ctx.cb[0] = 0;
 	build_ts(&p, &T4B, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
 	p.data[p.l3_off + 2] = p.data[p.l3_off + 3] = 0;
-	REQUIRE(run_prog(&e, e.tc->progs.pping_tc_egress, "pping_tc_egress", &p,
-			 TC_ACT_UNSPEC_RET, &ctx));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("TCP segments on egress", c.tcp[PPING_HOOK_EGRESS], 1));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(run_prog(e, e->tc->progs.pping_tc_egress, "pping_tc_egress", &p,
+		       TC_ACT_UNSPEC_RET, &ctx));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("TCP segments on egress", c.tcp[PPING_HOOK_EGRESS], 1));
+	return true;
 }
 
 static bool ingress_at(struct env *e, const struct pkt *p, __u64 t)
@@ -79,43 +75,35 @@ static bool ingress_at(struct env *e, const struct pkt *p, __u64 t)
 static bool test_replay_capture_time(void)
 {
 	const struct pping_event *ev;
-	struct env e;
+	struct env *e;
 	struct pkt p;
-	bool ok = false;
 
-	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	CHECK(fixture_env(&e, &CFG_TC_REPLAY));
 	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
-	REQUIRE(egress_at(&e, &p, CAPTURE_T0, 0));
+	CHECK(egress_at(e, &p, CAPTURE_T0, 0));
 	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
-	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
-	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
-	REQUIRE(expect_eq("rtt", ev->rtt, REPLY_AFTER));
-	REQUIRE(expect_eq("event time", ev->time_ns, CAPTURE_T0 + REPLY_AFTER));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(ingress_at(e, &p, CAPTURE_T0 + REPLY_AFTER));
+	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
+	CHECK(expect_eq("rtt", ev->rtt, REPLY_AFTER));
+	CHECK(expect_eq("event time", ev->time_ns, CAPTURE_T0 + REPLY_AFTER));
+	return true;
 }
 
 /* Bytes count the packet's original length, not the bytes handed over. */
 static bool test_replay_wire_len(void)
 {
 	struct flow_state fs;
-	struct env e;
+	struct env *e;
 	struct pkt p;
-	bool ok = false;
 
-	REQUIRE(env_open(&e, &CFG_TC_REPLAY));
+	CHECK(fixture_env(&e, &CFG_TC_REPLAY));
 	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
-	REQUIRE(expect(p.len < FRAME_LEN_ON_WIRE, "test frame too long"));
-	REQUIRE(egress_at(&e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
-	REQUIRE(flow_lookup(&e, &T4, &fs));
-	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, FRAME_LEN_ON_WIRE));
-	REQUIRE(expect_eq("packets out", fs.dir[PPING_DIR_OUT].pkts, 1));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect(p.len < FRAME_LEN_ON_WIRE, "test frame too long"));
+	CHECK(egress_at(e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
+	CHECK(flow_lookup(e, &T4, &fs));
+	CHECK(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, FRAME_LEN_ON_WIRE));
+	CHECK(expect_eq("packets out", fs.dir[PPING_DIR_OUT].pkts, 1));
+	return true;
 }
 
 /* The injected clock: time from tstamp, but bytes are the bytes handed
@@ -125,51 +113,43 @@ static bool test_clock_takes_only_time(void)
 	const struct pping_event *ev;
 	struct flow_state fs;
 	__u64 sent_at = 0;
-	struct env e;
+	struct env *e;
 	struct pkt p;
-	bool ok = false;
 
-	REQUIRE(env_open(&e, &CFG_TC_CLOCK));
+	CHECK(fixture_env(&e, &CFG_TC_CLOCK));
 	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
-	REQUIRE(egress_at(&e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
-	REQUIRE(expect(ts_lookup(&e, &T4, 1000, PPING_DIR_OUT, &sent_at),
-		       "data segment not timestamped"));
-	REQUIRE(expect_eq("identifier time", sent_at, CAPTURE_T0));
-	REQUIRE(flow_lookup(&e, &T4, &fs));
-	REQUIRE(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, p.len));
+	CHECK(egress_at(e, &p, CAPTURE_T0, FRAME_LEN_ON_WIRE));
+	CHECK(expect(ts_lookup(e, &T4, 1000, PPING_DIR_OUT, &sent_at),
+		     "data segment not timestamped"));
+	CHECK(expect_eq("identifier time", sent_at, CAPTURE_T0));
+	CHECK(flow_lookup(e, &T4, &fs));
+	CHECK(expect_eq("bytes out", fs.dir[PPING_DIR_OUT].bytes, p.len));
 	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
-	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
-	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
-	REQUIRE(expect_eq("rtt", ev->rtt, REPLY_AFTER));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(ingress_at(e, &p, CAPTURE_T0 + REPLY_AFTER));
+	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
+	CHECK(expect_eq("rtt", ev->rtt, REPLY_AFTER));
+	return true;
 }
 
 /* Live: a tstamp in the context (EDT on egress, for one) is not the clock. */
 static bool test_live_ignores_tstamp(void)
 {
 	const struct pping_event *ev;
-	struct env e;
+	struct env *e;
 	struct pkt p;
 	__u64 before = now_ns();
-	bool ok = false;
 
-	REQUIRE(env_open(&e, &CFG_TC));
+	CHECK(fixture_env(&e, &CFG_TC));
 	build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100);
-	REQUIRE(egress_at(&e, &p, CAPTURE_T0, 0));
+	CHECK(egress_at(e, &p, CAPTURE_T0, 0));
 	build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 5000, 1000, 0);
-	REQUIRE(ingress_at(&e, &p, CAPTURE_T0 + REPLY_AFTER));
-	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
-	REQUIRE(expect(ev->rtt != REPLY_AFTER, "live run took the RTT from tstamp"));
-	REQUIRE(expect(ev->time_ns >= before && ev->time_ns <= now_ns(),
-		       "event time %llu is not the kernel clock",
-		       (unsigned long long)ev->time_ns));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(ingress_at(e, &p, CAPTURE_T0 + REPLY_AFTER));
+	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
+	CHECK(expect(ev->rtt != REPLY_AFTER, "live run took the RTT from tstamp"));
+	CHECK(expect(ev->time_ns >= before && ev->time_ns <= now_ns(),
+		     "event time %llu is not the kernel clock",
+		     (unsigned long long)ev->time_ns));
+	return true;
 }
 
 DEFINE_TESTS(replay,

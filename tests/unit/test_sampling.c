@@ -18,6 +18,10 @@
 #include "harness.h"
 
 static const struct env_cfg CFG_TC_CLOCK = { .tc = true, .test_clock = true };
+/* ... with a 100 ms rate limit, the daemon's default. */
+static const struct env_cfg CFG_CLOCK_100MS = {
+	.tc = true, .test_clock = true, .rate_limit_ns = 100 * MS,
+};
 
 /* Data packets with TSvals from, from+1, ... every period_ns from the
  * current time on, for duration_ns (the last one before it ends); the clock
@@ -50,68 +54,68 @@ static bool expect_created(struct env *e, unsigned long long want)
 	       expect_eq("identifiers created", c.ts_created, want);
 }
 
+/* CFG_CLOCK_100MS with --burst 3 --burst-window 4ms. */
+static bool burst_env(struct env **e)
+{
+	if (!fixture_env(e, &CFG_CLOCK_100MS))
+		return false;
+	env_runtime(*e)->burst = 3;
+	env_runtime(*e)->burst_window_ns = 4 * MS;
+	return true;
+}
+
 static bool test_rate_limit_timed(void)
 {
-	struct env_cfg cfg = CFG_TC_CLOCK;
 	struct pping_counters c;
 	__u64 t0 = ENV_CLOCK_START;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__u32 i;
 	int n;
 
 	/* One packet with a new TSval every 1 ms for 1 s, 100 ms limit:
 	 * identifiers at 0, 100, ..., 900 ms, each exactly when the limit
 	 * has passed (TSvals 1, 101, ..., 901), and no other. */
-	cfg.rate_limit_ns = 100 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	n = send_paced(&e, &T4, 1, 1 * MS, 1000 * MS);
-	REQUIRE(expect_eq("packets sent", n, 1000));
-	REQUIRE(expect_created(&e, 10));
+	CHECK(fixture_env(&e, &CFG_CLOCK_100MS));
+	n = send_paced(e, &T4, 1, 1 * MS, 1000 * MS);
+	CHECK(expect_eq("packets sent", n, 1000));
+	CHECK(expect_created(e, 10));
 	for (i = 1; i <= 1000; i += 100) {
-		REQUIRE(expect_ts(&e, &T4, i, PPING_DIR_OUT));
-		REQUIRE(expect_no_ts(&e, &T4, i + 99, PPING_DIR_OUT));
+		CHECK(expect_ts(e, &T4, i, PPING_DIR_OUT));
+		CHECK(expect_no_ts(e, &T4, i + 99, PPING_DIR_OUT));
 	}
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("rate_limited", c.rate_limited, 990));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("rate_limited", c.rate_limited, 990));
 
 	/* The edge: 1 ns short of 100 ms after the last burst (900 ms) is
 	 * too early, 100 ms is not. */
-	env_set_time(&e, t0 + 1000 * MS - 1);
-	REQUIRE(send_data(&e, &T4, 2000));
-	REQUIRE(expect_no_ts(&e, &T4, 2000, PPING_DIR_OUT));
-	env_set_time(&e, t0 + 1000 * MS);
-	REQUIRE(send_data(&e, &T4, 2001));
-	REQUIRE(expect_ts(&e, &T4, 2001, PPING_DIR_OUT));
-	REQUIRE(expect_created(&e, 11));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_set_time(e, t0 + 1000 * MS - 1);
+	CHECK(send_data(e, &T4, 2000));
+	CHECK(expect_no_ts(e, &T4, 2000, PPING_DIR_OUT));
+	env_set_time(e, t0 + 1000 * MS);
+	CHECK(send_data(e, &T4, 2001));
+	CHECK(expect_ts(e, &T4, 2001, PPING_DIR_OUT));
+	CHECK(expect_created(e, 11));
+	return true;
 }
 
 static bool test_rate_limit_zero(void)
 {
 	struct pping_counters c;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__u32 i;
 
 	/* Rate limit 0: every new TSval is an identifier; a repeated one is
 	 * not (it is not the first packet with that value). */
-	REQUIRE(env_open(&e, &CFG_TC));
+	CHECK(fixture_env(&e, &CFG_TC));
 	for (i = 1; i <= 200; i++) {
-		REQUIRE(send_data(&e, &T4, i));
-		REQUIRE(send_data(&e, &T4, i));
+		CHECK(send_data(e, &T4, i));
+		CHECK(send_data(e, &T4, i));
 	}
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_created", c.ts_created, 200));
-	REQUIRE(expect_eq("ts_exists", c.ts_exists, 0));
-	REQUIRE(expect_eq("rate_limited", c.rate_limited, 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 200));
+	CHECK(expect_eq("ts_exists", c.ts_exists, 0));
+	CHECK(expect_eq("rate_limited", c.rate_limited, 0));
+	return true;
 }
 
 /* The burst TSval tsval of T4 belongs to: its id, which is its start time. */
@@ -133,114 +137,90 @@ static bool expect_burst_of(struct env *e, __u32 tsval, __u64 want)
 
 static bool test_burst(void)
 {
-	struct env_cfg cfg = CFG_TC_CLOCK;
 	__u64 t0 = ENV_CLOCK_START;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* --burst 3 --burst-window 4ms, 100 ms limit, a new TSval every
 	 * 1 ms: three identifiers (0, 1, 2 ms) with the burst's start as id,
 	 * then none (the burst is full, then the window is over) until
 	 * 100 ms, then the next three with a new id. */
-	cfg.rate_limit_ns = 100 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	env_runtime(&e)->burst = 3;
-	env_runtime(&e)->burst_window_ns = 4 * MS;
-	REQUIRE(send_paced(&e, &T4, 1, 1 * MS, 100 * MS) == 100);
-	REQUIRE(expect_created(&e, 3));
-	REQUIRE(expect_burst_of(&e, 1, t0));
-	REQUIRE(expect_burst_of(&e, 2, t0));
-	REQUIRE(expect_burst_of(&e, 3, t0));
-	REQUIRE(expect_no_ts(&e, &T4, 4, PPING_DIR_OUT));
+	CHECK(burst_env(&e));
+	CHECK(send_paced(e, &T4, 1, 1 * MS, 100 * MS) == 100);
+	CHECK(expect_created(e, 3));
+	CHECK(expect_burst_of(e, 1, t0));
+	CHECK(expect_burst_of(e, 2, t0));
+	CHECK(expect_burst_of(e, 3, t0));
+	CHECK(expect_no_ts(e, &T4, 4, PPING_DIR_OUT));
 
-	env_set_time(&e, t0 + 100 * MS);
-	REQUIRE(send_paced(&e, &T4, 1000, 1 * MS, 10 * MS) == 10);
-	REQUIRE(expect_created(&e, 6));
-	REQUIRE(expect_burst_of(&e, 1000, t0 + 100 * MS));
-	REQUIRE(expect_burst_of(&e, 1002, t0 + 100 * MS));
-	REQUIRE(expect_no_ts(&e, &T4, 1003, PPING_DIR_OUT));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_set_time(e, t0 + 100 * MS);
+	CHECK(send_paced(e, &T4, 1000, 1 * MS, 10 * MS) == 10);
+	CHECK(expect_created(e, 6));
+	CHECK(expect_burst_of(e, 1000, t0 + 100 * MS));
+	CHECK(expect_burst_of(e, 1002, t0 + 100 * MS));
+	CHECK(expect_no_ts(e, &T4, 1003, PPING_DIR_OUT));
+	return true;
 }
 
 static bool test_burst_window(void)
 {
-	struct env_cfg cfg = CFG_TC_CLOCK;
 	__u64 t1 = ENV_CLOCK_START + 100 * MS;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* Packets 3 ms apart with a 4 ms window: the burst takes the ones at
 	 * 0 and 3 ms; the one at 6 ms is outside the window. */
-	cfg.rate_limit_ns = 100 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	env_runtime(&e)->burst = 3;
-	env_runtime(&e)->burst_window_ns = 4 * MS;
-	REQUIRE(send_paced(&e, &T4, 1, 3 * MS, 8 * MS) == 3);
-	REQUIRE(expect_ts(&e, &T4, 1, PPING_DIR_OUT));
-	REQUIRE(expect_ts(&e, &T4, 2, PPING_DIR_OUT));
-	REQUIRE(expect_no_ts(&e, &T4, 3, PPING_DIR_OUT));
+	CHECK(burst_env(&e));
+	CHECK(send_paced(e, &T4, 1, 3 * MS, 8 * MS) == 3);
+	CHECK(expect_ts(e, &T4, 1, PPING_DIR_OUT));
+	CHECK(expect_ts(e, &T4, 2, PPING_DIR_OUT));
+	CHECK(expect_no_ts(e, &T4, 3, PPING_DIR_OUT));
 
 	/* The edge, in the next burst: 1 ns short of 4 ms after its start
 	 * is inside the window, 4 ms is not. */
-	env_set_time(&e, t1);
-	REQUIRE(send_data(&e, &T4, 10));
-	env_set_time(&e, t1 + 4 * MS - 1);
-	REQUIRE(send_data(&e, &T4, 11));
-	env_set_time(&e, t1 + 4 * MS);
-	REQUIRE(send_data(&e, &T4, 12));
-	REQUIRE(expect_ts(&e, &T4, 10, PPING_DIR_OUT));
-	REQUIRE(expect_ts(&e, &T4, 11, PPING_DIR_OUT));
-	REQUIRE(expect_no_ts(&e, &T4, 12, PPING_DIR_OUT));
-	REQUIRE(expect_created(&e, 4));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_set_time(e, t1);
+	CHECK(send_data(e, &T4, 10));
+	env_set_time(e, t1 + 4 * MS - 1);
+	CHECK(send_data(e, &T4, 11));
+	env_set_time(e, t1 + 4 * MS);
+	CHECK(send_data(e, &T4, 12));
+	CHECK(expect_ts(e, &T4, 10, PPING_DIR_OUT));
+	CHECK(expect_ts(e, &T4, 11, PPING_DIR_OUT));
+	CHECK(expect_no_ts(e, &T4, 12, PPING_DIR_OUT));
+	CHECK(expect_created(e, 4));
+	return true;
 }
 
 static bool test_burst_one_report(void)
 {
-	struct env_cfg cfg = CFG_TC_CLOCK;
 	const struct pping_event *ev;
 	struct pping_counters c;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* A burst of three identifiers all matched: three samples count, one
 	 * line is printed (the first match). */
-	cfg.rate_limit_ns = 100 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	env_runtime(&e)->burst = 3;
-	env_runtime(&e)->burst_window_ns = 4 * MS;
-	REQUIRE(send_paced(&e, &T4, 1, 1 * MS, 3 * MS) == 3);
-	env_advance(&e, 10 * MS);
-	REQUIRE(ack_echo(&e, &T4, 2));
-	REQUIRE(ack_echo(&e, &T4, 3));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 2));
-	REQUIRE(expect_eq("rtt_unreported", c.rtt_unreported, 1));
-	REQUIRE((ev = one_event(&e, PPING_EVENT_RTT)));
-	REQUIRE(expect_eq("RTT of the burst's line (TSval 2, sent at 1 ms)",
-			  ev->rtt, 11 * MS));
+	CHECK(burst_env(&e));
+	CHECK(send_paced(e, &T4, 1, 1 * MS, 3 * MS) == 3);
+	env_advance(e, 10 * MS);
+	CHECK(ack_echo(e, &T4, 2));
+	CHECK(ack_echo(e, &T4, 3));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("rtt_samples", c.rtt_samples, 2));
+	CHECK(expect_eq("rtt_unreported", c.rtt_unreported, 1));
+	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
+	CHECK(expect_eq("RTT of the burst's line (TSval 2, sent at 1 ms)",
+			ev->rtt, 11 * MS));
 
 	/* The next burst reports again; a late echo of the old burst's first
 	 * identifier does not (it would be a second line for an old burst). */
-	env_advance(&e, 100 * MS);
-	REQUIRE(send_data(&e, &T4, 10));
-	env_advance(&e, 10 * MS);
-	REQUIRE(ack_echo(&e, &T4, 10));
-	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 2));
-	REQUIRE(ack_echo(&e, &T4, 1));    /* the old burst's unmatched first */
-	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 2));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("rtt_samples", c.rtt_samples, 3));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_advance(e, 100 * MS);
+	CHECK(send_data(e, &T4, 10));
+	env_advance(e, 10 * MS);
+	CHECK(ack_echo(e, &T4, 10));
+	CHECK(expect_eq("RTT events", count_events(e, PPING_EVENT_RTT), 2));
+	CHECK(ack_echo(e, &T4, 1));    /* the old burst's unmatched first */
+	CHECK(expect_eq("RTT events", count_events(e, PPING_EVENT_RTT), 2));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("rtt_samples", c.rtt_samples, 3));
+	return true;
 }
 
 /* T4's data segment tsval answered rtt later: one more sample. */
@@ -254,38 +234,32 @@ static bool answered(struct env *e, __u32 tsval, __u64 rtt)
 
 static bool test_burst_id_after_idle(void)
 {
-	struct env_cfg cfg = CFG_TC_CLOCK;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 	__u32 i;
 
 	/* However long ago the last line was printed — an idle flow, or one
 	 * whose matches failed for many minutes while bursts went on — the
 	 * next burst's first match is printed. 32-bit ids compared
 	 * wrap-aware got both wrong once the gap passed ~9 minutes. */
-	cfg.rate_limit_ns = 100 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	REQUIRE(answered(&e, 1, 10 * MS));
-	REQUIRE(expect_eq("RTT events", count_events(&e, PPING_EVENT_RTT), 1));
+	CHECK(fixture_env(&e, &CFG_CLOCK_100MS));
+	CHECK(answered(e, 1, 10 * MS));
+	CHECK(expect_eq("RTT events", count_events(e, PPING_EVENT_RTT), 1));
 
 	/* Idle: nothing for 600 s. */
-	env_advance(&e, 600 * SECOND);
-	REQUIRE(answered(&e, 2, 10 * MS));
-	REQUIRE(expect_eq("RTT events after idle", count_events(&e, PPING_EVENT_RTT), 2));
+	env_advance(e, 600 * SECOND);
+	CHECK(answered(e, 2, 10 * MS));
+	CHECK(expect_eq("RTT events after idle", count_events(e, PPING_EVENT_RTT), 2));
 
 	/* Silence: a burst every 100 ms for 600 s, none answered. */
 	for (i = 0; i < 6000; i++) {
-		env_advance(&e, 100 * MS);
-		REQUIRE(send_data(&e, &T4, 3 + i));
+		env_advance(e, 100 * MS);
+		CHECK(send_data(e, &T4, 3 + i));
 	}
-	REQUIRE(expect_created(&e, 6002));
-	env_advance(&e, 100 * MS);
-	REQUIRE(answered(&e, 10000, 10 * MS));
-	REQUIRE(expect_eq("RTT events after silence", count_events(&e, PPING_EVENT_RTT), 3));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(expect_created(e, 6002));
+	env_advance(e, 100 * MS);
+	CHECK(answered(e, 10000, 10 * MS));
+	CHECK(expect_eq("RTT events after silence", count_events(e, PPING_EVENT_RTT), 3));
+	return true;
 }
 
 /*
@@ -298,34 +272,30 @@ static bool test_idle_cleanup(void)
 	__u64 t0 = ENV_CLOCK_START, t1;
 	struct cleanup_stats st;
 	struct flow_state fs;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	cfg.cleanup = true;
-	REQUIRE(env_open(&e, &cfg));
+	CHECK(fixture_env(&e, &cfg));
 	/* An unanswered identifier of a flow without an RTT lives 10 s. */
-	REQUIRE(send_data(&e, &T4, 1));
-	REQUIRE(env_cleanup(&e, t0 + 10 * SECOND - 1, 0, &st));
-	REQUIRE(expect_ts_pass(&st, 1, 0, 0));
-	REQUIRE(env_cleanup(&e, t0 + 10 * SECOND, 0, &st));
-	REQUIRE(expect_ts_pass(&st, 1, 1, 0));
-	REQUIRE(expect_flow_pass(&st, 1, 0, NO_REASON, 0));
+	CHECK(send_data(e, &T4, 1));
+	CHECK(env_cleanup(e, t0 + 10 * SECOND - 1, 0, &st));
+	CHECK(expect_ts_pass(&st, 1, 0, 0));
+	CHECK(env_cleanup(e, t0 + 10 * SECOND, 0, &st));
+	CHECK(expect_ts_pass(&st, 1, 1, 0));
+	CHECK(expect_flow_pass(&st, 1, 0, NO_REASON, 0));
 
 	/* Answered, then idle: the flow goes 300 s after its last packet. */
-	env_set_time(&e, t0 + 20 * SECOND);
-	REQUIRE(answered(&e, 2, 10 * MS));
-	t1 = env_now(&e);
-	REQUIRE(flow_lookup(&e, &T4, &fs));
-	REQUIRE(expect_eq("flow last seen", fs.last_seen, t1));
-	REQUIRE(env_cleanup(&e, t1 + 300 * SECOND - 1, 0, &st));
-	REQUIRE(expect_flow_pass(&st, 1, 1, NO_REASON, 0));
-	REQUIRE(env_cleanup(&e, t1 + 300 * SECOND, 0, &st));
-	REQUIRE(expect_flow_pass(&st, 1, 1, CLEAN_FLOW_IDLE, 1));
-	REQUIRE(expect_map_sizes(&e, 0, 0));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	env_set_time(e, t0 + 20 * SECOND);
+	CHECK(answered(e, 2, 10 * MS));
+	t1 = env_now(e);
+	CHECK(flow_lookup(e, &T4, &fs));
+	CHECK(expect_eq("flow last seen", fs.last_seen, t1));
+	CHECK(env_cleanup(e, t1 + 300 * SECOND - 1, 0, &st));
+	CHECK(expect_flow_pass(&st, 1, 1, NO_REASON, 0));
+	CHECK(env_cleanup(e, t1 + 300 * SECOND, 0, &st));
+	CHECK(expect_flow_pass(&st, 1, 1, CLEAN_FLOW_IDLE, 1));
+	CHECK(expect_map_sizes(e, 0, 0));
+	return true;
 }
 
 static bool test_stale_identifier(void)
@@ -333,42 +303,38 @@ static bool test_stale_identifier(void)
 	struct pping_counters c;
 	struct ts_value v;
 	struct ts_key k;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* An identifier never answered, met again after the TSval clock
 	 * wrapped: the old one is replaced, not matched (an RTT of the wrap
 	 * period would be reported). Its echo comes as late as a match may
 	 * (the staleness bound) and is not matched either. */
-	REQUIRE(env_open(&e, &CFG_TC_CLOCK));
-	REQUIRE(send_data(&e, &T4, 5));
+	CHECK(fixture_env(&e, &CFG_TC_CLOCK));
+	CHECK(send_data(e, &T4, 5));
 	memset(&k, 0, sizeof(k));
 	k.flow = tuple_key(&T4);
 	k.tsval = 5;
 	k.dir = PPING_DIR_OUT;
-	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "no identifier"));
-	REQUIRE(expect_eq("identifier's time", v.sent, ENV_CLOCK_START));
-	env_advance(&e, PPING_TS_STALE_NS);
-	REQUIRE(ack_echo(&e, &T4, 5));
-	REQUIRE(expect_eq("RTT events from a stale identifier",
-			  count_events(&e, PPING_EVENT_RTT), 0));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_stale", c.ts_stale, 1));
+	CHECK(expect(bpf_map_lookup_elem(e->ts_fd, &k, &v) == 0, "no identifier"));
+	CHECK(expect_eq("identifier's time", v.sent, ENV_CLOCK_START));
+	env_advance(e, PPING_TS_STALE_NS);
+	CHECK(ack_echo(e, &T4, 5));
+	CHECK(expect_eq("RTT events from a stale identifier",
+			count_events(e, PPING_EVENT_RTT), 0));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_stale", c.ts_stale, 1));
 
-	REQUIRE(expect(bpf_map_update_elem(e.ts_fd, &k, &v, BPF_ANY) == 0, "re-adding"));
+	CHECK(expect(bpf_map_update_elem(e->ts_fd, &k, &v, BPF_ANY) == 0, "re-adding"));
 	/* The flow's TSval goes all the way round back to 5. */
-	REQUIRE(send_data(&e, &T4, 0x70000000));
-	REQUIRE(send_data(&e, &T4, 0xe0000000));
-	REQUIRE(send_data(&e, &T4, 5));
-	REQUIRE(read_counters(&e, &c));
-	REQUIRE(expect_eq("ts_stale", c.ts_stale, 2));
-	REQUIRE(expect(bpf_map_lookup_elem(e.ts_fd, &k, &v) == 0, "identifier gone"));
-	REQUIRE(expect_eq("time of the identifier (replaced: now)", v.sent,
-			  env_now(&e)));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(send_data(e, &T4, 0x70000000));
+	CHECK(send_data(e, &T4, 0xe0000000));
+	CHECK(send_data(e, &T4, 5));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_stale", c.ts_stale, 2));
+	CHECK(expect(bpf_map_lookup_elem(e->ts_fd, &k, &v) == 0, "identifier gone"));
+	CHECK(expect_eq("time of the identifier (replaced: now)", v.sent,
+			env_now(e)));
+	return true;
 }
 
 /* Give the flow of T4 a known RTT history, as matching would leave it. */
@@ -415,60 +381,52 @@ static bool test_rtt_rate(void)
 {
 	struct env_cfg cfg = CFG_TC_CLOCK;
 	volatile struct pping_runtime *rt;
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* Fallback: an hour, far from every RTT-based interval below. */
 	cfg.rate_limit_ns = 3600ULL * 1000 * MS;
-	REQUIRE(env_open(&e, &cfg));
-	rt = env_runtime(&e);
+	CHECK(fixture_env(&e, &cfg));
+	rt = env_runtime(e);
 	rt->rtt_rate_fp = 1U << PPING_RTT_RATE_SHIFT;   /* 1 x RTT */
 	rt->rtt_type = PPING_RTT_MIN;
 
 	/* No RTT yet: the static limit applies, to the ns. */
-	REQUIRE(expect_interval(&e, 1, 3600ULL * 1000 * MS));
+	CHECK(expect_interval(e, 1, 3600ULL * 1000 * MS));
 
 	/* min RTT 40 ms, factor 1: interval 40 ms. */
-	REQUIRE(set_rtts(&e, 40 * MS, 90 * MS, 90 * MS));
-	REQUIRE(expect_interval(&e, 10, 40 * MS));
+	CHECK(set_rtts(e, 40 * MS, 90 * MS, 90 * MS));
+	CHECK(expect_interval(e, 10, 40 * MS));
 
 	/* Factor 2: 80 ms. */
 	rt->rtt_rate_fp = 2U << PPING_RTT_RATE_SHIFT;
-	REQUIRE(expect_interval(&e, 20, 80 * MS));
+	CHECK(expect_interval(e, 20, 80 * MS));
 
 	/* Smoothed: the lower of srtt (90) and the latest sample (30), not
 	 * the min RTT (10). */
 	rt->rtt_rate_fp = 1U << PPING_RTT_RATE_SHIFT;
 	rt->rtt_type = PPING_RTT_SMOOTHED;
-	REQUIRE(set_rtts(&e, 10 * MS, 90 * MS, 30 * MS));
-	REQUIRE(expect_interval(&e, 30, 30 * MS));
-	REQUIRE(set_rtts(&e, 10 * MS, 30 * MS, 90 * MS));
-	REQUIRE(expect_interval(&e, 40, 30 * MS));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(set_rtts(e, 10 * MS, 90 * MS, 30 * MS));
+	CHECK(expect_interval(e, 30, 30 * MS));
+	CHECK(set_rtts(e, 10 * MS, 30 * MS, 90 * MS));
+	CHECK(expect_interval(e, 40, 30 * MS));
+	return true;
 }
 
 static bool test_older_tsval_ignored(void)
 {
-	struct env e;
-	bool ok = false;
+	struct env *e;
 
 	/* A reordered older TSval is not new and does not move the flow's
 	 * last TSval back, so the current value stays used (no ping-pong). */
-	REQUIRE(env_open(&e, &CFG_TC));
-	REQUIRE(send_data(&e, &T4, 100));
-	REQUIRE(send_data(&e, &T4, 50));
-	REQUIRE(expect_no_ts(&e, &T4, 50, PPING_DIR_OUT));
-	REQUIRE(send_data(&e, &T4, 100));
-	REQUIRE(send_data(&e, &T4, 101));
-	REQUIRE(expect_ts(&e, &T4, 101, PPING_DIR_OUT));
-	REQUIRE(expect_map_sizes(&e, 1, 2));
-	ok = true;
-out:
-	env_close(&e);
-	return ok;
+	CHECK(fixture_env(&e, &CFG_TC));
+	CHECK(send_data(e, &T4, 100));
+	CHECK(send_data(e, &T4, 50));
+	CHECK(expect_no_ts(e, &T4, 50, PPING_DIR_OUT));
+	CHECK(send_data(e, &T4, 100));
+	CHECK(send_data(e, &T4, 101));
+	CHECK(expect_ts(e, &T4, 101, PPING_DIR_OUT));
+	CHECK(expect_map_sizes(e, 1, 2));
+	return true;
 }
 
 DEFINE_TESTS(sampling,

@@ -61,6 +61,20 @@ static bool add(struct schedule *s, const struct sched_job *j)
 	return expect(sched_add(s, j) != NULL, "sched_add refused job %s", j->name);
 }
 
+/* A schedule of the n jobs j, logging to l, started at T0. */
+static bool start(struct schedule *s, struct log *l, const struct sched_job *j,
+		  int n)
+{
+	int i;
+
+	sched_init(s, l);
+	for (i = 0; i < n; i++)
+		if (!add(s, &j[i]))
+			return false;
+	sched_start(s, T0);
+	return true;
+}
+
 /* A job runs once per period, on the grid from the start, at the clock's
  * reading with the time it was due. */
 static bool test_sched_period_grid(void)
@@ -69,10 +83,8 @@ static bool test_sched_period_grid(void)
 	struct schedule s;
 	struct log l = {};
 
-	sched_init(&s, &l);
-	if (!add(&s, &j))
+	if (!start(&s, &l, &j, 1))
 		return false;
-	sched_start(&s, T0);
 	sched_run(&s, T0 + 50);
 	if (!expect_eq("runs before the first period", l.runs[0], 0))
 		return false;
@@ -94,10 +106,8 @@ static bool test_sched_skip_behind(void)
 	struct schedule s;
 	struct log l = {};
 
-	sched_init(&s, &l);
-	if (!add(&s, &j))
+	if (!start(&s, &l, &j, 1))
 		return false;
-	sched_start(&s, T0);
 	sched_run(&s, T0 + 550);
 	sched_run(&s, T0 + 551);
 	sched_run(&s, T0 + 599);
@@ -113,16 +123,15 @@ static bool test_sched_skip_behind(void)
  * once ready. Period 0: due at every check. */
 static bool test_sched_ready_and_every_check(void)
 {
-	struct sched_job waits = { .name = "w", .period_ns = 100,
-				   .ready = ready_fn, .run = run0 };
-	struct sched_job every = { .name = "e", .run = run1 };
+	const struct sched_job j[2] = {
+		{ .name = "w", .period_ns = 100, .ready = ready_fn, .run = run0 },
+		{ .name = "e", .run = run1 },   /* every check */
+	};
 	struct schedule s;
 	struct log l = {};
 
-	sched_init(&s, &l);
-	if (!add(&s, &waits) || !add(&s, &every))
+	if (!start(&s, &l, j, 2))
 		return false;
-	sched_start(&s, T0);
 	sched_run(&s, T0 + 120);
 	sched_run(&s, T0 + 170);
 	if (!expect_eq("runs while not ready", l.runs[0], 0))
@@ -145,10 +154,8 @@ static bool test_sched_after(void)
 	struct schedule s;
 	struct log l = {};
 
-	sched_init(&s, &l);
-	if (!add(&s, &j))
+	if (!start(&s, &l, &j, 1))
 		return false;
-	sched_start(&s, T0);
 	l.after = T0 + 450;
 	sched_run(&s, T0 + 100);
 	sched_run(&s, T0 + 200);
@@ -167,17 +174,16 @@ static bool test_sched_after(void)
  * never runs again; an error is returned and stops the round too. */
 static bool test_sched_once_and_errors(void)
 {
-	struct sched_job first = { .name = "once", .period_ns = 300,
-				   .run = run0, .once = true };
-	struct sched_job second = { .name = "p", .period_ns = 100, .run = run1 };
+	const struct sched_job j[2] = {
+		{ .name = "once", .period_ns = 300, .run = run0, .once = true },
+		{ .name = "p", .period_ns = 100, .run = run1 },
+	};
 	struct schedule s;
 	struct log l = { .ret = { 1, 0 } };
 	int rc;
 
-	sched_init(&s, &l);
-	if (!add(&s, &first) || !add(&s, &second))
+	if (!start(&s, &l, j, 2))
 		return false;
-	sched_start(&s, T0);
 	sched_run(&s, T0 + 100);
 	rc = sched_run(&s, T0 + 300);
 	if (!expect_eq("return of the round the one-shot job ended", rc, 1) ||
@@ -206,11 +212,8 @@ static bool test_sched_order_and_capacity(void)
 	struct log l = {};
 	int i;
 
-	sched_init(&s, &l);
-	for (i = 0; i < 3; i++)
-		if (!add(&s, &j[i]))
-			return false;
-	sched_start(&s, T0);
+	if (!start(&s, &l, j, 3))
+		return false;
 	sched_run(&s, T0 + 10);
 	if (!expect_eq("order[0]", l.order[0], 2) ||
 	    !expect_eq("order[1]", l.order[1], 0) ||

@@ -367,48 +367,28 @@ out:
 
 /* ---- not TCP: all between addresses of the subnets above ------------------ */
 
+static const struct tuple T4_SUBNET = { 4, "10.1.2.3", "10.1.2.4", 40000, 80 };
+static const struct tuple T6_SUBNET = { 6, "fd00:200:1::5", "fd00:200:1::6", 40000, 80 };
+
 static void udp4(struct pkt *p)
 {
-	pkt_init(p);
-	pkt_eth(p, PKT_ETH_P_IP);
-	pkt_ipv4(p, "10.1.2.3", "10.1.2.4", PKT_IPPROTO_UDP);
-	pkt_udp(p, 5353, 53);
-	pkt_payload(p, 40);
-	pkt_finish(p);
+	build_not_tcp(p, &T4_SUBNET, PPING_DIR_OUT, PKT_IPPROTO_UDP, 40);
 }
 
 static void udp6(struct pkt *p)
 {
-	pkt_init(p);
-	pkt_eth(p, PKT_ETH_P_IPV6);
-	pkt_ipv6(p, "fd00:200:1::5", "fd00:200:1::6", PKT_IPPROTO_UDP);
-	pkt_udp(p, 5353, 53);
-	pkt_payload(p, 40);
-	pkt_finish(p);
+	build_not_tcp(p, &T6_SUBNET, PPING_DIR_OUT, PKT_IPPROTO_UDP, 40);
 }
 
 static void icmp4(struct pkt *p)
 {
-	pkt_init(p);
-	pkt_eth(p, PKT_ETH_P_IP);
-	pkt_ipv4(p, "10.1.2.3", "10.1.2.4", PKT_IPPROTO_ICMP);
-	pkt_icmp_echo(p, 8);
-	pkt_payload(p, 56);
-	pkt_finish(p);
+	build_not_tcp(p, &T4_SUBNET, PPING_DIR_OUT, PKT_IPPROTO_ICMP, 56);
 }
 
 static void icmp6(struct pkt *p)
 {
-	pkt_init(p);
-	pkt_eth(p, PKT_ETH_P_IPV6);
-	pkt_ipv6(p, "fd00:200:1::5", "fd00:200:1::6", PKT_IPPROTO_ICMPV6);
-	pkt_icmp_echo(p, 128);
-	pkt_payload(p, 56);
-	pkt_finish(p);
+	build_not_tcp(p, &T6_SUBNET, PPING_DIR_OUT, PKT_IPPROTO_ICMPV6, 56);
 }
-
-static const struct tuple T4_SUBNET = { 4, "10.1.2.3", "10.1.2.4", 40000, 80 };
-static const struct tuple T6_SUBNET = { 6, "fd00:200:1::5", "fd00:200:1::6", 40000, 80 };
 
 /* TCP header shorter than its fixed part: addresses parsed, TCP not. */
 static void tcp4_doff_4(struct pkt *p)

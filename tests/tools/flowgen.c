@@ -43,7 +43,7 @@
  * schedule is sent late, not skipped (data_late_max_us shows by how much).
  *
  * Priority: flowgen runs SCHED_FIFO (priority 1 by default, -P 0 for normal
- * priority; failure is only a warning), like tests/delay_relay.c: otherwise
+ * priority; failure is only a warning), like tests/tools/delay_relay.c: otherwise
  * any CPU hog, including pping's own user space on a 2-CPU VM, delays ACKs
  * by milliseconds. It does not busy-wait. Measured on a 2-CPU VM: 1024
  * flows every 100 ms (20k frames/s) take about 10 us of CPU per frame
@@ -77,7 +77,7 @@
  * Exit status: 0 after a run (even with send errors: check send_errors),
  * 1 if an interface cannot be opened or used, 2 for bad arguments.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -o flowgen flowgen.c
+ * Build: make build/tests/flowgen (with the packet builder, tests/lib/packets.c).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -100,15 +100,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "packets.h"
+
 #define MAX_FLOWS    64000
 #define PAYLOAD_LEN  100
-#define TCP_HLEN     32 /* 20 + NOP,NOP,Timestamp */
 #define SERVER_PORT  80
 #define CLIENT_PORT0 40000
-#define FRAME_MAX    (14 + 40 + TCP_HLEN + PAYLOAD_LEN)
-
-#define TCPF_PSH 0x08
-#define TCPF_ACK 0x10
 
 struct flow {
 	uint32_t cli_seq;        /* next client sequence number */
@@ -210,44 +207,6 @@ static uint64_t mix64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-/* One's-complement sum of big-endian 16-bit words (odd tail padded). */
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static void put_csum(uint8_t *where, uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	where[0] = (uint8_t)(sum >> 8);
-	where[1] = (uint8_t)sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Addresses of flow g (network byte order bytes). */
 static void client_addr(bool v6, uint32_t g, uint8_t *a)
 {
@@ -256,7 +215,7 @@ static void client_addr(bool v6, uint32_t g, uint8_t *a)
 
 		memset(a, 0, 16);
 		memcpy(a, pfx, 4);
-		put32(a + 12, g + 1);
+		put_be32(a + 12, g + 1);
 	} else {
 		a[0] = 10;
 		a[1] = 201;
@@ -291,71 +250,29 @@ struct seg {
 
 static uint16_t ip_id;
 
-/* Build one Ethernet frame into buf; returns its length. */
-static size_t build_frame(uint8_t *buf, bool v6, const struct seg *s)
+/* One Ethernet frame with valid checksums (tests/lib/packets.h). */
+static void build_frame(struct pkt *p, bool v6, const struct seg *s)
 {
-	size_t alen = v6 ? 16 : 4;
-	size_t iphl = v6 ? 40 : 20;
-	size_t tcplen = TCP_HLEN + s->payload;
-	uint8_t *ip = buf + 14, *tcp = ip + iphl;
-	uint32_t sum;
-	uint8_t pseudo[4];
+	struct tcp_opts o;
+	uint8_t *payload;
 
-	memcpy(buf, s->eth_dst, 6);
-	memcpy(buf + 6, s->eth_src, 6);
-	put16(buf + 12, v6 ? ETHERTYPE_IPV6 : ETHERTYPE_IP);
-
+	pkt_init(p);
+	pkt_eth_mac(p, s->eth_dst, s->eth_src, v6 ? PKT_ETH_P_IPV6 : PKT_ETH_P_IP);
 	if (v6) {
-		put32(ip, 0x60000000u); /* version 6, class 0, label 0 */
-		put16(ip + 4, (uint16_t)tcplen);
-		ip[6] = IPPROTO_TCP;
-		ip[7] = 64;
-		memcpy(ip + 8, s->ip_src, 16);
-		memcpy(ip + 24, s->ip_dst, 16);
+		pkt_ipv6_addrs(p, s->ip_src, s->ip_dst, PKT_IPPROTO_TCP);
 	} else {
-		ip[0] = 0x45;
-		ip[1] = 0;
-		put16(ip + 2, (uint16_t)(iphl + tcplen));
-		put16(ip + 4, ip_id++);
-		put16(ip + 6, 0x4000); /* DF */
-		ip[8] = 64;
-		ip[9] = IPPROTO_TCP;
-		ip[10] = ip[11] = 0;
-		memcpy(ip + 12, s->ip_src, 4);
-		memcpy(ip + 16, s->ip_dst, 4);
-		put_csum(ip + 10, csum_add(0, ip, 20));
+		pkt_ipv4_addrs(p, s->ip_src, s->ip_dst, PKT_IPPROTO_TCP, NULL, 0);
+		pkt_ipv4_set_id(p, ip_id++);
+		pkt_ipv4_set_df(p);
 	}
-
-	put16(tcp, s->sport);
-	put16(tcp + 2, s->dport);
-	put32(tcp + 4, s->seq);
-	put32(tcp + 8, s->ack);
-	tcp[12] = (TCP_HLEN / 4) << 4;
-	tcp[13] = s->flags;
-	put16(tcp + 14, 65535); /* window */
-	tcp[16] = tcp[17] = 0;  /* checksum */
-	tcp[18] = tcp[19] = 0;  /* urgent pointer */
-	tcp[20] = 1;            /* NOP */
-	tcp[21] = 1;            /* NOP */
-	tcp[22] = 8;            /* Timestamp */
-	tcp[23] = 10;
-	put32(tcp + 24, s->tsval);
-	put32(tcp + 28, s->tsecr);
+	ts_opts(&o, s->tsval, s->tsecr);
+	pkt_tcp(p, s->sport, s->dport, s->flags, &o);
+	pkt_tcp_seq(p, s->seq, s->ack);
+	payload = pkt_put(p, s->payload);
 	for (size_t k = 0; k < s->payload; k++)
-		tcp[TCP_HLEN + k] = (uint8_t)('a' + k % 26);
-
-	/* Pseudo-header: addresses, protocol and TCP length (the IPv6 form
-	 * has a 32-bit length and the same one's-complement sum). */
-	sum = csum_add(0, s->ip_src, alen);
-	sum = csum_add(sum, s->ip_dst, alen);
-	put16(pseudo, 0);
-	pseudo[1] = IPPROTO_TCP;
-	put16(pseudo + 2, (uint16_t)tcplen);
-	sum = csum_add(sum, pseudo, 4);
-	sum = csum_add(sum, tcp, tcplen);
-	put_csum(tcp + 16, sum);
-
-	return 14 + iphl + tcplen;
+		payload[k] = (uint8_t)('a' + k % 26);
+	pkt_finish(p);
+	pkt_checksums(p);
 }
 
 static int open_port(struct port *p)
@@ -416,8 +333,8 @@ static int open_port(struct port *p)
 }
 
 /* Send one frame; returns 0 or -1 (counted, first error reported). */
-static int port_send(struct port *p, const uint8_t *frame, size_t len,
-		     bool v6, const char *what)
+static int port_send(struct port *p, const struct pkt *frame, bool v6,
+		     const char *what)
 {
 	struct sockaddr_ll sll;
 
@@ -426,9 +343,9 @@ static int port_send(struct port *p, const uint8_t *frame, size_t len,
 	sll.sll_protocol = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
 	sll.sll_ifindex = p->ifindex;
 	sll.sll_halen = 6;
-	memcpy(sll.sll_addr, frame, 6);
-	if (sendto(p->fd, frame, len, 0, (struct sockaddr *)&sll,
-		   sizeof(sll)) == (ssize_t)len)
+	memcpy(sll.sll_addr, frame->data, 6);
+	if (sendto(p->fd, frame->data, frame->len, 0, (struct sockaddr *)&sll,
+		   sizeof(sll)) == (ssize_t)frame->len)
 		return 0;
 	if (p->errors++ == 0)
 		fprintf(stderr, "flowgen: %s: sending %s failed: %s\n",
@@ -465,7 +382,8 @@ int main(int argc, char **argv)
 	bool v6 = false, have_t = false;
 	struct ack_ring ring = { 0 };
 	struct flow *flows;
-	uint8_t frame[FRAME_MAX], srv_ip[16];
+	uint8_t srv_ip[16];
+	struct pkt frame;
 	uint8_t (*cli_ip)[16];
 	uint64_t seed, t0, t_end, period_ns, rtt_ns, now, last = 0;
 	uint64_t n_data = 0, n_acks = 0, late_over = 0;
@@ -656,8 +574,10 @@ int main(int argc, char **argv)
 				.tsval = f->srv_tsval, .tsecr = a.tsecr,
 				.flags = TCPF_ACK, .payload = 0,
 			};
-			size_t len = build_frame(frame, v6, &s);
-			int rc = port_send(&pb, frame, len, v6, "an ACK");
+			int rc;
+
+			build_frame(&frame, v6, &s);
+			rc = port_send(&pb, &frame, v6, "an ACK");
 
 			now = now_ns();
 			last = now;
@@ -688,9 +608,10 @@ int main(int argc, char **argv)
 				.flags = TCPF_ACK | TCPF_PSH,
 				.payload = PAYLOAD_LEN,
 			};
-			size_t len = build_frame(frame, v6, &s);
-			int rc = port_send(&pa, frame, len, v6,
-					   "a data segment");
+			int rc;
+
+			build_frame(&frame, v6, &s);
+			rc = port_send(&pa, &frame, v6, "a data segment");
 
 			now = now_ns();
 			last = now;

@@ -87,7 +87,7 @@
  *   count samples_client N
  *   count malformed N
  *
- * Build: gcc -O2 -Wall -Wextra -Werror tests/pcapgen.c -lpcap -o pcapgen
+ * Build: make build/tests/pcapgen (with the packet builder, tests/lib/packets.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -99,6 +99,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "packets.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -119,13 +121,8 @@
 #define LINKTYPE_LINUX_SLL2 276
 
 #define NS_PER_S 1000000000ULL
-#define MAX_FRAME 2048
 #define MAX_PAYLOAD 1400
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_PSH 0x08
-#define TH_ACK 0x10
 
 enum link { L_EN10MB, L_SLL, L_SLL2, L_RAW, L_IPV4, L_IPV6 };
 
@@ -269,7 +266,7 @@ static void usage(FILE *f)
 		"               [--idle-gap DUR] [--malformed] [--wrap] [--payload N]\n"
 		"               [--snaplen N] [--expect] [--offset-of PKT]\n"
 		"       pcapgen --count FILE\n"
-		"See the comment at the top of tests/pcapgen.c.\n");
+		"See the comment at the top of tests/tools/pcapgen.c.\n");
 }
 
 /* ---- the scenario ----------------------------------------------------------- */
@@ -417,45 +414,12 @@ static void flow_endpoints(uint32_t f, struct endpoint *cli, struct endpoint *sr
 
 /* ---- building packets ----------------------------------------------------------- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The TCP segment (header, options, payload) the step describes. */
 struct segment {
 	uint8_t flags;
 	uint32_t seq, ack;
-	uint8_t opts[40];
-	uint32_t opt_len;        /* bytes of opts written after the header */
-	int doff;                /* 0: (20 + opt_len) / 4 */
+	struct tcp_opts opts;
+	int doff;                /* 0: from the option length */
 	uint32_t payload;
 	bool from_client;
 	uint32_t tsval, tsecr;
@@ -463,37 +427,25 @@ struct segment {
 	bool snapped;            /* cut the capture inside the option */
 };
 
-/* NOP NOP TS: the usual option block of an established connection. */
-static uint32_t opts_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
-{
-	o[0] = 1;
-	o[1] = 1;
-	o[2] = 8;
-	o[3] = 10;
-	put32(o + 4, tsval);
-	put32(o + 8, tsecr);
-	return 12;
-}
-
 static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 {
 	uint32_t cb = ts_base(f, false), sb = ts_base(f, true);
 	uint32_t isn_c = mix32(f * 2 + 101), isn_s = mix32(f * 2 + 102);
 	uint32_t P = cfg.payload, ex = s->ex, K = cfg.exchanges;
 	uint32_t cseq = isn_c + 1 + ex * P, sseq = isn_s + 1 + ex * P;
-	uint8_t *o = g->opts;
+	struct tcp_opts *o = &g->opts;
 
 	memset(g, 0, sizeof(*g));
 	switch (s->kind) {
 	case K_SYN:
 		g->from_client = true;
-		g->flags = TH_SYN;
+		g->flags = TCPF_SYN;
 		g->seq = isn_c;
 		g->tsval = tsval(cb, 0);
 		g->tsecr = 0;
 		break;
 	case K_SYNACK:
-		g->flags = TH_SYN | TH_ACK;
+		g->flags = TCPF_SYN | TCPF_ACK;
 		g->seq = isn_s;
 		g->ack = isn_c + 1;
 		g->tsval = tsval(sb, 0);
@@ -501,7 +453,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_HS_ACK:
 		g->from_client = true;
-		g->flags = TH_ACK;
+		g->flags = TCPF_ACK;
 		g->seq = isn_c + 1;
 		g->ack = isn_s + 1;
 		g->tsval = tsval(cb, 1);
@@ -509,7 +461,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_DATA:
 		g->from_client = true;
-		g->flags = TH_ACK | TH_PSH;
+		g->flags = TCPF_ACK | TCPF_PSH;
 		g->seq = cseq;
 		g->ack = sseq;
 		g->payload = P;
@@ -517,7 +469,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		g->tsecr = tsval(sb, ex);
 		break;
 	case K_REPLY:
-		g->flags = TH_ACK | TH_PSH;
+		g->flags = TCPF_ACK | TCPF_PSH;
 		g->seq = sseq;
 		g->ack = cseq + P;
 		g->payload = P;
@@ -526,7 +478,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_ACK:
 		g->from_client = true;
-		g->flags = TH_ACK;
+		g->flags = TCPF_ACK;
 		g->seq = cseq + P;
 		g->ack = sseq + P;
 		g->tsval = tsval(cb, 3 + 2 * ex);
@@ -534,14 +486,14 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_FIN:
 		g->from_client = true;
-		g->flags = TH_FIN | TH_ACK;
+		g->flags = TCPF_FIN | TCPF_ACK;
 		g->seq = isn_c + 1 + K * P;
 		g->ack = isn_s + 1 + K * P;
 		g->tsval = tsval(cb, 2 + 2 * K);
 		g->tsecr = tsval(sb, K);
 		break;
 	case K_FINACK:
-		g->flags = TH_FIN | TH_ACK;
+		g->flags = TCPF_FIN | TCPF_ACK;
 		g->seq = isn_s + 1 + K * P;
 		g->ack = isn_c + 2 + K * P;
 		g->tsval = tsval(sb, K + 1);
@@ -549,7 +501,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_LAST_ACK:
 		g->from_client = true;
-		g->flags = TH_ACK;
+		g->flags = TCPF_ACK;
 		g->seq = isn_c + 2 + K * P;
 		g->ack = isn_s + 2 + K * P;
 		g->tsval = tsval(cb, 3 + 2 * K);
@@ -557,7 +509,7 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 		break;
 	case K_MAL:
 		/* From the server, echoing the outstanding request. */
-		g->flags = TH_ACK;
+		g->flags = TCPF_ACK;
 		g->seq = sseq;
 		g->ack = cseq + P;
 		g->tsval = tsval(sb, ex);
@@ -566,41 +518,33 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 	}
 
 	if (s->kind == K_SYN || s->kind == K_SYNACK) {
-		/* MSS, SACK permitted, TS, NOP, window scale: as Linux sends. */
-		o[0] = 2; o[1] = 4; put16(o + 2, 1460);
-		o[4] = 4; o[5] = 2;
-		o[6] = 8; o[7] = 10;
-		put32(o + 8, g->tsval);
-		put32(o + 12, g->tsecr);
-		o[16] = 1; o[17] = 3; o[18] = 3; o[19] = 7;
-		g->opt_len = 20;
+		syn_opts(o, g->tsval, g->tsecr);   /* as Linux sends */
 		return;
 	}
-	g->opt_len = opts_ts(o, g->tsval, g->tsecr);
+	ts_opts(o, g->tsval, g->tsecr);        /* NOP NOP TS */
 	if (s->kind != K_MAL)
 		return;
 
 	switch (s->mal) {
 	case M_TS_LEN_9:
-		o[3] = 9;
+		o->b[3] = 9;
 		break;
 	case M_NO_ACK:
-		g->flags = TH_PSH;
+		g->flags = TCPF_PSH;
 		break;
 	case M_PAST_DOFF:
-		/* doff covers NOP NOP kind len TSval; TSecr and 2 bytes of
+		/* doff covers NOP NOP kind len TSval; TSecr and 4 bytes of
 		 * padding follow as "payload". */
 		g->doff = 7;
-		o[12] = 1;
-		o[13] = 1;
-		g->opt_len = 14;
+		opt_nop(o);
+		opt_nop(o);
 		break;
 	case M_AFTER_EOL:
-		o[0] = 0;
+		o->b[0] = TCPOPT_EOL;
 		break;
 	case M_OPTLEN_0:
-		o[0] = 3;   /* window scale with length 0 */
-		o[1] = 0;
+		o->b[0] = TCPOPT_WSCALE;   /* with length 0 */
+		o->b[1] = 0;
 		break;
 	case M_FRAGMENT:
 		g->ip_frag = 1;
@@ -614,131 +558,83 @@ static void build_segment(uint32_t f, const struct step *s, struct segment *g)
 	case M_DUP_REPLY:
 		g->tsval = tsval(sb, 1 + ex);
 		g->seq = sseq + P;
-		opts_ts(o, g->tsval, g->tsecr);
+		ts_opts(o, g->tsval, g->tsecr);
 		break;
 	}
 }
 
-/*
- * The frame of a segment into buf; returns its wire length and sets
- * *caplen to how much of it is captured.
- */
-static uint32_t build_frame(uint32_t f, const struct segment *g, uint8_t *buf,
-			    uint32_t *caplen)
+/* The frame of a segment; *caplen: how much of it is captured. */
+static void build_frame(uint32_t f, const struct segment *g, struct pkt *p,
+			uint32_t *caplen)
 {
 	struct endpoint cli, srv;
 	const struct endpoint *src, *dst;
 	int fam = flow_family(f);
-	uint32_t l2 = 0, ip_len, tcp_hlen, tcp_len, hdr_bytes, i;
-	uint8_t *ip, *tcp;
-	uint16_t et = fam == 4 ? 0x0800 : 0x86dd;
-	uint32_t sum;
+	uint16_t et = fam == 4 ? PKT_ETH_P_IP : PKT_ETH_P_IPV6;
+	uint8_t *h;
+	uint32_t i;
 
 	flow_endpoints(f, &cli, &srv);
 	src = g->from_client ? &cli : &srv;
 	dst = g->from_client ? &srv : &cli;
 
+	pkt_init(p);
 	switch (cfg.link) {
 	case L_EN10MB:
-		memcpy(buf, dst->mac, 6);
-		memcpy(buf + 6, src->mac, 6);
-		put16(buf + 12, et);
-		l2 = 14;
+		pkt_eth_mac(p, dst->mac, src->mac, et);
 		break;
 	case L_SLL:
-		put16(buf, g->from_client ? 4 : 0);   /* outgoing / to us */
-		put16(buf + 2, 1);                    /* ARPHRD_ETHER */
-		put16(buf + 4, 6);
-		memset(buf + 6, 0, 8);
-		memcpy(buf + 6, src->mac, 6);
-		put16(buf + 14, et);
-		l2 = 16;
+		h = pkt_put(p, 16);
+		put_be16(h, g->from_client ? 4 : 0);   /* outgoing / to us */
+		put_be16(h + 2, 1);                    /* ARPHRD_ETHER */
+		put_be16(h + 4, 6);
+		memcpy(h + 6, src->mac, 6);
+		put_be16(h + 14, et);
 		break;
 	case L_SLL2:
-		put16(buf, et);
-		put16(buf + 2, 0);
-		put32(buf + 4, 2);                    /* ifindex */
-		put16(buf + 8, 1);                    /* ARPHRD_ETHER */
-		buf[10] = g->from_client ? 4 : 0;
-		buf[11] = 6;
-		memset(buf + 12, 0, 8);
-		memcpy(buf + 12, src->mac, 6);
-		l2 = 20;
+		h = pkt_put(p, 20);
+		put_be16(h, et);
+		put_be32(h + 4, 2);                    /* ifindex */
+		put_be16(h + 8, 1);                    /* ARPHRD_ETHER */
+		h[10] = g->from_client ? 4 : 0;
+		h[11] = 6;
+		memcpy(h + 12, src->mac, 6);
 		break;
 	case L_RAW:
 	case L_IPV4:
 	case L_IPV6:
-		l2 = 0;
 		break;
 	}
 
-	tcp_hlen = 20 + g->opt_len;
-	tcp_len = tcp_hlen + g->payload;
-	ip = buf + l2;
 	if (fam == 4) {
-		ip_len = 20 + tcp_len;
-		tcp = ip + 20;
-		ip[0] = 0x45;
-		ip[1] = 0;
-		put16(ip + 2, (uint16_t)ip_len);
-		put16(ip + 4, 0);
+		pkt_ipv4_addrs(p, src->ip, dst->ip, PKT_IPPROTO_TCP, NULL, 0);
 		/* DF, or for a non-first fragment offset 185 (1480 bytes) */
-		put16(ip + 6, g->ip_frag ? 185 : 0x4000);
-		ip[8] = 64;
-		ip[9] = 6;
-		put16(ip + 10, 0);
-		memcpy(ip + 12, src->ip, 4);
-		memcpy(ip + 16, dst->ip, 4);
-		put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+		if (g->ip_frag)
+			pkt_ipv4_set_frag(p, false, 185);
+		else
+			pkt_ipv4_set_df(p);
+	} else if (g->ip_frag) {
+		pkt_ipv6_addrs(p, src->ip, dst->ip, PKT_IPPROTO_FRAGMENT);
+		pkt_ipv6_frag(p, PKT_IPPROTO_TCP, 185, false);   /* the last one */
 	} else {
-		uint32_t ext = g->ip_frag ? 8 : 0;
-
-		ip_len = 40 + ext + tcp_len;
-		tcp = ip + 40 + ext;
-		put32(ip, 0x60000000);
-		put16(ip + 4, (uint16_t)(ext + tcp_len));
-		ip[6] = g->ip_frag ? 44 : 6;
-		ip[7] = 64;
-		memcpy(ip + 8, src->ip, 16);
-		memcpy(ip + 24, dst->ip, 16);
-		if (g->ip_frag) {
-			uint8_t *fh = ip + 40;
-
-			fh[0] = 6;
-			fh[1] = 0;
-			put16(fh + 2, 185 << 3);      /* offset 185, last fragment */
-			put32(fh + 4, 0x1234);
-		}
+		pkt_ipv6_addrs(p, src->ip, dst->ip, PKT_IPPROTO_TCP);
 	}
-
-	put16(tcp, src->port);
-	put16(tcp + 2, dst->port);
-	put32(tcp + 4, g->seq);
-	put32(tcp + 8, g->ack);
-	tcp[12] = (uint8_t)((g->doff ? g->doff : (int)(tcp_hlen / 4)) << 4);
-	tcp[13] = g->flags;
-	put16(tcp + 14, 502);
-	put16(tcp + 16, 0);
-	put16(tcp + 18, 0);
-	memcpy(tcp + 20, g->opts, g->opt_len);
+	pkt_tcp(p, src->port, dst->port, g->flags, &g->opts);
+	pkt_tcp_seq(p, g->seq, g->ack);
+	pkt_tcp_window(p, 502);
+	if (g->doff)
+		pkt_tcp_doff(p, (uint8_t)g->doff);
+	h = pkt_put(p, g->payload);
 	for (i = 0; i < g->payload; i++)
-		tcp[tcp_hlen + i] = (uint8_t)('a' + (i + f) % 26);
+		h[i] = (uint8_t)('a' + (i + f) % 26);
+	pkt_finish(p);
+	pkt_checksums(p);
 
-	/* Pseudo-header: addresses, protocol, TCP length. */
-	if (fam == 4)
-		sum = csum_add(0, ip + 12, 8);
-	else
-		sum = csum_add(0, ip + 8, 32);
-	sum += 6 + tcp_len;
-	put16(tcp + 16, csum_fold(csum_add(sum, tcp, tcp_len)));
-
-	hdr_bytes = l2 + ip_len;
-	*caplen = hdr_bytes;
+	*caplen = (uint32_t)p->len;
 	if (g->snapped)   /* ends after TSval's first bytes */
-		*caplen = (uint32_t)(tcp - buf) + 20 + 6;
+		*caplen = (uint32_t)p->l4_off + 20 + 6;
 	if (cfg.snaplen && *caplen > cfg.snaplen)
 		*caplen = cfg.snaplen;
-	return hdr_bytes;
 }
 
 /* ---- writers -------------------------------------------------------------------- */
@@ -968,7 +864,7 @@ int main(int argc, char **argv)
 	uint32_t per_flow, f, j, off_len = 0, fam_check;
 	struct slot *slots;
 	struct writer w;
-	uint8_t buf[MAX_FRAME];
+	struct pkt frame;
 	int opt, k;
 
 	while ((opt = getopt_long(argc, argv, "o:L:n:f:k:h", lopts, NULL)) != -1) {
@@ -1091,13 +987,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_pkts; i++) {
 		struct step s = flow_step(slots[i].flow, slots[i].step);
 		struct segment g;
-		uint32_t caplen, len, rec;
+		uint32_t caplen, rec;
 		uint64_t start_off = w.offset, rtt;
 		bool srv;
 
 		build_segment(slots[i].flow, &s, &g);
-		len = build_frame(slots[i].flow, &g, buf, &caplen);
-		rec = writer_packet(&w, s.t, buf, caplen, len);
+		build_frame(slots[i].flow, &g, &frame, &caplen);
+		rec = writer_packet(&w, s.t, frame.data, caplen, (uint32_t)frame.len);
 		if (cfg.offset_of == i + 1) {
 			rec_offset = start_off;
 			off_len = rec;
