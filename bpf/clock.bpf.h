@@ -7,7 +7,7 @@
  * sleeping, so sampling, bursts and idle gaps do not depend on the load of
  * the machine or on its uptime).
  *
- * test_clock is a load-time switch like replay: the daemon never sets it,
+ * config.test_clock is a load-time switch like config.replay: the daemon never sets it,
  * so the verifier removes the test branch (and xdp_test_now) and a live
  * program keeps only the load of the switch itself, as for every other
  * rodata switch. It changes only the time; replay also changes the length
@@ -20,15 +20,12 @@
 #include <bpf/bpf_helpers.h>
 #include "config.bpf.h"
 
-/* Unit tests only: take `now` from the test run (see tc_now, xdp_now). */
-const volatile bool test_clock = false;
-
 /* tc outside a replay: the kernel's clock, or the test's, which it passes
  * as __sk_buff.tstamp (live, tstamp is no clock of ours: EDT on egress
  * sets it to a departure time). */
 static __always_inline __u64 tc_now(const struct __sk_buff *skb)
 {
-	if (test_clock)
+	if (config.test_clock)
 		return skb->tstamp;
 	return bpf_ktime_get_ns();
 }
@@ -59,7 +56,7 @@ static __noinline __u64 xdp_test_now(struct xdp_md *ctx)
 
 static __always_inline __u64 xdp_now(struct xdp_md *ctx)
 {
-	if (test_clock)
+	if (config.test_clock)
 		return xdp_test_now(ctx);
 	return bpf_ktime_get_ns();
 }

@@ -34,7 +34,7 @@ static __always_inline __u64 submit_flags(void)
 
 	/* avail includes this reserved record; a replay reads the ring
 	 * itself between test runs */
-	if (replay || avail < PPING_EVENT_RING_BYTES)
+	if (config.replay || avail < PPING_EVENT_RING_BYTES)
 		return BPF_RB_NO_WAKEUP;
 	return (avail & mark) != ((avail - PPING_EVENT_RING_BYTES) & mark) ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;

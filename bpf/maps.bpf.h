@@ -12,10 +12,8 @@
 #include <linux/errno.h>
 #include "pping.h"
 
-/* Sizes here are defaults; the daemon may resize before loading. */
-#define PPING_DEFAULT_MAX_FLOWS       131072
-#define PPING_DEFAULT_MAX_TIMESTAMPS  131072
-#define PPING_DEFAULT_RINGBUF_BYTES   (1U << 22)
+/* Sizes here are the defaults of pping.h; the daemon may resize before
+ * loading. */
 #define PPING_DEFAULT_SAMPLED_WORDS   32768   /* 2 Mi bits: 16 per flow */
 
 /* Per-connection state, global (not per-CPU): egress and ingress of one

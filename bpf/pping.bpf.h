@@ -46,9 +46,9 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 		return 0;
 	flow_account(fs, h);
 
-	if (out || include_local)
+	if (out || config.include_local)
 		sample_packet(&key, fs, p, h, cnt);
-	if (!out || include_local)
+	if (!out || config.include_local)
 		match_packet(&key, fs, p, h, cnt);
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		flow_close(&key, fs, p, h, cnt);
@@ -65,10 +65,10 @@ static __always_inline void handle_packet(void *data, void *data_end,
 	if (!cnt)
 		return;
 	cnt->pkts[h->hook & 1]++;
-	if (parse_packet(data, data_end, h->len, has_l2, &p) != PARSE_TCP)
+	if (parse_packet(data, data_end, h->len, config.has_l2, &p) != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;
-	if (aggregate_subnets)
+	if (config.aggregate_subnets)
 		subnet_account(&p, h, cnt);
 	pping_process(&p, h);
 }

@@ -12,7 +12,7 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 	__u64 now;
 	__u32 len;
 
-	if (replay) {
+	if (config.replay) {
 		__u32 wire_len = skb->wire_len, big_len = skb->cb[0];
 
 		/* Otherwise clang loads len or wire_len from an offset it

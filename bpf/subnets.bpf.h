@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per-subnet traffic for aggregation (-a). Off unless the daemon sets
- * aggregate_subnets before loading, and then the verifier prunes it away:
+ * config.aggregate_subnets before loading, and then the verifier prunes it away:
  * without -a it costs nothing. With -a, one per-CPU hash lookup per TCP
  * packet, no atomics (each CPU has its own counters).
  */
@@ -9,14 +9,6 @@
 #define PPING_SUBNETS_BPF_H
 
 #include "flow.bpf.h"
-
-#define PPING_DEFAULT_MAX_SUBNETS 256
-
-const volatile bool aggregate_subnets = false;
-/* Prefix masks over the 16-byte (IPv4-mapped) address, as two words in
- * memory order, so masking is two ANDs. Set by the daemon. */
-const volatile __u64 subnet_mask_v4[2] = { ~0ULL, ~0ULL };
-const volatile __u64 subnet_mask_v6[2] = { ~0ULL, ~0ULL };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -37,11 +29,11 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 
 	__builtin_memcpy(w, remote, sizeof(w));
 	if (p->ipv == 4) {
-		w[0] &= subnet_mask_v4[0];
-		w[1] &= subnet_mask_v4[1];
+		w[0] &= config.subnet_mask_v4[0];
+		w[1] &= config.subnet_mask_v4[1];
 	} else {
-		w[0] &= subnet_mask_v6[0];
-		w[1] &= subnet_mask_v6[1];
+		w[0] &= config.subnet_mask_v6[0];
+		w[1] &= config.subnet_mask_v6[1];
 	}
 	__builtin_memcpy(key.addr, w, sizeof(w));
 

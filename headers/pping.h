@@ -246,6 +246,44 @@ static inline __u64 pping_degraded_interval(__u64 interval_ns, unsigned int leve
 }
 
 /*
+ * Defaults, defined once: the programs' initial values, the map sizes in
+ * their definitions, and the command line's defaults and --help text all
+ * come from here.
+ */
+#define PPING_DEFAULT_RATE_LIMIT_NS   (100ULL * 1000000ULL)
+#define PPING_DEFAULT_BURST_WINDOW_NS (4ULL * 1000000ULL)
+#define PPING_DEFAULT_BURST           1
+#define PPING_DEFAULT_MAX_FLOWS       131072
+#define PPING_DEFAULT_MAX_TIMESTAMPS  131072
+#define PPING_DEFAULT_MAX_SUBNETS     256
+#define PPING_DEFAULT_RINGBUF_BYTES   (1U << 22)
+
+/*
+ * Load-time configuration of the programs: one struct, the rodata of every
+ * object, set through the skeleton before loading by one function
+ * (user/loader.c, which the unit tests use too), so the verifier prunes
+ * what it switches off.
+ */
+struct pping_config {
+	/* -a: prefix masks over the 16-byte (IPv4-mapped) address, as two
+	 * words in memory order, so masking a key is two ANDs */
+	__u64 subnet_mask_v4[2];
+	__u64 subnet_mask_v6[2];
+	__u8 has_l2;            /* frames start with an Ethernet header (not tun, PPP) */
+	__u8 include_local;     /* -l: also timestamp arriving packets, match on egress */
+	__u8 replay;            /* --read: time and length from the test-run context */
+	__u8 test_clock;        /* unit tests only: time from the test run */
+	__u8 aggregate_subnets; /* -a: count traffic per subnet */
+	__u8 pad[3];
+};
+
+#define PPING_CONFIG_DEFAULTS { \
+	.subnet_mask_v4 = { ~0ULL, ~0ULL }, \
+	.subnet_mask_v6 = { ~0ULL, ~0ULL }, \
+	.has_l2 = 1, \
+}
+
+/*
  * Sampling and admission settings; the daemon changes them while running
  * (.data, shared by every object).
  */
@@ -262,6 +300,13 @@ struct pping_runtime {
 				* entry only while fewer flows than this exist */
 	__u64 sampled_mask;    /* bits in the sampled-flows bitmap - 1 */
 };
+
+#define PPING_RUNTIME_DEFAULTS { \
+	.rate_limit_ns = PPING_DEFAULT_RATE_LIMIT_NS, \
+	.burst_window_ns = PPING_DEFAULT_BURST_WINDOW_NS, \
+	.rtt_type = PPING_RTT_MIN, \
+	.burst = PPING_DEFAULT_BURST, \
+}
 
 /*
  * Cleanup: what the daemon asks one pass over the maps to remove. Times

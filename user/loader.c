@@ -36,7 +36,7 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src)
 	return 0;
 }
 
-static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
+int pping_bpf_open_xdp(struct pping_bpf *b)
 {
 	struct pping_xdp *x;
 	int err;
@@ -48,11 +48,7 @@ static int prepare_xdp(struct pping_bpf *b, const struct datapath_config *cfg)
 		return err;
 	}
 	b->xdp = x;
-	x->rodata->has_l2 = cfg->has_l2;
-	x->rodata->include_local = cfg->include_local;
-	pping_subnet_rodata(&x->rodata->aggregate_subnets, x->rodata->subnet_mask_v4,
-			    x->rodata->subnet_mask_v6, cfg->max_subnets != 0,
-			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
+	x->rodata->config = b->config;
 	x->data->runtime = b->tc->data->runtime;
 
 	/* One state for all hooks: the XDP object uses the tc object's maps,
@@ -161,6 +157,20 @@ __u64 pping_sampled_bits(__u32 max_flows)
 	return bits;
 }
 
+/* The programs' load-time configuration, the same for every object. */
+static void config_of(const struct datapath_config *cfg, struct pping_config *c)
+{
+	const struct pping_config defaults = PPING_CONFIG_DEFAULTS;
+
+	*c = defaults;
+	c->has_l2 = cfg->has_l2;
+	c->include_local = cfg->include_local;
+	c->replay = cfg->replay;
+	c->test_clock = cfg->test_clock;
+	pping_subnet_config(c, cfg->max_subnets != 0, cfg->subnet_prefix_v4,
+			    cfg->subnet_prefix_v6);
+}
+
 static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 {
 	__u32 flows = cfg->max_flows ?: bpf_map__max_entries(tc->maps.flow_map);
@@ -179,6 +189,8 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
 	if (!err && cfg->max_timestamps)
 		err = bpf_map__set_max_entries(tc->maps.ts_map, cfg->max_timestamps);
+	if (!err && cfg->ringbuf_bytes)
+		err = bpf_map__set_max_entries(tc->maps.events, cfg->ringbuf_bytes);
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.sampled_flows,
 					       pping_sampled_bits(flows) / 64);
@@ -211,12 +223,8 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		return err;
 	}
 	b->tc = tc;
-	tc->rodata->has_l2 = cfg->has_l2;
-	tc->rodata->include_local = cfg->include_local;
-	tc->rodata->replay = cfg->replay;
-	pping_subnet_rodata(&tc->rodata->aggregate_subnets, tc->rodata->subnet_mask_v4,
-			    tc->rodata->subnet_mask_v6, cfg->max_subnets != 0,
-			    cfg->subnet_prefix_v4, cfg->subnet_prefix_v6);
+	config_of(cfg, &b->config);
+	tc->rodata->config = b->config;
 	tc->data->runtime = cfg->sampling;
 	err = size_maps(tc, cfg);
 	if (err)
@@ -231,7 +239,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	}
 	pping_bpf_map_memory(b, true);
 	if (cfg->xdp_ingress)
-		err = prepare_xdp(b, cfg);
+		err = pping_bpf_open_xdp(b);
 	return err;
 }
 

@@ -7,9 +7,6 @@
 #include <linux/types.h>
 
 #include "pping.h"   /* types the skeletons refer to */
-/* Not needed by this header: for the unit-test harness, which sets the
- * subnet rodata itself and includes only this one. */
-#include "subnet_mask.h"
 
 struct pping_tc;
 struct pping_xdp;
@@ -20,8 +17,10 @@ struct datapath_config {
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
 	bool replay;          /* --read: packets come by test run, time with them */
 	bool zero_hash_seed;  /* fixed walk order of the hash maps (replay) */
+	bool test_clock;      /* unit tests: time from the test run */
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
+	__u32 ringbuf_bytes;  /* event ring buffer size; 0: the default */
 	struct pping_runtime sampling;
 	__u32 max_subnets;    /* subnet map entries for -a; 0: no per-subnet traffic */
 	__u8 subnet_prefix_v4;
@@ -31,6 +30,7 @@ struct datapath_config {
 struct pping_bpf {
 	struct pping_tc *tc;      /* egress, ingress unless XDP; owns the maps */
 	struct pping_xdp *xdp;    /* XDP ingress: opened here, loaded by libxdp */
+	struct pping_config config;   /* every object's rodata */
 };
 
 /*
@@ -39,6 +39,14 @@ struct pping_bpf {
  * load it itself when it attaches it to its dispatcher.
  */
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg);
+
+/*
+ * Open the XDP object of a loaded datapath, configured as the tc object
+ * (b->config) and given its maps, not loaded. pping_bpf_load does this for
+ * cfg->xdp_ingress; the unit tests call it to load XDP beside a tc object
+ * with both tc programs.
+ */
+int pping_bpf_open_xdp(struct pping_bpf *b);
 void pping_bpf_destroy(struct pping_bpf *b);
 
 struct bpf_object;

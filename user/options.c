@@ -29,7 +29,6 @@
 /* Map sizes: 16 Mi entries of either map already take ~3.5 GiB. */
 #define MAP_ENTRIES_MIN 16
 #define MAP_ENTRIES_MAX (16U << 20)
-#define MAP_ENTRIES_DEFAULT 131072
 
 /* Where --metrics listens when given only a port. */
 #define METRICS_ADDR_DEFAULT "127.0.0.1"
@@ -222,7 +221,7 @@ static const struct opt_entry opts[] = {
 	{ "local-net", 0, "CIDR", OPT_SPECIAL, .set = set_local_net,
 	  .help = "with --read: addresses on our side (repeatable, up to " STR(CAPTURE_MAX_LOCAL_NETS) "); their packets count as leaving, packets to them as arriving, others are skipped. Without it both ends of every flow are measured" },
 	{ "rate-limit", 'r', "DUR", OPT_DURATION, FIELD(rate_limit_ns),
-	  .min = 0, .max = 60 * NS_PER_S, .def = 100 * NS_PER_MS,
+	  .min = 0, .max = 60 * NS_PER_S, .def = PPING_DEFAULT_RATE_LIMIT_NS,
 	  .eg = "100ms, 0.1s, 500us; a bare number is ms",
 	  .help = "minimum time between bursts of timestamped packets of one flow direction (one packet each unless --burst); 0 timestamps every new TSval" },
 	{ "rtt-rate", 'R', "FACTOR", OPT_FACTOR, FIELD(rtt_rate),
@@ -232,10 +231,10 @@ static const struct opt_entry opts[] = {
 	  .def = PPING_RTT_MIN,
 	  .help = "which RTT --rtt-rate uses; smoothed takes the lower of the smoothed RTT and the latest sample, so the interval shrinks as soon as the RTT does" },
 	{ "burst", 0, "N", OPT_UINT, FIELD(burst),
-	  .min = 1, .max = PPING_BURST_MAX, .def = 1,
+	  .min = 1, .max = PPING_BURST_MAX, .def = PPING_DEFAULT_BURST,
 	  .help = "timestamp up to N packets with distinct TSvals per interval, all within --burst-window of the first; rescues flows whose delayed ACKs echo the second packet; only a burst's first match is printed" },
 	{ "burst-window", 0, "DUR", OPT_DURATION, FIELD(burst_window_ns),
-	  .min = 0, .max = NS_PER_S, .def = 4 * NS_PER_MS, .eg = "4ms",
+	  .min = 0, .max = NS_PER_S, .def = PPING_DEFAULT_BURST_WINDOW_NS, .eg = "4ms",
 	  .help = "how long after its first packet a burst may add more" },
 	{ "include-local", 'l', NULL, OPT_FLAG, FIELD(include_local),
 	  .help = "also measure the RTT towards the local side: timestamp arriving packets and match replies on egress; such samples are marked" },
@@ -251,10 +250,10 @@ static const struct opt_entry opts[] = {
 	  .eg = "10s, 5m", .help = "stop after DUR" },
 	{ "max-flows", 0, "N", OPT_UINT, FIELD(max_flows),
 	  .min = MAP_ENTRIES_MIN, .max = MAP_ENTRIES_MAX,
-	  .def = MAP_ENTRIES_DEFAULT, .help = "flow map entries" },
+	  .def = PPING_DEFAULT_MAX_FLOWS, .help = "flow map entries" },
 	{ "max-timestamps", 0, "N", OPT_UINT, FIELD(max_timestamps),
 	  .min = MAP_ENTRIES_MIN, .max = MAP_ENTRIES_MAX,
-	  .def = MAP_ENTRIES_DEFAULT,
+	  .def = PPING_DEFAULT_MAX_TIMESTAMPS,
 	  .help = "outstanding-identifier map entries" },
 	{ "cleanup-interval", 'c', "DUR", OPT_DURATION, FIELD(cleanup_interval_ns),
 	  .min = NS_PER_MS, .max = 3600 * NS_PER_S, .def = NS_PER_S,
@@ -279,7 +278,7 @@ static const struct opt_entry opts[] = {
 	  .min = 0, .max = 128, .def = 48, .noun = "a prefix length",
 	  .help = "IPv6 subnet prefix length" },
 	{ "aggregate-max-subnets", 0, "N", OPT_UINT, FIELD(agg_max_subnets),
-	  .min = 1, .max = 4096, .def = 256,
+	  .min = 1, .max = 4096, .def = PPING_DEFAULT_MAX_SUBNETS,
 	  .help = "subnets tracked at once; others are counted as overflow" },
 	{ "qdelay-window", 0, "DUR", OPT_DURATION, FIELD(qdelay_window_ns),
 	  .min = NS_PER_S, .max = 3600 * NS_PER_S, .def = 300 * NS_PER_S,

@@ -16,20 +16,14 @@ void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix)
 	}
 }
 
-void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
-			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
+void pping_subnet_config(struct pping_config *c, bool enabled, __u8 prefix_v4,
 			 __u8 prefix_v6)
 {
 	__u8 m[16];
-	__u64 w[2];
 
-	*on = enabled;
+	c->aggregate_subnets = enabled;
 	pping_subnet_mask(m, 4, prefix_v4);
-	memcpy(w, m, sizeof(w));
-	mask_v4[0] = w[0];
-	mask_v4[1] = w[1];
+	memcpy(c->subnet_mask_v4, m, sizeof(c->subnet_mask_v4));
 	pping_subnet_mask(m, 6, prefix_v6);
-	memcpy(w, m, sizeof(w));
-	mask_v6[0] = w[0];
-	mask_v6[1] = w[1];
+	memcpy(c->subnet_mask_v6, m, sizeof(c->subnet_mask_v6));
 }

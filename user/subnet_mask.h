@@ -10,14 +10,14 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "pping.h"
 
 /* Mask keeping the first bits of a 16-byte address: the IPv4-mapped
  * prefix plus prefix bits for IPv4, prefix bits for IPv6. */
 void pping_subnet_mask(__u8 mask[16], __u8 ipv, unsigned int prefix);
 
-/* Per-subnet counting rodata of one object (both objects get the same). */
-void pping_subnet_rodata(volatile bool *on, volatile __u64 *mask_v4,
-			 volatile __u64 *mask_v6, bool enabled, __u8 prefix_v4,
+/* The per-subnet counting part of the programs' configuration. */
+void pping_subnet_config(struct pping_config *c, bool enabled, __u8 prefix_v4,
 			 __u8 prefix_v6);
 
 #endif /* PPING_SUBNET_MASK_H */

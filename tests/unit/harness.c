@@ -100,122 +100,96 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int share_map(struct bpf_map *dst, const struct bpf_map *src)
-{
-	return bpf_map__reuse_fd(dst, bpf_map__fd(src));
-}
-
-/* A map of entries entries, or of its default size if entries is 0. */
-static int resize(struct bpf_map *map, __u32 entries)
-{
-	return entries ? bpf_map__set_max_entries(map, entries) : 0;
-}
-
 /*
- * Admission settings as user/loader.c derives them from the flow map size:
- * the datapath refuses flows beyond it, and the sampled-flows bitmap has
- * pping_sampled_bits() bits. Only environments with cleanup get them, so
- * the other tests see the datapath's defaults (no known limit).
+ * What the daemon would ask of the loader for an environment (as
+ * user/daemon.c builds it), with the tests' settings: the programs are
+ * opened, configured and loaded by the product's own pping_bpf_load.
  */
-static int size_admission(struct pping_tc *tc)
+static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 {
-	__u32 flows = bpf_map__max_entries(tc->maps.flow_map);
-	__u64 bits = pping_sampled_bits(flows);
+	const struct pping_runtime defaults = PPING_RUNTIME_DEFAULTS;
 
-	tc->data->runtime.flow_limit = flows;
-	tc->data->runtime.sampled_mask = bits - 1;
-	return bpf_map__set_max_entries(tc->maps.sampled_flows, bits / 64);
+	memset(dc, 0, sizeof(*dc));
+	dc->has_l2 = true;   /* a tc test run needs a frame with an Ethernet header */
+	dc->include_local = cfg->include_local;
+	dc->replay = cfg->replay;
+	dc->test_clock = cfg->test_clock;
+	dc->max_flows = cfg->flow_map_entries;
+	dc->max_timestamps = cfg->ts_map_entries;
+	dc->ringbuf_bytes = cfg->ringbuf_bytes;
+	dc->sampling = defaults;
+	dc->sampling.rate_limit_ns = cfg->rate_limit_ns;
+	if (cfg->aggregate_subnets) {
+		dc->max_subnets = cfg->subnet_map_entries ?: PPING_DEFAULT_MAX_SUBNETS;
+		dc->subnet_prefix_v4 = cfg->subnet_prefix_v4;
+		dc->subnet_prefix_v6 = cfg->subnet_prefix_v6;
+	}
 }
-
-/* What both objects (sk, the skeleton of either) take from cfg: rodata and
- * the runtime settings, per-subnet counting as user/loader.c sets it. */
-#define CONFIGURE(sk, cfg) do { \
-	(sk)->rodata->include_local = (cfg)->include_local; \
-	(sk)->rodata->test_clock = (cfg)->test_clock; \
-	(sk)->data->runtime.rate_limit_ns = (cfg)->rate_limit_ns; \
-	if ((cfg)->aggregate_subnets) \
-		pping_subnet_rodata(&(sk)->rodata->aggregate_subnets, \
-				    (sk)->rodata->subnet_mask_v4, \
-				    (sk)->rodata->subnet_mask_v6, true, \
-				    (cfg)->subnet_prefix_v4, (cfg)->subnet_prefix_v6); \
-} while (0)
 
 void env_close(struct env *e)
 {
 	if (e->cleaning)
 		cleanup_close(&e->cleanup);
 	ring_buffer__free(e->rb);
-	pping_xdp__destroy(e->xdp);
-	pping_tc__destroy(e->tc);
+	pping_bpf_destroy(&e->bpf);
 	memset(e, 0, sizeof(*e));
+}
+
+/*
+ * XDP beside the tc object, as the loader opens it for -I xdp, loaded
+ * directly (the daemon leaves that to libxdp when it attaches). The one
+ * test override: L3-only frames (a tun device) for XDP while tc, whose
+ * test runs need an Ethernet header, keeps them.
+ */
+static bool open_xdp(struct env *e, const struct env_cfg *cfg)
+{
+	int err = pping_bpf_open_xdp(&e->bpf);
+
+	if (err)
+		return fail("pping_bpf_open_xdp: %s", strerror(-err));
+	e->bpf.xdp->rodata->config.has_l2 = !cfg->xdp_l3_only;
+	err = pping_xdp__load(e->bpf.xdp);
+	if (err)
+		return fail("pping_xdp__load: %s (PPING_TEST_VERBOSE=1 shows why)",
+			    strerror(-err));
+	return true;
 }
 
 bool env_open(struct env *e, const struct env_cfg *cfg)
 {
-	struct bpf_object *maps_owner;
+	struct datapath_config dc;
+	struct bpf_object *obj;
 	int err;
 
 	memset(e, 0, sizeof(*e));
 	e->test_clock = cfg->test_clock;
 	e->now = ENV_CLOCK_START;
-	if (cfg->tc) {
-		e->tc = pping_tc__open();
-		if (!e->tc)
-			return fail("pping_tc__open: %s", strerror(errno));
-		e->tc->rodata->has_l2 = true;
-		e->tc->rodata->replay = cfg->replay;
-		CONFIGURE(e->tc, cfg);
-		err = resize(e->tc->maps.flow_map, cfg->flow_map_entries);
-		err = err ?: resize(e->tc->maps.ts_map, cfg->ts_map_entries);
-		err = err ?: resize(e->tc->maps.events, cfg->ringbuf_bytes);
-		err = err ?: resize(e->tc->maps.subnet_map, cfg->subnet_map_entries);
-		if (!err && cfg->cleanup)
-			err = size_admission(e->tc);
-		if (err)
-			return fail("resizing maps: %s", strerror(-err));
-		err = pping_tc__load(e->tc);
-		if (err)
-			return fail("pping_tc__load: %s (PPING_TEST_VERBOSE=1 shows why)",
-				    strerror(-err));
-	}
+	datapath_of(cfg, &dc);
+	/* The tc object owns the maps, so it is loaded for XDP tests too. */
+	err = pping_bpf_load(&e->bpf, &dc);
+	if (err)
+		return fail("pping_bpf_load: %s (PPING_TEST_VERBOSE=1 shows why)",
+			    strerror(-err));
+	e->tc = e->bpf.tc;
+	if (cfg->xdp && !open_xdp(e, cfg))
+		return false;
+	e->xdp = e->bpf.xdp;
 	if (cfg->cleanup) {
-		struct pping_bpf bpf = { .tc = e->tc };
-
-		err = cleanup_open(&e->cleanup, &bpf, cfg->cleanup_mech ?:
+		err = cleanup_open(&e->cleanup, &e->bpf, cfg->cleanup_mech ?:
 				   harness_cleanup_mech);
-		if (err) {
-			cleanup_close(&e->cleanup);
+		if (err)
 			return fail("cleanup_open: %s", strerror(-err));
-		}
 		e->cleaning = true;
 	}
-	if (cfg->xdp) {
-		e->xdp = pping_xdp__open();
-		if (!e->xdp)
-			return fail("pping_xdp__open: %s", strerror(errno));
-		e->xdp->rodata->has_l2 = !cfg->xdp_l3_only;
-		CONFIGURE(e->xdp, cfg);
-		if (e->tc) {
-			/* Same sharing as user/loader.c: one state for all hooks. */
-			err = pping_bpf_share_maps(e->xdp->obj, e->tc->obj);
-			err = err ?: share_map(e->xdp->maps.data, e->tc->maps.data);
-			if (err)
-				return fail("sharing the tc maps with XDP: %s", strerror(-err));
-		}
-		err = pping_xdp__load(e->xdp);
-		if (err)
-			return fail("pping_xdp__load: %s (PPING_TEST_VERBOSE=1 shows why)",
-				    strerror(-err));
-	}
 
-	maps_owner = e->tc ? e->tc->obj : e->xdp->obj;
-	e->flow_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "flow_map"));
-	e->ts_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "ts_map"));
-	e->counters_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "counters"));
-	e->events_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "events"));
-	e->flow_count_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "flow_count"));
-	e->sampled_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "sampled_flows"));
-	e->subnet_fd = bpf_map__fd(bpf_object__find_map_by_name(maps_owner, "subnet_map"));
+	obj = e->tc->obj;
+	e->flow_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "flow_map"));
+	e->ts_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "ts_map"));
+	e->counters_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "counters"));
+	e->events_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "events"));
+	e->flow_count_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "flow_count"));
+	e->sampled_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "sampled_flows"));
+	e->subnet_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "subnet_map"));
 	e->rb = ring_buffer__new(e->events_fd, on_event, e, NULL);
 	if (!e->rb)
 		return fail("ring_buffer__new: %s", strerror(errno));
@@ -246,7 +220,7 @@ bool fixture_env(struct env **e, const struct env_cfg *cfg)
 
 volatile struct pping_runtime *env_runtime(struct env *e)
 {
-	return e->tc ? &e->tc->data->runtime : &e->xdp->data->runtime;
+	return &e->tc->data->runtime;
 }
 
 bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,

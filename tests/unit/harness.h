@@ -36,6 +36,7 @@
 
 #include "pping.h"          /* before the skeletons, which use its types */
 #include "cleanup.h"
+#include "loader.h"
 #include "packets.h"         /* tests/lib: the packet builder */
 
 #define TC_ACT_UNSPEC_RET ((__u32)-1)   /* what both tc programs return */
@@ -128,8 +129,9 @@ struct pping_xdp;
 extern enum cleanup_mech harness_cleanup_mech;
 
 struct env {
-	struct pping_tc *tc;
-	struct pping_xdp *xdp;
+	struct pping_bpf bpf;     /* loaded by user/loader.c, as the daemon does */
+	struct pping_tc *tc;      /* bpf.tc: always loaded (it owns the maps) */
+	struct pping_xdp *xdp;    /* bpf.xdp if env_cfg.xdp */
 	struct ring_buffer *rb;
 	struct cleanup cleanup;   /* loaded if env_cfg.cleanup */
 	bool cleaning;
