@@ -120,16 +120,6 @@ static void ensure_bpffs(void)
 			BPFFS_PATH, strerror(errno));
 }
 
-static const char *xdp_mode_name(enum xdp_attach_mode m)
-{
-	switch (m) {
-	case XDP_MODE_NATIVE: return "native";
-	case XDP_MODE_SKB: return "generic";
-	case XDP_MODE_HW: return "offload";
-	default: return "unspecified";
-	}
-}
-
 /* The XDP link flag of an attach mode. */
 static int xdp_link_flags(enum xdp_attach_mode m)
 {

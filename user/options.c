@@ -119,6 +119,13 @@ static const struct opt_name xdp_modes[] = {
 	{ "unspecified", XDP_MODE_UNSPEC, NULL },
 };
 
+const char *xdp_mode_name(enum xdp_attach_mode m)
+{
+	/* Offload is no --xdp-mode, but libxdp may report it. */
+	return m == XDP_MODE_HW ? "offload" :
+	       opt_value_name(xdp_modes, ARRAY_SIZE(xdp_modes), m);
+}
+
 static const struct opt_name tc_attaches[] = {
 	{ "auto", TC_ATTACH_AUTO, NULL },
 	{ "tcx", TC_ATTACH_TCX, "bpf_link" },
@@ -424,7 +431,7 @@ void log_options(const struct pping_opts *o)
 		o->burst, (unsigned long long)o->burst_window_ns,
 		opt_value_name(ingress_hooks, ARRAY_SIZE(ingress_hooks), o->ingress),
 		xdp ? " (" : "",
-		xdp ? opt_value_name(xdp_modes, ARRAY_SIZE(xdp_modes), o->xdp_mode) : "",
+		xdp ? xdp_mode_name(o->xdp_mode) : "",
 		xdp ? ")" : "",
 		o->include_local ? "yes" :
 		o->read_path && !o->n_local_nets ? "yes (a replay without --local-net)" : "no",

@@ -91,6 +91,9 @@ int parse_duration(const char *s, __u64 *ns);
  */
 int parse_listen_addr(const char *s, struct sockaddr_storage *ss);
 
+/* The --xdp-mode name of an XDP attach mode. */
+const char *xdp_mode_name(enum xdp_attach_mode m);
+
 /* Log the effective configuration (at -v). */
 void log_options(const struct pping_opts *o);
 
