@@ -23,8 +23,15 @@ static __always_inline __u64 clean_now(void)
 	return params.now ? params.now : bpf_ktime_get_ns();
 }
 
-/* Apply the flow rules to one entry; true if it was deleted. */
-static __always_inline bool clean_flow(const struct flow_key *k,
+/* What became of an entry a pass examined. */
+enum clean_result {
+	CLEAN_GONE = -1,   /* to go, but deleted by someone else meanwhile */
+	CLEAN_KEPT = 0,
+	CLEAN_DELETED = 1,
+};
+
+/* Apply the flow rules to one entry. */
+static __always_inline enum clean_result clean_flow(const struct flow_key *k,
 				       const struct flow_state *v)
 {
 	struct flow_key key;
@@ -36,20 +43,20 @@ static __always_inline bool clean_flow(const struct flow_key *k,
 	reason = cleanup_flow_verdict(v, &params, clean_now(),
 				      stats.flows_removed[CLEAN_FLOW_EVICTED]);
 	if (reason < 0 || reason >= CLEAN_FLOW_REASONS)
-		return false;
+		return CLEAN_KEPT;
 	key = *k;   /* the delete needs the key on the stack */
 	if (!flow_delete(&key)) {
 		stats.delete_failed++;
-		return false;
+		return CLEAN_GONE;
 	}
 	stats.flows_removed[reason]++;
 	if (reason == CLEAN_FLOW_EVICTED)
 		sampled_mark(flow_hash(&key), params.sampled_mask);
-	return true;
+	return CLEAN_DELETED;
 }
 
-/* Apply the identifier rules to one entry; true if it was deleted. */
-static __always_inline bool clean_ts(const struct ts_key *k,
+/* Apply the identifier rules to one entry. */
+static __always_inline enum clean_result clean_ts(const struct ts_key *k,
 				     const struct ts_value *v)
 {
 	__u64 now = clean_now();
@@ -59,18 +66,18 @@ static __always_inline bool clean_ts(const struct ts_key *k,
 
 	stats.ts_seen++;
 	if (!cleanup_ts_may_expire(v, &params, now))
-		return false;
+		return CLEAN_KEPT;
 	key = *k;
 	fs = bpf_map_lookup_elem(&flow_map, &key.flow);
 	reason = cleanup_ts_verdict(&key, v, fs, &params, now);
 	if (reason < 0 || reason >= CLEAN_TS_REASONS)
-		return false;
+		return CLEAN_KEPT;
 	if (bpf_map_delete_elem(&ts_map, &key) != 0) {
 		stats.delete_failed++;
-		return false;
+		return CLEAN_GONE;
 	}
 	stats.ts_removed[reason]++;
-	return true;
+	return CLEAN_DELETED;
 }
 
 #endif /* PPING_CLEAN_BPF_H */

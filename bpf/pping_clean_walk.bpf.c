@@ -18,11 +18,14 @@ static __always_inline bool walk_passed(void)
 }
 
 /* Count an examined entry; true (stop the walk here) once this call has
- * deleted its budget. */
-static __always_inline bool walk_examined(bool deleted)
+ * deleted its budget. An entry someone else deleted meanwhile is no more
+ * in the map either, but cost nothing. */
+static __always_inline bool walk_examined(enum clean_result r)
 {
 	walk.examined++;
-	if (!deleted)
+	if (r == CLEAN_GONE)
+		walk.vanished++;
+	if (r != CLEAN_DELETED)
 		return false;
 	walk.removed++;
 	if (walk.removed < walk.budget)
@@ -56,6 +59,7 @@ static __always_inline void walk_start(void)
 	walk.index = 0;
 	walk.examined = 0;
 	walk.removed = 0;
+	walk.vanished = 0;
 	walk.stopped = 0;
 }
 

@@ -353,6 +353,7 @@ struct cleanup_walk {
 	__u64 index;            /* out: entries met, passed over or examined */
 	__u64 examined;         /* out */
 	__u64 removed;          /* out: of those examined */
+	__u64 vanished;         /* out: of those examined, deleted by another meanwhile */
 	__u32 stopped;          /* out: budget spent before the end of the map */
 	__u32 pad;
 };

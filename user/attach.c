@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
@@ -249,6 +250,8 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 		return err;
 	}
 	err = xdp_program__attach(prog, a->ifindex, mode, 0);
+	/* Not left set for the guard (a child) or a later attach. */
+	unsetenv("LIBXDP_SKIP_DISPATCHER");
 	if (err) {
 		explain_xdp_error(ifname, a->ifindex, mode, err);
 		xdp_program__close(prog);
@@ -260,6 +263,13 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	legacy = xdp_is_legacy(a->ifindex, &got);
 	if (legacy && how == XDP_ATTACH_DISPATCHER) {
 		pr_warn("cannot attach XDP through libxdp's dispatcher (--xdp-attach dispatcher): the kernel refused it (extension programs); -vv shows libxdp's reason\n");
+		return -EOPNOTSUPP;
+	}
+	/* libxdp reads its switch with secure_getenv(): a setcap binary
+	 * gets the dispatcher anyway. Forced is forced. */
+	if (!legacy && (how == XDP_ATTACH_LINK || how == XDP_ATTACH_NETLINK)) {
+		pr_warn("cannot attach XDP without libxdp's dispatcher (--xdp-attach %s): libxdp used its dispatcher (it ignores LIBXDP_SKIP_DISPATCHER in a process with file capabilities)\n",
+			how == XDP_ATTACH_LINK ? "link" : "netlink");
 		return -EOPNOTSUPP;
 	}
 	if (legacy && how != XDP_ATTACH_NETLINK) {
@@ -355,11 +365,43 @@ void detach_all(struct attachment *a)
  * CAP_BPF and CAP_PERFMON when it must rebuild a shared dispatcher without
  * our program. The guard was forked before the drop and keeps its own set.
  */
-void attach_drop_privileges(const struct attachment *a)
+/*
+ * Can a process without capabilities still use the BPF fds it holds? Since
+ * Linux 6.5 the bpf() syscall checks each command on its own, and reading
+ * a map or running a test run on an fd needs nothing; before, with
+ * kernel.unprivileged_bpf_disabled set (Ubuntu's default), every command
+ * needed CAP_BPF. Found by trying, in a child that drops everything, on a
+ * map the daemon reads all the time.
+ */
+static bool bpf_fds_need_caps(int map_fd)
+{
+	__u32 zero = 0;
+	__s64 v;
+	int status;
+	pid_t pid;
+
+	if (map_fd < 0)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return true;   /* cannot tell: keep what BPF needs */
+	if (pid == 0)
+		_exit(privs_drop(0) == 0 &&
+		      bpf_map_lookup_elem(map_fd, &zero, &v) != 0 && errno == EPERM);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return true;
+	return WEXITSTATUS(status) != 0;
+}
+
+void attach_drop_privileges(const struct attachment *a, int map_fd)
 {
 	__u64 keep = 0, before = privs_effective();
 	int err;
 
+	if (bpf_fds_need_caps(map_fd)) {
+		keep |= PRIVS_BIT(CAP_BPF);
+		pr_info("this kernel wants CAP_BPF for every bpf() call, even on fds pping holds: keeping it\n");
+	}
 	if (a->plan.n_filters || a->plan.destroy_clsact)
 		keep |= PRIVS_BIT(CAP_NET_ADMIN);
 	if (a->xdp && a->xdp_link < 0)

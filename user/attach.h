@@ -31,8 +31,9 @@ void detach_all(struct attachment *a);
 /*
  * Once everything is loaded and attached: drop every capability except
  * those detach_all needs for this attachment (none for TCX and XDP links;
- * see attach.c). Failure is reported, not fatal.
+ * see attach.c), and CAP_BPF if this kernel wants it even for the fds the
+ * daemon holds (tried on map_fd). Failure is reported, not fatal.
  */
-void attach_drop_privileges(const struct attachment *a);
+void attach_drop_privileges(const struct attachment *a, int map_fd);
 
 #endif /* PPING_ATTACH_H */

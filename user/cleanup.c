@@ -247,7 +247,7 @@ static int run_walk(struct cleanup *c, struct bpf_program *prog)
 		note_call(c, t0);
 		if (err)
 			return -errno;
-		w->skip += w->examined - w->removed;
+		w->skip += w->examined - w->removed - w->vanished;
 	} while (w->stopped);
 	return 0;
 }

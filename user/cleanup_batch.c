@@ -98,14 +98,37 @@ static void note_call(struct cleanup_batch *cb, __u64 t0)
 }
 
 /*
- * Delete n keys of size ksz; returns how many went. A key already gone
- * (the datapath deleted it since it was read) stops a batch delete: count
- * it and go on after it.
+ * What deleting flow entries entails besides the map, as flow_delete() and
+ * cleanup's eviction do in the kernel: the count the datapath keeps exact,
+ * and for an eviction the flow's bit in the sampled-flows bitmap.
  */
-static __u32 delete_keys(struct cleanup_batch *cb, int fd, size_t ksz,
-			 __u32 n, __u64 *removed, __u64 *failed)
+static void flows_deleted(struct cleanup_batch *cb, size_t ksz, __u32 from,
+			  __u32 to, __u64 mask)
 {
-	__u32 done = 0, cnt, i, gone = 0;
+	__u32 i;
+
+	__atomic_fetch_sub(cb->flow_count, (__s64)(to - from), __ATOMIC_RELAXED);
+	for (i = from; i < to; i++) {
+		__u64 bit;
+
+		if (cb->reasons[i] != CLEAN_FLOW_EVICTED)
+			continue;
+		bit = pping_flow_hash((const struct flow_key *)((char *)cb->del + i * ksz)) &
+		      mask;
+		__atomic_fetch_or(&cb->sampled[bit >> 6], 1ULL << (bit & 63),
+				  __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Delete the n keys in del (flow keys if flows). A key already gone (the
+ * datapath deleted it since it was read) stops a batch delete: count it
+ * and go on after it.
+ */
+static void delete_keys(struct cleanup_batch *cb, int fd, size_t ksz, __u32 n,
+			bool flows, __u64 mask, __u64 *removed, __u64 *failed)
+{
+	__u32 done = 0, cnt, i;
 	__u64 t0;
 	int err;
 
@@ -114,9 +137,14 @@ static __u32 delete_keys(struct cleanup_batch *cb, int fd, size_t ksz,
 		t0 = mono_ns();
 		err = bpf_map_delete_batch(fd, (char *)cb->del + done * ksz, &cnt, NULL);
 		note_call(cb, t0);
+		/* An error before the kernel's loop (memory, permission)
+		 * leaves the count as asked: nothing was deleted. */
+		if (err && cnt == n - done)
+			cnt = 0;
 		for (i = done; i < done + cnt; i++)
 			removed[cb->reasons[i]]++;
-		gone += cnt;
+		if (flows && cnt)
+			flows_deleted(cb, ksz, done, done + cnt, mask);
 		done += cnt;
 		if (!err)
 			break;
@@ -127,7 +155,6 @@ static __u32 delete_keys(struct cleanup_batch *cb, int fd, size_t ksz,
 		(*failed)++;
 		done++;
 	}
-	return gone;
 }
 
 typedef int (*verdict_fn)(struct cleanup_batch *cb, const void *key,
@@ -162,8 +189,11 @@ static int ts_verdict(struct cleanup_batch *cb, const void *key,
 	if (!cleanup_ts_may_expire(val, p, now))
 		return -1;
 	/* The rule needs the flow's RTT: one lookup, only for the
-	 * identifiers old enough to be at stake. */
+	 * identifiers old enough to be at stake. Only a flow that is not
+	 * there orphans its identifier; any other failure keeps it. */
 	have = bpf_map_lookup_elem(cb->flow_fd, &k->flow, &fs) == 0;
+	if (!have && errno != ENOENT)
+		return -1;
 	return cleanup_ts_verdict(k, val, have ? &fs : NULL, p, now);
 }
 
@@ -176,7 +206,7 @@ static int walk_map(struct cleanup_batch *cb, int fd, size_t ksz, size_t vsz,
 		    struct cleanup_stats *st, __u64 *removed, bool flows)
 {
 	__u64 in = 0, out = 0, pending_evict;
-	__u32 cnt, ndel, i, gone;
+	__u32 cnt, ndel, i;
 	bool first = true, last;
 	int reason, err;
 	__u64 t0;
@@ -205,19 +235,8 @@ static int walk_map(struct cleanup_batch *cb, int fd, size_t ksz, size_t vsz,
 			memcpy((char *)cb->del + ndel * ksz, k, ksz);
 			cb->reasons[ndel++] = (__u8)reason;
 		}
-		gone = delete_keys(cb, fd, ksz, ndel, removed, &st->delete_failed);
-		if (flows && gone) {
-			__atomic_fetch_sub(cb->flow_count, (__s64)gone, __ATOMIC_RELAXED);
-			for (i = 0; i < ndel; i++)
-				if (cb->reasons[i] == CLEAN_FLOW_EVICTED) {
-					__u64 h = pping_flow_hash((const struct flow_key *)
-								  ((char *)cb->del + i * ksz));
-					__u64 bit = h & p->sampled_mask;
-
-					__atomic_fetch_or(&cb->sampled[bit >> 6],
-							  1ULL << (bit & 63), __ATOMIC_RELAXED);
-				}
-		}
+		delete_keys(cb, fd, ksz, ndel, flows, p->sampled_mask, removed,
+			    &st->delete_failed);
 		if (last)
 			return 0;
 		in = out;

@@ -97,10 +97,28 @@ static int job_aggregate(void *ctx, __u64 due, __u64 now)
 {
 	struct daemon *d = ctx;
 
+	d->agg_due = due;
 	/* The events of the packets before belong to what is closing. */
 	ring_buffer__consume(d->rb);
 	aggregate_at(d, d->replaying ? due : now);
 	return 0;
+}
+
+/*
+ * Live, an interval ends when the loop wakes; if that was much later than
+ * due (a stall), the next grid point may be only a sliver away, and a
+ * record of a sliver of time says little: start the grid again from now,
+ * as an interval of full length. A replay keeps its grid (it ends
+ * intervals at their due time).
+ */
+static __u64 aggregate_after(void *ctx, __u64 now)
+{
+	struct daemon *d = ctx;
+	__u64 period = d->o->aggregate_ns;
+
+	if (d->replaying || now - d->agg_due < period / 2)
+		return 0;
+	return now + period;
 }
 
 /* Output is never held back: events are read and flushed every loop
@@ -221,7 +239,7 @@ static int add_jobs(struct daemon *d)
 		{ .name = "duration", .period_ns = o->duration_ns,
 		  .run = job_duration, .once = true },
 		{ .name = "aggregate", .period_ns = o->aggregate_ns,
-		  .run = job_aggregate },
+		  .run = job_aggregate, .after = aggregate_after },
 		{ .name = "flush", .ready = flush_ready, .run = job_flush },
 		{ .name = "reopen", .ready = reopen_ready, .run = job_reopen },
 		{ .name = "housekeeping", .period_ns = HOUSEKEEPING_NS,
@@ -334,7 +352,8 @@ static void drop_privileges(struct daemon *d)
 	int err;
 
 	if (!d->replaying) {
-		attach_drop_privileges(&d->att);
+		attach_drop_privileges(&d->att,
+				       bpf_map__fd(d->bpf.tc->maps.flow_count));
 		return;
 	}
 	err = privs_drop(0);
