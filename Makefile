@@ -189,6 +189,55 @@ uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
+# Debian package (issue 17): `make deb` writes $(DEB_DIR)/pping_VERSION_ARCH.deb,
+# with pping-dbgsym, .buildinfo and .changes beside it. dpkg-buildpackage
+# runs on a copy of the tracked and new (not ignored) files in
+# $(DEB_DIR)/pping, so it neither cleans this tree's build/ nor writes to
+# the parent directory; then lintian must pass the .changes and the
+# packages (each override in debian/pping.lintian-overrides says why).
+# VERSION is debian/changelog's (0.0) +gitDATE.TIME.COMMIT (commit time,
+# UTC), +dirty for uncommitted changes; the entry gets the commit's date. A package newer than every source
+# file is up to date. Build tools: make deps.
+DEB_DIR     ?= $(OUT)/deb
+DEB_ARCH     = $(shell dpkg --print-architecture)
+# The commit is the one VERSION (pping --version) names.
+DEB_COMMIT   = $(patsubst %-dirty,%,$(VERSION))
+DEB_VERSION  = $(shell dpkg-parsechangelog -l debian/changelog -S Version)+git$(shell \
+               TZ=UTC0 git log -1 --format=%cd --date=format-local:%Y%m%d.%H%M%S $(DEB_COMMIT)).$(shell \
+               git rev-parse --short $(DEB_COMMIT))$(if $(filter %-dirty,$(VERSION)),+dirty)
+# The changelog entry's date (and so SOURCE_DATE_EPOCH): the commit's.
+DEB_DATE     = $(shell TZ=UTC0 LC_ALL=C git log -1 \
+               --date='format-local:%a, %d %b %Y %H:%M:%S +0000' --format=%cd $(DEB_COMMIT))
+# Only the sub-make below lists the sources (the other targets never run git for it).
+DEB_SRCS     = $(if $(DEB_BUILD),$(wildcard $(shell git ls-files -co --exclude-standard)))
+
+.PHONY: deb
+ifndef DEB_BUILD
+# The version is worked out once here: a commit made meanwhile cannot give
+# the package one name and its changelog another.
+deb:
+	$(Q)git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
+		{ echo "make deb: packages the files git tracks: needs a git checkout" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory DEB_BUILD=1 DEB_VERSION='$(DEB_VERSION)' \
+		DEB_ARCH='$(DEB_ARCH)' DEB_DATE='$(DEB_DATE)' VERSION='$(VERSION)' deb
+else
+deb: $(DEB_DIR)/pping_$(DEB_VERSION)_$(DEB_ARCH).deb
+	@echo "  $<"
+endif
+
+$(DEB_DIR)/pping_%.deb: $(DEB_SRCS)
+	$(call msg,DEB,$@)
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/pping
+	$(Q)cp -a --parents $(DEB_SRCS) $(DEB_DIR)/pping/
+	$(Q)sed -i -e '1s/([^)]*)/($(DEB_VERSION))/' \
+		-e '0,/^ -- /s/^\( -- .*>  \).*/\1$(DEB_DATE)/' $(DEB_DIR)/pping/debian/changelog
+	$(Q)cd $(DEB_DIR)/pping && PPING_VERSION='$(VERSION)' dpkg-buildpackage -b --no-sign -jauto \
+		$(if $(Q),>../build.log 2>&1 || { tail -n 30 ../build.log; \
+		echo "make deb: dpkg-buildpackage failed; all of it: $(DEB_DIR)/build.log" >&2; exit 1; })
+	$(call msg,LINTIAN,$(DEB_DIR)/pping_$(DEB_VERSION)_$(DEB_ARCH).changes)
+	$(Q)lintian --fail-on error,warning,info --info --display-info \
+		$(DEB_DIR)/pping_$(DEB_VERSION)_$(DEB_ARCH).changes
+
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUT) $(SAN_OUT) pping

@@ -19,6 +19,9 @@ PKGS=(
 	libmicrohttpd-dev prometheus gnuplot-nox systemd man-db strace
 	# benchmarks (make bench): small-packet workload
 	nginx wrk curl
+	# Debian package (make deb, tests/e2e/test_deb.sh): the build, its
+	# checks, pping-plot's manual page, and the logrotate snippet's check
+	dpkg-dev debhelper lintian help2man logrotate
 )
 
 missing=()
