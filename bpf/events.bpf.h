@@ -40,11 +40,10 @@ static __always_inline __u64 submit_flags(void)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline struct pping_counters *get_counters(void)
+/* The counters of the interface in this slot, on this CPU. */
+static __always_inline struct pping_counters *get_counters(__u32 slot)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&counters, &zero);
+	return bpf_map_lookup_elem(&counters, &slot);
 }
 
 static __always_inline void fill_flow_counts(struct pping_event *e,

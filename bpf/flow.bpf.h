@@ -17,6 +17,7 @@ struct hook_pkt {
 	__u32 segs;    /* wire packets (a GSO packet counts all its segments) */
 	__u8 hook;     /* enum pping_hook */
 	__u8 dir;      /* enum pping_dir of this packet */
+	__u8 iface;    /* slot of the interface (iface.bpf.h) */
 };
 
 /* TSval a is newer than the packed last value (wrap-aware, strictly). */
@@ -26,9 +27,10 @@ static __always_inline bool ts_newer(__u32 a, __u64 last)
 }
 
 static __always_inline void flow_key_from_pkt(struct flow_key *key,
-					      const struct pkt_info *p, __u8 dir)
+					      const struct pkt_info *p,
+					      const struct hook_pkt *h)
 {
-	if (dir == PPING_DIR_OUT) {
+	if (h->dir == PPING_DIR_OUT) {
 		__builtin_memcpy(key->local_addr, p->saddr, 16);
 		__builtin_memcpy(key->remote_addr, p->daddr, 16);
 		key->local_port = p->sport;
@@ -41,8 +43,8 @@ static __always_inline void flow_key_from_pkt(struct flow_key *key,
 	}
 	key->ipv = p->ipv;
 	key->proto = IPPROTO_TCP;
-	key->pad[0] = 0;
-	key->pad[1] = 0;
+	key->iface = h->iface;
+	key->pad = 0;
 }
 
 static __always_inline __u8 opening_reason(const struct pkt_info *p)

@@ -66,11 +66,24 @@ struct {
 	__uint(max_entries, PPING_DEFAULT_RINGBUF_BYTES);
 } events SEC(".maps");
 
+/* Per-CPU counters, one slot per monitored interface. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct pping_counters);
 } counters SEC(".maps");
+
+/*
+ * ifindex -> interface slot, with more than one interface (the daemon
+ * sizes it to the highest monitored ifindex + 1). An array: the verifier
+ * inlines its lookup into a bounds check and an address.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} iface_slots SEC(".maps");
 
 #endif /* PPING_MAPS_BPF_H */

@@ -13,17 +13,21 @@
 #ifndef PPING_BPF_H
 #define PPING_BPF_H
 
+#include "iface.bpf.h"
 #include "match.bpf.h"
 #include "subnets.bpf.h"
 
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
-	struct pping_counters *cnt = get_counters();
+	struct pping_counters *cnt;
 	struct flow_state *fs;
 	struct flow_key key;
 	bool out;
 
-	if (!p || !h || !cnt)
+	if (!p || !h)
+		return 0;
+	cnt = get_counters(h->iface);
+	if (!cnt)
 		return 0;
 	out = h->dir == PPING_DIR_OUT;
 
@@ -33,14 +37,14 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 		 * option (Linux sends RSTs without one). */
 		if (!(p->tcp_flags & TCP_FLAG_RST_B))
 			return 0;
-		flow_key_from_pkt(&key, p, h->dir);
+		flow_key_from_pkt(&key, p, h);
 		fs = bpf_map_lookup_elem(&flow_map, &key);
 		if (fs)
 			flow_close(&key, fs, p, h, cnt);
 		return 0;
 	}
 
-	flow_key_from_pkt(&key, p, h->dir);
+	flow_key_from_pkt(&key, p, h);
 	fs = flow_get(&key, p, h, cnt);
 	if (!fs)
 		return 0;
@@ -59,7 +63,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 static __always_inline void handle_packet(void *data, void *data_end,
 					  struct hook_pkt *h)
 {
-	struct pping_counters *cnt = get_counters();
+	struct pping_counters *cnt = get_counters(h->iface);
 	struct pkt_info p = {};
 
 	if (!cnt)

@@ -38,6 +38,7 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 		.segs = skb->gso_segs ? skb->gso_segs : 1,
 		.hook = hook,
 		.dir = dir,
+		.iface = iface_slot(skb->ifindex),
 	};
 
 	handle_packet((void *)(long)skb->data,

@@ -19,6 +19,7 @@ int pping_xdp_ingress(struct xdp_md *ctx)
 		.segs = 1,
 		.hook = PPING_HOOK_INGRESS,
 		.dir = PPING_DIR_IN,
+		.iface = iface_slot(ctx->ingress_ifindex),
 	};
 
 	handle_packet((void *)(long)ctx->data,

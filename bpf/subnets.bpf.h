@@ -22,7 +22,7 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 					   struct pping_counters *cnt)
 {
 	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
-	struct subnet_key key = { .ipv = p->ipv };
+	struct subnet_key key = { .ipv = p->ipv, .iface = h->iface };
 	struct subnet_traffic *t, init = {};
 	__u64 w[2];
 	int d = h->dir & 1;

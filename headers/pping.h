@@ -33,6 +33,13 @@ enum pping_dir {
 	PPING_DIR_MAX = 2,
 };
 
+/*
+ * Interfaces one daemon monitors at most. Each has a slot (0..N-1), part of
+ * the identity of its flows (a flow forwarded through two monitored
+ * interfaces is two flows, one per leg) and the index of its counters.
+ */
+#define PPING_MAX_IFACES 64
+
 /* Counter slots: which hook saw a packet. */
 enum pping_hook {
 	PPING_HOOK_EGRESS = 0,
@@ -53,7 +60,8 @@ struct flow_key {
 	__be16 remote_port;
 	__u8 ipv;      /* 4 or 6 */
 	__u8 proto;    /* IPPROTO_TCP */
-	__u8 pad[2];
+	__u8 iface;    /* slot of the interface it was seen on */
+	__u8 pad;
 } __attribute__((aligned(8)));   /* hashed as five 64-bit words */
 
 /* Key of an outstanding identifier: a TSval sent in one direction of a flow. */
@@ -209,7 +217,8 @@ struct pping_counters {
 struct subnet_key {
 	__u8 addr[16];        /* the remote address masked to its prefix, IPv4-mapped */
 	__u8 ipv;             /* 4 or 6 */
-	__u8 pad[7];
+	__u8 iface;           /* slot of the interface */
+	__u8 pad[6];
 } __attribute__((aligned(8)));
 
 /* Per-CPU value of the subnet map, indexed by enum pping_dir: OUT is
@@ -274,7 +283,8 @@ struct pping_config {
 	__u8 replay;            /* --read: time and length from the test-run context */
 	__u8 test_clock;        /* unit tests only: time from the test run */
 	__u8 aggregate_subnets; /* -a: count traffic per subnet */
-	__u8 pad[3];
+	__u8 multi_iface;       /* more than one interface: look up each packet's slot */
+	__u8 pad[2];
 };
 
 #define PPING_CONFIG_DEFAULTS { \

@@ -42,11 +42,14 @@ static void subnet_text(FILE *f, const struct agg_stamp *st,
 			fputs(" ms", f);
 		}
 	}
-	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B\n",
+	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B",
 		(unsigned long long)s->traffic->pkts[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->bytes[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->pkts[PPING_DIR_IN],
 		(unsigned long long)s->traffic->bytes[PPING_DIR_IN]);
+	if (s->ifname)
+		fprintf(f, " dev %s", s->ifname);
+	fputc('\n', f);
 }
 
 static void json_quantiles(struct json_obj *j, const char *prefix,
@@ -81,6 +84,8 @@ static void subnet_json(FILE *f, const struct agg_stamp *st,
 	json_str(&j, "type", "subnet");
 	json_u64(&j, "interval_ns", st->interval);
 	json_str(&j, "subnet", s->name);
+	if (s->ifname)
+		json_str(&j, "interface", s->ifname);
 	json_u64(&j, "rtt_count", s->rtt->count);
 	json_quantiles(&j, "rtt", s->rtt, true);
 	/* The window minimum is 0 when the interval is longer than the

@@ -25,6 +25,7 @@ void agg_stamp_init(struct agg_stamp *st, __u64 wall, __u64 interval);
 /* One subnet's interval. */
 struct agg_subnet_record {
 	const char *name;                   /* "10.1.2.0/24" */
+	const char *ifname;                 /* its interface, of several; or NULL */
 	const struct histogram *rtt, *qdelay;
 	const struct subnet_traffic *traffic;
 	__u64 window_min;                   /* 0: no sample left in the window */

@@ -83,6 +83,14 @@ void aggregate_subnet_name(const struct aggregate *a,
 		 k->ipv == 4 ? a->cfg.prefix_v4 : a->cfg.prefix_v6);
 }
 
+const char *aggregate_subnet_iface(const struct aggregate *a,
+				   const struct subnet_key *k)
+{
+	if (a->cfg.n_ifaces < 2)
+		return NULL;
+	return a->cfg.ifaces[k->iface % a->cfg.n_ifaces].name;
+}
+
 static struct histogram *hist_new(void)
 {
 	return calloc(1, sizeof(struct histogram));
@@ -258,6 +266,7 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 
 	expire_on_samples(a, e->time_ns);
 	aggregate_subnet_of(a, &k, addr, f->ipv);
+	k.iface = f->iface;   /* as the datapath keys its traffic */
 	s = lookup(a, &k, true);
 	if (!s) {
 		a->overflow.rtts++;
@@ -369,6 +378,7 @@ static void subnet_records(struct aggregate *a, struct output *o,
 		    (!s->rtt->count && !traffic_any(&s->traffic)))
 			continue;
 		r.window_min = aggregate_window_min(a, s, now);
+		r.ifname = aggregate_subnet_iface(a, &s->key);
 		aggregate_subnet_name(a, &s->key, name, sizeof(name));
 		agg_print_subnet(o, st, &r);
 		a->records++;

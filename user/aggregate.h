@@ -22,6 +22,7 @@
 
 #include "format.h"
 #include "histogram.h"
+#include "iface.h"
 #include "output.h"
 #include "pping.h"
 #include "subnet_map.h"
@@ -36,6 +37,10 @@ struct agg_config {
 	__u8 prefix_v6;
 	__u32 max_subnets;
 	__u64 window_ns;        /* queueing-delay window */
+	/* Live: the interfaces by slot; with more than one, subnets are
+	 * kept per interface and records name theirs. */
+	const struct iface *ifaces;
+	int n_ifaces;
 };
 
 struct subnet_stats {
@@ -103,6 +108,11 @@ __u64 aggregate_window_min(const struct aggregate *a,
 /* "10.1.2.0/24", "fd00::/48" */
 void aggregate_subnet_name(const struct aggregate *a,
 			   const struct subnet_key *k, char *buf, size_t len);
+
+/* The interface a subnet entry belongs to, if more than one is monitored
+ * (NULL otherwise: one interface, or a replay). */
+const char *aggregate_subnet_iface(const struct aggregate *a,
+				   const struct subnet_key *k);
 
 /* The subnets tracked, in table order: start with *pos 0; NULL at the end.
  * Valid until the next aggregate_rtt or aggregate_flush. */

@@ -226,7 +226,7 @@ static void explain_xdp_error(const char *ifname, int ifindex,
  */
 static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 		      const char *ifname, enum xdp_attach_mode mode,
-		      enum xdp_attach_how how)
+		      enum xdp_attach_how how, struct xdp_program *shared)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .obj = b->xdp->obj,
 			    .prog_name = "pping_xdp_ingress");
@@ -243,7 +243,9 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 	/* libxdp's own switch: attach by netlink, no dispatcher. */
 	if (how == XDP_ATTACH_LINK || how == XDP_ATTACH_NETLINK)
 		setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
-	prog = xdp_program__create(&opts);
+	/* The first interface's program, loaded by its attach: libxdp
+	 * attaches one program to several interfaces through references. */
+	prog = shared ? xdp_program__clone(shared, 0) : xdp_program__create(&opts);
 	err = libxdp_get_error(prog);
 	if (err) {
 		pr_warn("cannot prepare the XDP program: %s\n", strerror(-err));
@@ -290,7 +292,8 @@ static int xdp_attach(struct attachment *a, struct pping_bpf *b,
 }
 
 int attach_all(struct attachment *a, struct pping_bpf *b,
-	       const struct iface *ifc, const struct pping_opts *o)
+	       const struct iface *ifc, const struct pping_opts *o,
+	       struct xdp_program *shared)
 {
 	int err;
 
@@ -307,7 +310,8 @@ int attach_all(struct attachment *a, struct pping_bpf *b,
 	if (err)
 		goto fail;
 	if (o->ingress == INGRESS_XDP)
-		err = xdp_attach(a, b, ifc->name, o->xdp_mode, o->xdp_attach);
+		err = xdp_attach(a, b, ifc->name, o->xdp_mode, o->xdp_attach,
+				 shared);
 	else
 		err = tc_attach(a, b->tc->progs.pping_tc_ingress, false,
 				o->tc_attach);
@@ -393,20 +397,23 @@ static bool bpf_fds_need_caps(int map_fd)
 	return WEXITSTATUS(status) != 0;
 }
 
-void attach_drop_privileges(const struct attachment *a, int map_fd)
+void attach_drop_privileges(const struct attachment *att, int n, int map_fd)
 {
 	__u64 keep = 0, before = privs_effective();
+	const struct attachment *a;
 	int err;
 
 	if (bpf_fds_need_caps(map_fd)) {
 		keep |= PRIVS_BIT(CAP_BPF);
 		pr_info("this kernel wants CAP_BPF for every bpf() call, even on fds pping holds: keeping it\n");
 	}
-	if (a->plan.n_filters || a->plan.destroy_clsact)
-		keep |= PRIVS_BIT(CAP_NET_ADMIN);
-	if (a->xdp && a->xdp_link < 0)
-		keep |= PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_SYS_ADMIN) |
-			PRIVS_BIT(CAP_BPF) | PRIVS_BIT(CAP_PERFMON);
+	for (a = att; a < att + n; a++) {
+		if (a->plan.n_filters || a->plan.destroy_clsact)
+			keep |= PRIVS_BIT(CAP_NET_ADMIN);
+		if (a->xdp && a->xdp_link < 0)
+			keep |= PRIVS_BIT(CAP_NET_ADMIN) | PRIVS_BIT(CAP_SYS_ADMIN) |
+				PRIVS_BIT(CAP_BPF) | PRIVS_BIT(CAP_PERFMON);
+	}
 	err = privs_drop(keep);
 	if (err) {
 		pr_warn("cannot drop capabilities after attaching: %s; running with them\n",

@@ -22,10 +22,15 @@ struct attachment {
 	bool told_tc_fallback;        /* the clsact fallback was said */
 };
 
-/* Attach egress tc and the chosen ingress hook. On failure, everything that
- * was attached is detached again before returning. */
+/*
+ * Attach egress tc and the chosen ingress hook to one interface. shared:
+ * the XDP program attached to an earlier interface (NULL for the first),
+ * which this one uses too. On failure, everything that was attached is
+ * detached again before returning.
+ */
 int attach_all(struct attachment *a, struct pping_bpf *b,
-	       const struct iface *ifc, const struct pping_opts *o);
+	       const struct iface *ifc, const struct pping_opts *o,
+	       struct xdp_program *shared);
 void detach_all(struct attachment *a);
 
 /*
@@ -34,6 +39,6 @@ void detach_all(struct attachment *a);
  * see attach.c), and CAP_BPF if this kernel wants it even for the fds the
  * daemon holds (tried on map_fd). Failure is reported, not fatal.
  */
-void attach_drop_privileges(const struct attachment *a, int map_fd);
+void attach_drop_privileges(const struct attachment *a, int n, int map_fd);
 
 #endif /* PPING_ATTACH_H */

@@ -9,15 +9,14 @@
 
 #define N_FIELDS (sizeof(struct pping_counters) / sizeof(__u64))
 
-int counters_read(int map_fd, struct pping_counters *sum)
+/* Add every CPU's counters of one interface slot to sum. */
+static int add_slot(int map_fd, __u32 key, struct pping_counters *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct pping_counters *per_cpu;
-	__u32 key = 0;
 	int cpu, err = 0;
 	size_t i;
 
-	memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	per_cpu = calloc(ncpu, sizeof(*per_cpu));
@@ -39,12 +38,34 @@ out:
 	return err;
 }
 
-void counters_print_summary(FILE *f, const struct pping_counters *c)
+int counters_read_slot(int map_fd, __u32 slot, struct pping_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	return add_slot(map_fd, slot, sum);
+}
+
+int counters_read(int map_fd, struct pping_counters *sum)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), slot;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		return -errno;
+	for (slot = 0, err = 0; slot < info.max_entries && !err; slot++)
+		err = add_slot(map_fd, slot, sum);
+	return err;
+}
+
+void counters_print_summary(FILE *f, const char *ifname,
+			    const struct pping_counters *c)
 {
 	fprintf(f,
-		"pping: packets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu); "
+		"pping: %s%spackets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu); "
 		"RTT samples %llu (not printed %llu); identifiers stored %llu (rate-limited %llu, claims lost %llu, map full %llu); "
 		"flows opened %llu closed %llu (flow map full %llu); events lost %llu\n",
+		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->pkts[PPING_HOOK_EGRESS],
 		(unsigned long long)c->pkts[PPING_HOOK_INGRESS],
 		(unsigned long long)c->tcp[PPING_HOOK_EGRESS],

@@ -168,17 +168,39 @@ static int job_reopen(void *ctx, __u64 due, __u64 now)
 	return 0;
 }
 
+/*
+ * An interface that disappeared is detached (what is left of it: its
+ * links went with it) and reported; the daemon goes on with the others
+ * and ends, with status 1, when none is left.
+ */
+static int check_interfaces(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->n_ifaces; i++) {
+		if (!d->attached[i] || iface_present(&d->ifc[i]))
+			continue;
+		detach_all(&d->att[i]);
+		d->attached[i] = false;
+		d->n_present--;
+		if (d->n_present)
+			pr_warn("interface %s (index %d) disappeared; monitoring the %d left\n",
+				d->ifc[i].name, d->ifc[i].ifindex, d->n_present);
+		else
+			pr_warn("interface %s (index %d) disappeared; stopping\n",
+				d->ifc[i].name, d->ifc[i].ifindex);
+	}
+	return d->n_present ? 0 : -ENODEV;
+}
+
 static int job_housekeeping(void *ctx, __u64 due, __u64 now)
 {
 	struct daemon *d = ctx;
 
 	(void)due;
 	(void)now;
-	if (!iface_present(&d->ifc)) {
-		pr_warn("interface %s (index %d) disappeared; stopping\n",
-			d->ifc.name, d->ifc.ifindex);
+	if (check_interfaces(d))
 		return -ENODEV;
-	}
 	wall_clock_sync(&d->sink.clock);
 	return 0;
 }
@@ -290,6 +312,8 @@ static int open_aggregation(struct daemon *d)
 		.prefix_v6 = o->agg_prefix_v6,
 		.max_subnets = o->agg_max_subnets,
 		.window_ns = o->qdelay_window_ns,
+		.ifaces = d->ifc,
+		.n_ifaces = d->n_ifaces,
 	};
 
 	if (!o->aggregate_ns && !o->metrics)
@@ -327,7 +351,10 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	/* a replay hands the programs Ethernet frames */
-	cfg->has_l2 = d->replaying || d->ifc.has_l2;
+	cfg->has_l2 = d->replaying || d->ifc[0].has_l2;
+	cfg->n_ifaces = d->n_ifaces;
+	for (int i = 0; i < d->n_ifaces; i++)
+		cfg->ifindexes[i] = d->ifc[i].ifindex;
 	/* without --local-net a capture has no "our side": both */
 	cfg->include_local = o->include_local || (d->replaying && !o->n_local_nets);
 	cfg->xdp_ingress = o->ingress == INGRESS_XDP;
@@ -352,7 +379,7 @@ static void drop_privileges(struct daemon *d)
 	int err;
 
 	if (!d->replaying) {
-		attach_drop_privileges(&d->att,
+		attach_drop_privileges(d->att, d->n_ifaces,
 				       bpf_map__fd(d->bpf.tc->maps.flow_count));
 		return;
 	}
@@ -371,10 +398,12 @@ static int open_datapath(struct daemon *d)
 	datapath_config(d, &cfg);
 	if (pping_bpf_load(&d->bpf, &cfg))
 		return -1;
-	if (!d->replaying) {
-		if (attach_all(&d->att, &d->bpf, &d->ifc, o))
+	for (int i = 0; !d->replaying && i < d->n_ifaces; i++) {
+		if (attach_all(&d->att[i], &d->bpf, &d->ifc[i], o,
+			       i ? d->att[0].xdp : NULL))
 			return -1;
-		d->attached = true;
+		d->attached[i] = true;
+		d->n_present++;
 	}
 	if (upkeep_open(&d->up, &d->bpf, o->cleanup_interval_ns != 0,
 			o->cleanup_mech, o->adaptive, o->rate_limit_ns) ||
@@ -394,6 +423,29 @@ static int open_datapath(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Every interface of -i, in slot order. One program parses them all, so
+ * they must agree on whether frames start with an Ethernet header.
+ */
+static int lookup_interfaces(struct daemon *d)
+{
+	const struct pping_opts *o = d->o;
+	int i;
+
+	for (i = 0; i < o->n_ifaces; i++) {
+		if (iface_lookup(o->ifnames[i], &d->ifc[i]))
+			return -1;
+		if (d->ifc[i].has_l2 != d->ifc[0].has_l2) {
+			pr_warn("%s %s an Ethernet header and %s %s: one pping monitors interfaces of one kind; run one for each\n",
+				d->ifc[0].name, d->ifc[0].has_l2 ? "has" : "has no",
+				d->ifc[i].name, d->ifc[i].has_l2 ? "has one" : "has none");
+			return -1;
+		}
+	}
+	d->n_ifaces = o->n_ifaces;
+	return 0;
+}
+
 int daemon_open(struct daemon *d, const struct pping_opts *o)
 {
 	memset(d, 0, sizeof(*d));
@@ -403,8 +455,7 @@ int daemon_open(struct daemon *d, const struct pping_opts *o)
 	/* The input first: a file we cannot read, or an interface that is
 	 * not there, ends the start before any output file is created. */
 	if (d->replaying ? replay_open(&d->rp, o->read_path, o->local_nets,
-				       o->n_local_nets) :
-	    iface_lookup(o->ifname, &d->ifc))
+				       o->n_local_nets) : lookup_interfaces(d))
 		return EXIT_FAIL;
 	if (install_signals()) {
 		pr_warn("cannot install signal handlers: %s\n", strerror(errno));
@@ -416,6 +467,8 @@ int daemon_open(struct daemon *d, const struct pping_opts *o)
 		return daemon_close(d, EXIT_FAIL);
 	d->sink.out = &d->out;
 	d->sink.print = !o->aggregate_ns;
+	d->sink.ifaces = d->ifc;
+	d->sink.n_ifaces = d->n_ifaces;
 	if (open_metrics(d) || open_datapath(d))
 		return daemon_close(d, EXIT_FAIL);
 	return EXIT_OK;
@@ -440,13 +493,23 @@ int daemon_close(struct daemon *d, int ret)
 	if (d->replaying && d->rb)
 		replay_summary(&d->rp);
 	/* The summaries, once the maps they describe exist. */
-	if (d->up.bpf &&
-	    counters_read(bpf_map__fd(d->bpf.tc->maps.counters), &totals) == 0) {
-		counters_print_summary(stderr, &totals);
-		upkeep_print_summary(stderr, &d->up, &totals);
+	if (d->up.bpf) {
+		int fd = bpf_map__fd(d->bpf.tc->maps.counters);
+
+		/* With several interfaces, each one's line before the total. */
+		for (int i = 0; d->n_ifaces > 1 && i < d->n_ifaces; i++)
+			if (counters_read_slot(fd, i, &totals) == 0)
+				counters_print_summary(stderr, d->ifc[i].name, &totals);
+		if (counters_read(fd, &totals) == 0) {
+			counters_print_summary(stderr, NULL, &totals);
+			upkeep_print_summary(stderr, &d->up, &totals);
+		}
 	}
-	if (d->attached)
-		detach_all(&d->att);
+	/* In reverse: an XDP program of a later interface is a clone of the
+	 * first one's. */
+	for (int i = d->n_ifaces - 1; i >= 0; i--)
+		if (d->attached[i])
+			detach_all(&d->att[i]);
 	upkeep_close(&d->up);
 	ring_buffer__free(d->rb);
 	if (d->aggregating)
@@ -463,6 +526,7 @@ int daemon_close(struct daemon *d, int ret)
 	pping_bpf_destroy(&d->bpf);
 	replay_close(&d->rp);
 	d->rb = NULL;
-	d->aggregating = d->attached = d->clock_started = false;
+	memset(d->attached, 0, sizeof(d->attached));
+	d->aggregating = d->clock_started = false;
 	return ret;
 }

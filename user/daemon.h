@@ -27,13 +27,15 @@
 struct daemon {
 	const struct pping_opts *o;
 	bool replaying;             /* --read: the capture's clock */
-	struct iface ifc;           /* live */
+	struct iface ifc[PPING_MAX_IFACES];   /* live: slot order */
+	int n_ifaces;
+	int n_present;              /* interfaces not gone yet */
 	struct replay rp;           /* --read */
 	struct output out;
 	struct metrics metrics;
 	struct pping_bpf bpf;
-	struct attachment att;      /* live */
-	bool attached;
+	struct attachment att[PPING_MAX_IFACES];   /* live, per interface */
+	bool attached[PPING_MAX_IFACES];
 	struct upkeep up;
 	struct aggregate agg;
 	bool aggregating;           /* agg initialised (-a or --metrics) */

@@ -27,9 +27,14 @@ static void print_ms(FILE *f, __u64 ns)
 		(unsigned long long)(ns % 1000000));
 }
 
+/*
+ * With several interfaces a line ends in " dev IF", after everything an
+ * ePPing-shaped parser reads, so such parsers keep working.
+ */
 static void print_standard(FILE *f, const struct pping_event *e,
-			   const struct wall_clock *c)
+			   const struct wall_clock *c, const struct event_where *w)
 {
+	const char *dev = w->ifname;
 	char tod[32], local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
 	const struct flow_key *k = &e->flow;
 
@@ -45,15 +50,18 @@ static void print_standard(FILE *f, const struct pping_event *e,
 		print_ms(f, e->rtt);
 		fputc(' ', f);
 		print_ms(f, e->min_rtt);
-		fprintf(f, " TCP %s+%s%s\n", rem ? remote : local,
+		fprintf(f, " TCP %s+%s%s", rem ? remote : local,
 			rem ? local : remote,
 			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
 	} else {
-		fprintf(f, "%s TCP %s+%s %s due to %s from %s\n", tod, remote,
+		fprintf(f, "%s TCP %s+%s %s due to %s from %s", tod, remote,
 			local, flow_event_name(e->flow_event),
 			flow_reason_name(e->reason),
 			e->dir == PPING_DIR_IN ? "src" : "dest");
 	}
+	if (dev)
+		fprintf(f, " dev %s", dev);
+	fputc('\n', f);
 }
 
 /*
@@ -86,7 +94,7 @@ static void print_ppviz(FILE *f, const struct pping_event *e,
  * of the replies.
  */
 static void print_json(FILE *f, const struct pping_event *e,
-		       const struct wall_clock *c)
+		       const struct wall_clock *c, const struct event_where *w)
 {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
 	const struct flow_key *k = &e->flow;
@@ -104,6 +112,8 @@ static void print_json(FILE *f, const struct pping_event *e,
 	json_str(&j, "dest_ip", src_remote ? local : remote);
 	json_u64(&j, "dest_port", ntohs(src_remote ? k->local_port : k->remote_port));
 	json_str(&j, "protocol", "TCP");
+	if (w->ifname)
+		json_str(&j, "interface", w->ifname);
 	if (e->type == PPING_EVENT_RTT) {
 		json_u64(&j, "rtt", e->rtt);
 		json_u64(&j, "min_rtt", e->min_rtt);
@@ -123,7 +133,7 @@ static void print_json(FILE *f, const struct pping_event *e,
 }
 
 void print_event(struct output *o, const struct pping_event *e,
-		 const struct wall_clock *c)
+		 const struct wall_clock *c, const struct event_where *w)
 {
 	FILE *f;
 
@@ -134,14 +144,14 @@ void print_event(struct output *o, const struct pping_event *e,
 	f = output_record_begin(o);
 	switch (o->format) {
 	case OUTPUT_STANDARD:
-		print_standard(f, e, c);
+		print_standard(f, e, c, w);
 		break;
 	case OUTPUT_PPVIZ:
 		print_ppviz(f, e, c);
 		break;
 	case OUTPUT_JSON:
 	case OUTPUT_JSONL:
-		print_json(f, e, c);
+		print_json(f, e, c, w);
 		break;
 	}
 	output_record_end(o);

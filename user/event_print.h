@@ -3,11 +3,18 @@
 #ifndef PPING_EVENT_PRINT_H
 #define PPING_EVENT_PRINT_H
 
+#include <stdbool.h>
+
 #include "format.h"
 #include "output.h"
 #include "pping.h"
 
+/* Where an event was seen. */
+struct event_where {
+	const char *ifname;   /* its interface, of several; else NULL */
+};
+
 void print_event(struct output *o, const struct pping_event *e,
-		 const struct wall_clock *c);
+		 const struct wall_clock *c, const struct event_where *w);
 
 #endif /* PPING_EVENT_PRINT_H */

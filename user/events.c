@@ -18,8 +18,16 @@ static int handle_event(void *ctx, void *data, size_t size)
 	} else {
 		s->flow_events++;
 	}
-	if (s->print)
-		print_event(s->out, e, &s->clock);
+	if (s->print) {
+		/* Records name their interface when there are several, so
+		 * a one-interface run writes what ePPing's parsers expect. */
+		struct event_where w = {
+			.ifname = s->n_ifaces > 1 ?
+				  s->ifaces[e->flow.iface % s->n_ifaces].name : NULL,
+		};
+
+		print_event(s->out, e, &s->clock, &w);
+	}
 	return 0;
 }
 

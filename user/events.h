@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 #include "aggregate.h"
+#include "iface.h"
 #include "format.h"
 #include "output.h"
 
@@ -15,6 +16,9 @@ struct event_sink {
 	bool print;                       /* one record per event (not -a) */
 	struct aggregate *agg;            /* NULL: no aggregation */
 	struct wall_clock clock;
+	/* Live: the monitored interfaces' names by slot; a replay has none. */
+	const struct iface *ifaces;
+	int n_ifaces;
 	unsigned long long rtt_events;
 	unsigned long long flow_events;
 	unsigned long long malformed;     /* records of an unexpected size */

@@ -157,6 +157,24 @@ __u64 pping_sampled_bits(__u32 max_flows)
 	return bits;
 }
 
+/* ifindex -> slot for the programs (iface.bpf.h), with several interfaces. */
+static int fill_iface_slots(struct pping_tc *tc, const struct datapath_config *cfg)
+{
+	int fd = bpf_map__fd(tc->maps.iface_slots), i;
+	__u32 key, slot;
+
+	for (i = 0; cfg->n_ifaces > 1 && i < cfg->n_ifaces; i++) {
+		key = cfg->ifindexes[i];
+		slot = i;
+		if (bpf_map_update_elem(fd, &key, &slot, 0)) {
+			pr_warn("cannot set the slot of interface %u: %s\n", key,
+				strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
 /* The programs' load-time configuration, the same for every object. */
 static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 {
@@ -167,6 +185,7 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->include_local = cfg->include_local;
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
+	c->multi_iface = cfg->n_ifaces > 1;
 	pping_subnet_config(c, cfg->max_subnets != 0, cfg->subnet_prefix_v4,
 			    cfg->subnet_prefix_v6);
 }
@@ -194,6 +213,15 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.sampled_flows,
 					       pping_sampled_bits(flows) / 64);
+	if (!err && cfg->n_ifaces > 1) {
+		int i, top = 0;
+
+		for (i = 0; i < cfg->n_ifaces; i++)
+			if (cfg->ifindexes[i] > top)
+				top = cfg->ifindexes[i];
+		err = bpf_map__set_max_entries(tc->maps.counters, cfg->n_ifaces);
+		err = err ?: bpf_map__set_max_entries(tc->maps.iface_slots, top + 1);
+	}
 	/* Without -a the map is never used: keep it at one entry. */
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.subnet_map,
@@ -237,6 +265,9 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		explain_load_error(err);
 		return err;
 	}
+	err = fill_iface_slots(tc, cfg);
+	if (err)
+		return err;
 	pping_bpf_map_memory(b, true);
 	if (cfg->xdp_ingress)
 		err = pping_bpf_open_xdp(b);

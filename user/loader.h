@@ -21,6 +21,8 @@ struct datapath_config {
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	__u32 ringbuf_bytes;  /* event ring buffer size; 0: the default */
+	int n_ifaces;         /* interfaces monitored; 0 or 1: one (slot 0) */
+	int ifindexes[PPING_MAX_IFACES];   /* their ifindex, in slot order */
 	struct pping_runtime sampling;
 	__u32 max_subnets;    /* subnet map entries for -a; 0: no per-subnet traffic */
 	__u8 subnet_prefix_v4;

@@ -78,27 +78,28 @@ static unsigned int le_bounds(__u64 *bounds, unsigned int steps)
 	return n;
 }
 
-static void histogram_series(FILE *f, const char *name, const char *subnet,
+/* who: the series' labels before le (subnet, and interface of several). */
+static void histogram_series(FILE *f, const char *name, const char *who,
 			     const struct histogram *h, unsigned int steps)
 {
 	__u64 bounds[LE_MAX], below[LE_MAX];
 	unsigned int i, n = le_bounds(bounds, steps);
-	char labels[96];
+	char labels[160];
 
 	hist_counts_below(h, bounds, n, below);
 	for (i = 0; i < n; i++) {
-		snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"%.12g\"",
-			 subnet, bounds[i] / (double)NS_PER_S);
+		snprintf(labels, sizeof(labels), "%s,le=\"%.12g\"",
+			 who, bounds[i] / (double)NS_PER_S);
 		sample_u64(f, name, labels, below[i]);
 	}
-	snprintf(labels, sizeof(labels), "subnet=\"%s\",le=\"+Inf\"", subnet);
+	snprintf(labels, sizeof(labels), "%s,le=\"+Inf\"", who);
 	sample_u64(f, name, labels, h->count);
 }
 
 static void histogram_family(FILE *f, const struct stats_view *v,
 			     const char *base, const char *help, bool qdelay)
 {
-	char name[64], labels[80];
+	char name[64], labels[128];
 	struct stats_subnet sn;
 	__u32 pos = 0;
 
@@ -106,10 +107,14 @@ static void histogram_family(FILE *f, const struct stats_view *v,
 	while (stats_view_subnet(v, &pos, &sn)) {
 		const struct histogram *h = qdelay ? sn.qdelay : sn.rtt;
 
+		if (sn.ifname)
+			snprintf(labels, sizeof(labels), "interface=\"%s\",subnet=\"%s\"",
+				 sn.ifname, sn.name);
+		else
+			snprintf(labels, sizeof(labels), "subnet=\"%s\"", sn.name);
 		snprintf(name, sizeof(name), "%s_bucket", base);
-		histogram_series(f, name, sn.name, h,
+		histogram_series(f, name, labels, h,
 				 qdelay ? LE_QDELAY_STEPS : LE_RTT_STEPS);
-		snprintf(labels, sizeof(labels), "subnet=\"%s\"", sn.name);
 		snprintf(name, sizeof(name), "%s_sum", base);
 		sample_f(f, name, labels, h->sum / (double)NS_PER_S);
 		snprintf(name, sizeof(name), "%s_count", base);
@@ -117,12 +122,17 @@ static void histogram_family(FILE *f, const struct stats_view *v,
 	}
 }
 
+/* One series per hook (and protocol, given tcp), of the interface ifname
+ * if not NULL. */
 static void per_hook(FILE *f, const char *name, const __u64 *v,
-		     const __u64 *tcp)
+		     const __u64 *tcp, const char *ifname)
 {
 	static const char *const hooks[PPING_HOOK_MAX] = { "egress", "ingress" };
-	char labels[64];
+	char labels[96], at[48] = "";
 	int h;
+
+	if (ifname)
+		snprintf(at, sizeof(at), "interface=\"%s\",", ifname);
 
 	for (h = 0; h < PPING_HOOK_MAX; h++) {
 		if (tcp) {
@@ -131,15 +141,30 @@ static void per_hook(FILE *f, const char *name, const __u64 *v,
 			__u64 other = v[h] > tcp[h] ? v[h] - tcp[h] : 0;
 
 			snprintf(labels, sizeof(labels),
-				 "hook=\"%s\",protocol=\"tcp\"", hooks[h]);
+				 "%shook=\"%s\",protocol=\"tcp\"", at, hooks[h]);
 			sample_u64(f, name, labels, tcp[h]);
 			snprintf(labels, sizeof(labels),
-				 "hook=\"%s\",protocol=\"other\"", hooks[h]);
+				 "%shook=\"%s\",protocol=\"other\"", at, hooks[h]);
 			sample_u64(f, name, labels, other);
 		} else {
-			snprintf(labels, sizeof(labels), "hook=\"%s\"", hooks[h]);
+			snprintf(labels, sizeof(labels), "%shook=\"%s\"", at, hooks[h]);
 			sample_u64(f, name, labels, v[h]);
 		}
+	}
+}
+
+/* The per-hook counters: with several interfaces, each one's series, with
+ * an interface label; otherwise the totals. */
+static void per_iface_hook(FILE *f, const struct stats_view *v,
+			   const char *name, bool no_ts)
+{
+	const struct pping_counters *c;
+	int i;
+
+	for (i = 0; i < (v->n_ifaces > 1 ? v->n_ifaces : 1); i++) {
+		c = v->n_ifaces > 1 ? &v->per_iface[i] : &v->counters;
+		per_hook(f, name, no_ts ? c->tcp_no_ts : c->pkts, no_ts ? NULL : c->tcp,
+			 v->n_ifaces > 1 ? v->ifaces[i].name : NULL);
 	}
 }
 
@@ -163,10 +188,10 @@ static void render(FILE *f, const struct stats_view *v)
 
 	family(f, "pping_packets_total", "counter",
 	       "Packets the BPF programs ran on, by hook and protocol.");
-	per_hook(f, "pping_packets_total", c->pkts, c->tcp);
+	per_iface_hook(f, v, "pping_packets_total", false);
 	family(f, "pping_tcp_packets_without_timestamp_total", "counter",
 	       "TCP packets without a usable timestamp option.");
-	per_hook(f, "pping_tcp_packets_without_timestamp_total", c->tcp_no_ts, NULL);
+	per_iface_hook(f, v, "pping_tcp_packets_without_timestamp_total", true);
 
 	counter(f, "pping_rtt_samples_total",
 		"RTT samples matched in the datapath.", c->rtt_samples);

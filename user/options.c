@@ -162,6 +162,33 @@ static const char *mech_name(int v)
 	return cleanup_mech_name((enum cleanup_mech)v);
 }
 
+/* -i IF, repeatable, or -i IF1,IF2: each name once, at most
+ * PPING_MAX_IFACES. */
+static int set_interfaces(const struct opt_entry *e, const char *arg, void *base)
+{
+	struct pping_opts *o = base;
+	const char *p = arg, *end;
+	size_t len;
+	int i;
+
+	do {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (!len || len >= IF_NAMESIZE)
+			return opt_bad_value(e, arg, "interface names of 1 to 15 characters, separated by commas");
+		if (o->n_ifaces == PPING_MAX_IFACES)
+			return opt_bad_value(e, arg, "at most " STR(PPING_MAX_IFACES) " interfaces");
+		memcpy(o->ifnames[o->n_ifaces], p, len);
+		o->ifnames[o->n_ifaces][len] = '\0';
+		for (i = 0; i < o->n_ifaces; i++)
+			if (!strcmp(o->ifnames[i], o->ifnames[o->n_ifaces]))
+				return opt_bad_value(e, arg, "each interface once");
+		o->n_ifaces++;
+		p = end ? end + 1 : NULL;
+	} while (p);
+	return -1;
+}
+
 static int set_local_net(const struct opt_entry *e, const char *arg, void *base)
 {
 	struct pping_opts *o = base;
@@ -219,9 +246,8 @@ static int show_help(const struct opt_entry *e, const char *arg, void *base)
 
 /* In the order of --help. */
 static const struct opt_entry opts[] = {
-	{ "interface", 'i', "IF", OPT_STRING, FIELD(ifname),
-	  .max = IF_NAMESIZE - 1, .noun = "an interface name",
-	  .help = "interface to monitor (required unless --read)" },
+	{ "interface", 'i', "IF", OPT_SPECIAL, .set = set_interfaces,
+	  .help = "interface to monitor (required unless --read); repeat it, or give IF1,IF2, to monitor several (up to " STR(PPING_MAX_IFACES) ") with one set of maps: each record then names its interface" },
 	{ "read", 0, "FILE", OPT_STRING, FIELD(read_path),
 	  .noun = "a capture file name",
 	  .help = "replay a capture (pcap or pcapng; Ethernet, Linux cooked or raw IP) through the same programs, on the capture's clock, as fast as the CPU allows" },
@@ -364,7 +390,7 @@ static int check_ppviz(const struct pping_opts *o)
 /* --read replays a file: options about a live interface make no sense. */
 static int check_replay_options(const struct pping_opts *o)
 {
-	const char *live = o->ifname ? "--interface" :
+	const char *live = o->n_ifaces ? "--interface" :
 			   o->ingress != INGRESS_TC ? "--ingress-hook" :
 			   o->duration_ns ? "--duration" :
 			   o->metrics ? "--metrics" : NULL;
@@ -383,7 +409,7 @@ static int check_live_options(const struct pping_opts *o)
 		fprintf(stderr, "pping: --local-net is for --read (a live interface knows its directions)\n");
 		return EXIT_USAGE;
 	}
-	if (!o->ifname) {
+	if (!o->n_ifaces) {
 		fprintf(stderr, "pping: --interface or --read is required (see --help)\n");
 		return EXIT_USAGE;
 	}
@@ -421,11 +447,16 @@ int parse_options(int argc, char **argv, struct pping_opts *o)
 void log_options(const struct pping_opts *o)
 {
 	bool xdp = o->ingress == INGRESS_XDP;
+	char ifs[PPING_MAX_IFACES * (IF_NAMESIZE + 1)] = "";
+	int i;
 
+	for (i = 0; i < o->n_ifaces; i++)
+		snprintf(ifs + strlen(ifs), sizeof(ifs) - strlen(ifs), "%s%s",
+			 i ? "," : "", o->ifnames[i]);
 	pr_info("config: %s %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s%s, include-local %s, duration %llu ns, "
 		"max flows %u, max timestamps %u, cleanup every %llu ns, degradation %s\n",
-		o->read_path ? "replay of" : "interface",
-		o->read_path ? o->read_path : o->ifname,
+		o->read_path ? "replay of" : o->n_ifaces > 1 ? "interfaces" : "interface",
+		o->read_path ? o->read_path : ifs,
 		(unsigned long long)o->rate_limit_ns, o->rtt_rate,
 		opt_value_name(rtt_types, ARRAY_SIZE(rtt_types), o->rtt_type),
 		o->burst, (unsigned long long)o->burst_window_ns,

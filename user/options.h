@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <xdp/libxdp.h>
 
@@ -33,7 +34,9 @@ enum xdp_attach_how {
 };
 
 struct pping_opts {
-	const char *ifname;
+	/* -i: the interfaces to monitor, in the order given (slot order) */
+	char ifnames[PPING_MAX_IFACES][IF_NAMESIZE];
+	int n_ifaces;
 	__u64 rate_limit_ns;
 	__u64 burst_window_ns;
 	double rtt_rate;              /* 0: static rate limit */
@@ -60,7 +63,7 @@ struct pping_opts {
 	struct sockaddr_storage metrics_addr;
 	const char *metrics_arg;      /* as typed, for messages */
 	/* Offline mode (issue 7). */
-	const char *read_path;        /* --read; NULL: live on ifname */
+	const char *read_path;        /* --read; NULL: live on ifnames */
 	struct local_net local_nets[CAPTURE_MAX_LOCAL_NETS];
 	int n_local_nets;
 	/* Kernel features (issue 14). */

@@ -57,7 +57,7 @@ static int try_attach(struct pping_bpf *b, const struct iface *ifc,
 	struct attachment att;
 	int err;
 
-	err = attach_all(&att, b, ifc, o);
+	err = attach_all(&att, b, ifc, o, NULL);
 	if (err)
 		return err;
 	snprintf(how, len, "%s", o->ingress == INGRESS_XDP ? att.ingress_how :

@@ -17,8 +17,16 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 	const struct cleanup_totals *ct = &up->cleanup.totals;
 	struct map_fill fill = {};
 
+	int fd = bpf_map__fd(bpf->tc->maps.counters), i;
+
 	memset(v, 0, sizeof(*v));
-	counters_read(bpf_map__fd(bpf->tc->maps.counters), &v->counters);
+	counters_read(fd, &v->counters);
+	if (sink->n_ifaces > 1) {
+		v->n_ifaces = sink->n_ifaces;
+		v->ifaces = sink->ifaces;
+		for (i = 0; i < v->n_ifaces; i++)
+			counters_read_slot(fd, i, &v->per_iface[i]);
+	}
 	upkeep_fill(up, &v->counters, &fill);
 	v->rtt_events = sink->rtt_events;
 	v->flows = fill.flows;
@@ -53,6 +61,7 @@ bool stats_view_subnet(const struct stats_view *v, __u32 *pos,
 			continue;
 		aggregate_subnet_name(v->agg, &s->key, out->name,
 				      sizeof(out->name));
+		out->ifname = aggregate_subnet_iface(v->agg, &s->key);
 		out->rtt = s->rtt_total;
 		out->qdelay = s->qdelay_total;
 		return true;

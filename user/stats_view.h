@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #include "histogram.h"
+#include "iface.h"
 #include "pping.h"
 
 struct aggregate;
@@ -34,6 +35,10 @@ struct stats_view {
 	__u32 subnets;
 	__u64 subnet_overflow_rtts;
 	const struct aggregate *agg;      /* NULL: none; for stats_view_subnet */
+	/* With more than one interface, each one's counters. */
+	int n_ifaces;
+	const struct iface *ifaces;
+	struct pping_counters per_iface[PPING_MAX_IFACES];
 };
 
 /* Read the figures now. agg may be NULL (no aggregation). */
@@ -44,6 +49,7 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 /* One subnet's samples since it has been tracked. */
 struct stats_subnet {
 	char name[INET6_ADDRSTRLEN + 8];   /* "10.1.2.0/24" */
+	const char *ifname;                /* its interface, of several; or NULL */
 	const struct histogram *rtt, *qdelay;
 };
 
