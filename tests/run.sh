@@ -40,6 +40,7 @@ SUITES=(
 	"faults:./tests/e2e/test_faults.sh"
 	"probe:./tests/e2e/test_probe.sh"
 	"rules:./tests/e2e/test_rules.sh"
+	"deb:./tests/e2e/test_deb.sh"
 	# The same tests with the ASan+UBSan build (make sanitize-build):
 	# any sanitizer report fails the suite.
 	"unit-asan:./tests/sanitize.sh unit"
