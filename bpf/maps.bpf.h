@@ -74,6 +74,23 @@ struct {
 	__type(value, struct pping_counters);
 } counters SEC(".maps");
 
+/* --include / --exclude prefixes (pping.h, struct filter_key). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, PPING_MAX_FILTERS);
+	__type(key, struct filter_key);
+	__type(value, __u8);
+} filter_nets SEC(".maps");
+
+/* --ports: bit p of word p / 64 set for each port to measure. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PPING_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} filter_ports SEC(".maps");
+
 /*
  * ifindex -> interface slot, with more than one interface (the daemon
  * sizes it to the highest monitored ifindex + 1). An array: the verifier

@@ -13,6 +13,7 @@
 #ifndef PPING_BPF_H
 #define PPING_BPF_H
 
+#include "filter.bpf.h"
 #include "iface.bpf.h"
 #include "match.bpf.h"
 #include "subnets.bpf.h"
@@ -72,6 +73,10 @@ static __always_inline void handle_packet(void *data, void *data_end,
 	if (parse_packet(data, data_end, h->len, config.has_l2, &p) != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;
+	if ((config.filter_nets || config.filter_ports) && !filter_pass(&p)) {
+		cnt->excluded++;
+		return;
+	}
 	if (config.aggregate_subnets)
 		subnet_account(&p, h, cnt);
 	pping_process(&p, h);

@@ -206,6 +206,7 @@ struct pping_counters {
 	__u64 flows_closed;
 	__u64 events_lost;                /* ring buffer reservations that failed */
 	__u64 subnet_full;                /* TCP packets not counted per subnet: map full */
+	__u64 excluded;                   /* TCP packets the filters left out */
 };
 
 /*
@@ -284,8 +285,27 @@ struct pping_config {
 	__u8 test_clock;        /* unit tests only: time from the test run */
 	__u8 aggregate_subnets; /* -a: count traffic per subnet */
 	__u8 multi_iface;       /* more than one interface: look up each packet's slot */
-	__u8 pad[2];
+	__u8 filter_nets;       /* --include/--exclude: PPING_FILTER_* bits in use */
+	__u8 filter_ports;      /* --ports: only these TCP ports */
 };
+
+/*
+ * --include / --exclude: a longest-prefix-match trie of 16-byte
+ * (IPv4-mapped) prefixes; each entry says which list it came from. A
+ * packet is left out if either end's longest match is an exclusion, or if
+ * there are inclusions and neither end's is one.
+ */
+#define PPING_MAX_FILTERS 256
+#define PPING_FILTER_INCLUDE 1
+#define PPING_FILTER_EXCLUDE 2
+
+struct filter_key {
+	__u32 prefixlen;      /* IPv4: 96 + the prefix length */
+	__u8 addr[16];
+};
+
+/* --ports: a bitmap of the TCP ports to measure, one bit per port. */
+#define PPING_PORT_WORDS (65536 / 64)
 
 #define PPING_CONFIG_DEFAULTS { \
 	.subnet_mask_v4 = { ~0ULL, ~0ULL }, \

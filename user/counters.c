@@ -61,8 +61,14 @@ int counters_read(int map_fd, struct pping_counters *sum)
 void counters_print_summary(FILE *f, const char *ifname,
 			    const struct pping_counters *c)
 {
+	char excl[48] = "";
+
+	/* Only where filters left something out: the line keeps its shape. */
+	if (c->excluded)
+		snprintf(excl, sizeof(excl), ", excluded by filters %llu",
+			 (unsigned long long)c->excluded);
 	fprintf(f,
-		"pping: %s%spackets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu); "
+		"pping: %s%spackets egress %llu ingress %llu (TCP %llu/%llu, without timestamp %llu/%llu%s); "
 		"RTT samples %llu (not printed %llu); identifiers stored %llu (rate-limited %llu, claims lost %llu, map full %llu); "
 		"flows opened %llu closed %llu (flow map full %llu); events lost %llu\n",
 		ifname ? ifname : "", ifname ? ": " : "",
@@ -72,6 +78,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 		(unsigned long long)c->tcp[PPING_HOOK_INGRESS],
 		(unsigned long long)c->tcp_no_ts[PPING_HOOK_EGRESS],
 		(unsigned long long)c->tcp_no_ts[PPING_HOOK_INGRESS],
+		excl,
 		(unsigned long long)c->rtt_samples,
 		(unsigned long long)c->rtt_unreported,
 		(unsigned long long)c->ts_created,

@@ -353,6 +353,11 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 	/* a replay hands the programs Ethernet frames */
 	cfg->has_l2 = d->replaying || d->ifc[0].has_l2;
 	cfg->n_ifaces = d->n_ifaces;
+	cfg->includes = o->includes;
+	cfg->n_includes = o->n_includes;
+	cfg->excludes = o->excludes;
+	cfg->n_excludes = o->n_excludes;
+	cfg->ports = o->n_ports ? o->ports : NULL;
 	for (int i = 0; i < d->n_ifaces; i++)
 		cfg->ifindexes[i] = d->ifc[i].ifindex;
 	/* without --local-net a capture has no "our side": both */

@@ -175,6 +175,39 @@ static int fill_iface_slots(struct pping_tc *tc, const struct datapath_config *c
 	return 0;
 }
 
+static int add_filters(int fd, const struct local_net *nets, int n, __u8 list)
+{
+	struct filter_key k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		k.prefixlen = nets[i].bits;
+		memcpy(k.addr, nets[i].addr, sizeof(k.addr));
+		if (bpf_map_update_elem(fd, &k, &list, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+/* --include, --exclude and --ports into the programs' maps. */
+static int fill_filters(struct pping_tc *tc, const struct datapath_config *cfg)
+{
+	int fd = bpf_map__fd(tc->maps.filter_ports), err;
+	__u32 w;
+
+	err = add_filters(bpf_map__fd(tc->maps.filter_nets), cfg->includes,
+			  cfg->n_includes, PPING_FILTER_INCLUDE);
+	/* A prefix in both lists is an exclusion. */
+	err = err ?: add_filters(bpf_map__fd(tc->maps.filter_nets), cfg->excludes,
+				 cfg->n_excludes, PPING_FILTER_EXCLUDE);
+	for (w = 0; !err && cfg->ports && w < PPING_PORT_WORDS; w++)
+		if (cfg->ports[w] && bpf_map_update_elem(fd, &w, &cfg->ports[w], 0))
+			err = -errno;
+	if (err)
+		pr_warn("cannot set the filters: %s\n", strerror(-err));
+	return err;
+}
+
 /* The programs' load-time configuration, the same for every object. */
 static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 {
@@ -186,6 +219,9 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
 	c->multi_iface = cfg->n_ifaces > 1;
+	c->filter_nets = (cfg->n_includes ? PPING_FILTER_INCLUDE : 0) |
+			 (cfg->n_excludes ? PPING_FILTER_EXCLUDE : 0);
+	c->filter_ports = cfg->ports != NULL;
 	pping_subnet_config(c, cfg->max_subnets != 0, cfg->subnet_prefix_v4,
 			    cfg->subnet_prefix_v6);
 }
@@ -266,6 +302,7 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		return err;
 	}
 	err = fill_iface_slots(tc, cfg);
+	err = err ?: fill_filters(tc, cfg);
 	if (err)
 		return err;
 	pping_bpf_map_memory(b, true);

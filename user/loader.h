@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "pping.h"   /* types the skeletons refer to */
+#include "capture.h"  /* struct local_net */
 
 struct pping_tc;
 struct pping_xdp;
@@ -21,6 +22,10 @@ struct datapath_config {
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	__u32 ringbuf_bytes;  /* event ring buffer size; 0: the default */
+	/* Filters (filter.bpf.h): prefixes as IPv4-mapped addresses and bits */
+	const struct local_net *includes, *excludes;
+	int n_includes, n_excludes;
+	const __u64 *ports;   /* PPING_PORT_WORDS words, or NULL: every port */
 	int n_ifaces;         /* interfaces monitored; 0 or 1: one (slot 0) */
 	int ifindexes[PPING_MAX_IFACES];   /* their ifindex, in slot order */
 	struct pping_runtime sampling;

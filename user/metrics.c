@@ -189,6 +189,9 @@ static void render(FILE *f, const struct stats_view *v)
 	family(f, "pping_packets_total", "counter",
 	       "Packets the BPF programs ran on, by hook and protocol.");
 	per_iface_hook(f, v, "pping_packets_total", false);
+	counter(f, "pping_packets_excluded_total",
+		"TCP packets left out by --include, --exclude or --ports.",
+		c->excluded);
 	family(f, "pping_tcp_packets_without_timestamp_total", "counter",
 	       "TCP packets without a usable timestamp option.");
 	per_iface_hook(f, v, "pping_tcp_packets_without_timestamp_total", true);

@@ -6,6 +6,7 @@
  * checked after the parse, one rule a function.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <net/if.h>
@@ -205,6 +206,62 @@ static int set_local_net(const struct opt_entry *e, const char *arg, void *base)
 	return -1;
 }
 
+/* --include / --exclude CIDR, repeatable. */
+static int add_prefix(const struct opt_entry *e, const char *arg,
+		      struct local_net *list, int *n)
+{
+	if (*n == PPING_MAX_FILTERS)
+		return opt_bad_value(e, arg, "at most " STR(PPING_MAX_FILTERS) " prefixes");
+	if (local_net_parse(arg, &list[*n]))
+		return opt_bad_value(e, arg, "an IPv4 address with an optional prefix length 0 to 32, or an IPv6 address with 0 to 128 (e.g. 10.0.0.0/8, 2001:db8::/32)");
+	(*n)++;
+	return -1;
+}
+
+static int set_include(const struct opt_entry *e, const char *arg, void *base)
+{
+	struct pping_opts *o = base;
+
+	return add_prefix(e, arg, o->includes, &o->n_includes);
+}
+
+static int set_exclude(const struct opt_entry *e, const char *arg, void *base)
+{
+	struct pping_opts *o = base;
+
+	return add_prefix(e, arg, o->excludes, &o->n_excludes);
+}
+
+/* --ports P[,P|P-Q]...: whole numbers 1 to 65535, ranges low to high. */
+static int set_ports(const struct opt_entry *e, const char *arg, void *base)
+{
+	static const char what[] = "ports 1 to 65535 and ranges, separated by commas (e.g. 80,443,8000-8099)";
+	struct pping_opts *o = base;
+	const char *p = arg;
+	unsigned long lo, hi, port;
+	char *end;
+
+	do {
+		if (!isdigit((unsigned char)*p))
+			return opt_bad_value(e, arg, what);
+		lo = hi = strtoul(p, &end, 10);
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return opt_bad_value(e, arg, what);
+			hi = strtoul(end + 1, &end, 10);
+		}
+		if (lo < 1 || hi > 65535 || lo > hi || (*end && *end != ','))
+			return opt_bad_value(e, arg, what);
+		for (port = lo; port <= hi; port++) {
+			if (!(o->ports[port / 64] & (1ULL << (port % 64))))
+				o->n_ports++;
+			o->ports[port / 64] |= 1ULL << (port % 64);
+		}
+		p = *end ? end + 1 : NULL;
+	} while (p);
+	return -1;
+}
+
 static int set_metrics(const struct opt_entry *e, const char *arg, void *base)
 {
 	struct pping_opts *o = base;
@@ -253,6 +310,12 @@ static const struct opt_entry opts[] = {
 	  .help = "replay a capture (pcap or pcapng; Ethernet, Linux cooked or raw IP) through the same programs, on the capture's clock, as fast as the CPU allows" },
 	{ "local-net", 0, "CIDR", OPT_SPECIAL, .set = set_local_net,
 	  .help = "with --read: addresses on our side (repeatable, up to " STR(CAPTURE_MAX_LOCAL_NETS) "); their packets count as leaving, packets to them as arriving, others are skipped. Without it both ends of every flow are measured" },
+	{ "include", 0, "CIDR", OPT_SPECIAL, .set = set_include,
+	  .help = "measure only flows with an end in CIDR (repeatable, IPv4 or IPv6, up to " STR(PPING_MAX_FILTERS) " with --exclude); the longest matching prefix of either end decides" },
+	{ "exclude", 0, "CIDR", OPT_SPECIAL, .set = set_exclude,
+	  .help = "leave out flows with an end in CIDR (repeatable), e.g. a VPN concentrator; it costs one lookup per end and creates no state" },
+	{ "ports", 0, "LIST", OPT_SPECIAL, .set = set_ports,
+	  .help = "measure only TCP flows with either port in LIST (e.g. 80,443,8000-8099; default: every port)" },
 	{ "rate-limit", 'r', "DUR", OPT_DURATION, FIELD(rate_limit_ns),
 	  .min = 0, .max = 60 * NS_PER_S, .def = PPING_DEFAULT_RATE_LIMIT_NS,
 	  .eg = "100ms, 0.1s, 500us; a bare number is ms",
@@ -477,6 +540,9 @@ void log_options(const struct pping_opts *o)
 		o->agg_prefix_v6, o->agg_max_subnets,
 		(unsigned long long)o->qdelay_window_ns,
 		o->metrics ? o->metrics_arg : "off");
+	pr_info("config: filters: %d included prefixes, %d excluded, %s\n",
+		o->n_includes, o->n_excludes,
+		o->n_ports ? "some ports only" : "every port");
 	pr_info("config: cleanup mechanism %s, tc attach %s, xdp attach %s\n",
 		cleanup_mech_name(o->cleanup_mech),
 		opt_value_name(tc_attaches, ARRAY_SIZE(tc_attaches), o->tc_attach),

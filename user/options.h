@@ -66,6 +66,13 @@ struct pping_opts {
 	const char *read_path;        /* --read; NULL: live on ifnames */
 	struct local_net local_nets[CAPTURE_MAX_LOCAL_NETS];
 	int n_local_nets;
+	/* Filters in the datapath (issue 17). */
+	struct local_net includes[PPING_MAX_FILTERS];
+	int n_includes;
+	struct local_net excludes[PPING_MAX_FILTERS];
+	int n_excludes;
+	__u64 ports[PPING_PORT_WORDS];  /* --ports bitmap */
+	int n_ports;                  /* ports set; 0: every port */
 	/* Kernel features (issue 14). */
 	bool probe;                   /* --probe: report and exit */
 	enum cleanup_mech cleanup_mech;

@@ -119,6 +119,11 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->ringbuf_bytes = cfg->ringbuf_bytes;
 	dc->sampling = defaults;
 	dc->sampling.rate_limit_ns = cfg->rate_limit_ns;
+	dc->includes = cfg->includes;
+	dc->n_includes = cfg->n_includes;
+	dc->excludes = cfg->excludes;
+	dc->n_excludes = cfg->n_excludes;
+	dc->ports = cfg->ports;
 	if (cfg->aggregate_subnets) {
 		dc->max_subnets = cfg->subnet_map_entries ?: PPING_DEFAULT_MAX_SUBNETS;
 		dc->subnet_prefix_v4 = cfg->subnet_prefix_v4;

@@ -103,6 +103,10 @@ struct env_cfg {
 	__u8 subnet_prefix_v4;
 	__u8 subnet_prefix_v6;
 	__u32 subnet_map_entries;
+	/* --include, --exclude, --ports (NULL/0: none). */
+	const struct local_net *includes, *excludes;
+	int n_includes, n_excludes;
+	const __u64 *ports;
 };
 
 /* tc is always loaded with has_l2 = true: a tc test run needs a frame that
