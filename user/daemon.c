@@ -410,7 +410,7 @@ static int open_datapath(struct daemon *d)
 		d->attached[i] = true;
 		d->n_present++;
 	}
-	if (upkeep_open(&d->up, &d->bpf, o->cleanup_interval_ns != 0,
+	if (upkeep_open(&d->up, &d->bpf, o->cleanup_interval_ns,
 			o->cleanup_mech, o->adaptive, o->rate_limit_ns) ||
 	    open_aggregation(d))
 		return -1;

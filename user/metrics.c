@@ -238,6 +238,9 @@ static void render(FILE *f, const struct stats_view *v)
 	sample_f(f, "pping_cleanup_seconds_total", NULL, v->cleanup_ns / (double)NS_PER_S);
 	gauge(f, "pping_cleanup_max_seconds", "Longest map cleanup pass.",
 	      v->cleanup_max_ns / (double)NS_PER_S);
+	gauge(f, "pping_cleanup_interval_seconds",
+	      "The configured cleanup interval (-c); 0: cleanup off.",
+	      v->cleanup_interval_ns / (double)NS_PER_S);
 	gauge(f, "pping_cleanup_max_call_seconds",
 	      "Longest single kernel call of a map cleanup pass (how long cleanup held a CPU at once).",
 	      v->cleanup_call_max_ns / (double)NS_PER_S);

@@ -41,6 +41,7 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 	v->cleanup_call_max_ns = ct->call_max_ns;
 	v->cleanup_mechanism = up->cleaning ?
 			       cleanup_mech_name(up->cleanup.mech) : "off";
+	v->cleanup_interval_ns = up->cleaning ? up->interval_ns : 0;
 	v->agg = agg;
 	if (agg) {
 		v->subnets = agg->used;

@@ -31,6 +31,7 @@ struct stats_view {
 	/* Cleanup totals. */
 	__u64 cleanup_runs, cleanup_ns, cleanup_max_ns, cleanup_call_max_ns;
 	const char *cleanup_mechanism;    /* "iter", "foreach", "batch", "off" */
+	__u64 cleanup_interval_ns;        /* -c; 0: off */
 	/* Per-subnet statistics (0 without -a and --metrics). */
 	__u32 subnets;
 	__u64 subnet_overflow_rtts;

@@ -31,11 +31,11 @@ static int map_sampled(struct upkeep *u)
 	return 0;
 }
 
-int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
+int upkeep_open(struct upkeep *u, struct pping_bpf *b, __u64 interval_ns,
 		enum cleanup_mech mech, bool adaptive, __u64 rate_limit_ns)
 {
 	struct degrade_cfg dc = {
-		.adaptive = adaptive && cleaning,
+		.adaptive = adaptive && interval_ns,
 		.max_flows = bpf_map__max_entries(b->tc->maps.flow_map),
 		.max_ts = bpf_map__max_entries(b->tc->maps.ts_map),
 	};
@@ -46,8 +46,9 @@ int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
 	u->rate_limit_ns = rate_limit_ns;
 	degrade_init(&u->deg, &dc);
 	b->tc->data->runtime.sampled_admit = degrade_low_flows(&u->deg);
-	if (!cleaning)
+	if (!interval_ns)
 		return 0;
+	u->interval_ns = interval_ns;
 	err = map_sampled(u);
 	if (!err)
 		err = cleanup_open(&u->cleanup, b, mech);

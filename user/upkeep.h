@@ -31,10 +31,12 @@ struct upkeep {
 	size_t sampled_len;
 	struct pping_counters prev; /* counters at the previous tick */
 	__u64 rate_limit_ns;        /* as configured */
+	__u64 interval_ns;          /* -c, as configured (0: no cleanup) */
 };
 
-/* cleaning: run cleanup, with mechanism mech (CLEANUP_AUTO: probe). */
-int upkeep_open(struct upkeep *u, struct pping_bpf *b, bool cleaning,
+/* interval_ns: clean that often (0: no cleanup), with mechanism mech
+ * (CLEANUP_AUTO: probe). */
+int upkeep_open(struct upkeep *u, struct pping_bpf *b, __u64 interval_ns,
 		enum cleanup_mech mech, bool adaptive, __u64 rate_limit_ns);
 
 /*

@@ -164,8 +164,9 @@ done
 guards=(
 	'bufferbloat threshold|s/p95_5m > 0\.030/p95_5m > 0.005/|a 5 ms queueing delay threshold'
 	'bufferbloat sample floor|s/_count\[5m\])) >= 0\.1/_count[5m])) >= 0/|no floor on samples per second'
-	'cleanup off|/unless on (job, instance) pping_cleanup_info{mechanism="off"}/d|cleanup off (-c 0) not excluded'
-	'cleanup rate|s/pping_cleanup_runs_total\[10m\]) < 0\.9/pping_cleanup_runs_total[10m]) < 2/|2 passes a second expected'
+	'cleanup off|/and on (job, instance) pping_cleanup_interval_seconds > 0/d|cleanup off (-c 0) not excluded'
+	'cleanup rate|s/pping_cleanup_interval_seconds < 0\.9/pping_cleanup_interval_seconds < 2/|twice the passes the interval asks for expected'
+	'cleanup interval|s/ \* on (job, instance) pping_cleanup_interval_seconds < 0\.9/ < 0.9/|the configured interval ignored (1s assumed)'
 	'coverage threshold|s/) < 0\.2$/) < 0.6/|coverage alerting at 60 % of the baseline'
 	'coverage TCP floor|s/protocol="tcp"}\[5m\])) > 100$/protocol="tcp"}[5m])) > 0/|no floor on TCP packets per second'
 	'coverage TCP only|s/pping_packets_total{protocol="tcp"}\[5m\])) > 100/pping_packets_total[5m])) > 100/|the TCP floor counting every packet'
