@@ -50,7 +50,7 @@ TEST_BINS  := $(OUT)/tests/test_bpf $(OUT)/tests/delay_relay $(OUT)/tests/tcp_pu
 # Keep the objects and skeletons of a first build (before the .d files name
 # them, make would delete them as intermediates and rebuild them next time).
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test sanitize-build soak fuzz bench demo clean install uninstall
+.PHONY: all deps test sanitize-build soak soak-router fuzz bench demo clean install uninstall
 
 all: pping
 
@@ -146,6 +146,11 @@ test: deps
 soak: deps
 	$(MAKE) all $(OUT)/tests/delay_relay
 	./tests/soak/soak.sh
+
+# The same with pping on both sides of the relay, as on a router.
+soak-router: deps
+	$(MAKE) all $(OUT)/tests/delay_relay
+	SOAK_IFACES=2 ./tests/soak/soak.sh
 
 # The datapath fuzzer of the unit tests (tests/unit/test_fuzz.c) run long:
 # FUZZ_COUNT packets for each of the 3 programs; PPING_FUZZ_SEED replays a run.

@@ -26,6 +26,11 @@
 #                     file, and their median is the path RTT within 2 ms
 #   soak-exit         pping exits 0 on SIGINT with its summary, the load
 #                     generators ran without errors
+# SOAK_IFACES=2 (make soak-router): pping watches both interfaces of the
+# relay namespace (rly0 towards the client, rly1 towards the server) in
+# one process, with -l, as on a router; the RTT checks then take each
+# interface's samples of the far leg (through the relay's delay: those
+# matched on egress) and want records from both interfaces in every window.
 # Needs root, nginx, wrk, iperf3, curl, jq; build with make all
 # build/tests/delay_relay (make soak does).
 set -u
@@ -46,6 +51,7 @@ MIN_PER_WINDOW=${SOAK_MIN_PER_WINDOW:-10}
 # so the identifier map churns too.
 PPING_ARGS=${SOAK_PPING_ARGS:--r 10ms}
 WARMUP=${SOAK_WARMUP:-$(( SECS / 4 < 60 ? SECS / 4 : 60 ))}
+IFACES=${SOAK_IFACES:-1}
 PORT=8080
 METRICS_PORT=9478
 
@@ -89,8 +95,14 @@ done
 sleep 0.3
 
 OUTFILE=$WORK/pping.jsonl
+PP_NS=$NS_CLI PP_IFS=$CLI_IF
+if [ "$IFACES" = 2 ]; then
+	# The relay's two sides, as a router's; -l for the leg through it.
+	PP_NS=$NS_RLY PP_IFS=rly0,rly1 PPING_ARGS="$PPING_ARGS -l"
+	ip -n "$NS_RLY" link set lo up
+fi
 # shellcheck disable=SC2086 # a list of options
-if ! pping_start "$NS_CLI" -i "$CLI_IF" -F jsonl -w "$OUTFILE" --metrics $METRICS_PORT $PPING_ARGS; then
+if ! pping_start "$PP_NS" -i "$PP_IFS" -F jsonl -w "$OUTFILE" --metrics $METRICS_PORT $PPING_ARGS; then
 	fail soak-setup "pping did not start"
 	summary
 fi
@@ -124,7 +136,7 @@ while :; do
 	# series shows whichever phase the sampling happens to hit.
 	flows= ts=
 	for _ in 1 2 3 4 5; do
-		page=$(in_cli curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics")
+		page=$(ip netns exec "$PP_NS" curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics")
 		f=$(metric "$page" 'pping_map_entries{map="flows"}')
 		i=$(metric "$page" 'pping_map_entries{map="timestamps"}')
 		[ -n "$f" ] && [ "$f" -gt "${flows:--1}" ] && flows=$f
@@ -160,18 +172,29 @@ echo "  RSS kB: first $first_rss, end of warm-up $base_rss, after it max $max_rs
 echo "  flow map entries (of ${capacity:-?}) after warm-up: $(stats 3)"
 echo "  identifier map entries (of ${capacity_ts:-?}) after warm-up: $(stats 4)"
 
+# The RTT records the checks take: all of them with one interface; with
+# the relay's two, each side's samples of the far leg (the RTT through the
+# relay, matched on egress with -l).
+RTTFILE=$WORK/rtt.jsonl
+if [ "$IFACES" = 2 ]; then
+	grep '"rtt":' "$OUTFILE" | grep '"match_on_egress":true' >"$RTTFILE"
+	per_if=$(grep -o '"interface":"[a-z0-9]*"' "$RTTFILE" | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+	echo "  far-leg RTT records per interface: ${per_if:-none}"
+else
+	grep '"rtt":' "$OUTFILE" >"$RTTFILE"
+fi
 # RTT records per 10 s window of the file (timestamps in ns since the epoch).
 awk 'match($0, /"timestamp":[0-9]+/) && /"rtt":/ {
 	t = substr($0, RSTART + 12, RLENGTH - 12) / 1e9
 	w = int(t / 10); n[w]++; if (!first || w < first) first = w; if (w > last) last = w }
-     END { for (w = first; w <= last; w++) print w - first, n[w] + 0 }' "$OUTFILE" >"$WORK/windows"
+     END { for (w = first; w <= last; w++) print w - first, n[w] + 0 }' "$RTTFILE" >"$WORK/windows"
 # The first and last windows are partial (pping started and stopped in them).
 full=$(sed '1d;$d' "$WORK/windows")
 nwin=$(grep -c . <<<"$full")
 min_win=$(awk 'NR == 1 || $2 < m { m = $2 } END { print m + 0 }' <<<"$full")
 max_win=$(awk '$2 > m { m = $2 } END { print m + 0 }' <<<"$full")
 empty=$(awk -v k="$MIN_PER_WINDOW" '$2 < k' <<<"$full" | wc -l)
-med_rtt=$(awk 'match($0, /"rtt":[0-9]+/) { print substr($0, RSTART + 6, RLENGTH - 6) / 1e6 }' "$OUTFILE" | median)
+med_rtt=$(awk 'match($0, /"rtt":[0-9]+/) { print substr($0, RSTART + 6, RLENGTH - 6) / 1e6 }' "$RTTFILE" | median)
 records=$(wc -l <"$OUTFILE")
 echo "  file: $records records, $(du -h "$OUTFILE" | cut -f1); RTT records per full 10 s window: min $min_win, max $max_win over $nwin windows; median RTT $med_rtt ms"
 echo "  wrk: $(grep -E 'requests in|Socket errors|Non-2xx' "$WORK/wrk.out" | tr -s ' ' | tr '\n' ';')"
@@ -214,6 +237,9 @@ elif [ "$empty" -ne 0 ]; then
 	fail soak-reports "$empty 10 s windows with fewer than $MIN_PER_WINDOW RTT records: $(awk -v k="$MIN_PER_WINDOW" '$2 < k { printf "%ss:%s ", $1 * 10, $2 }' <<<"$full")"
 elif ! awk -v m="$med_rtt" -v r=$((2 * DELAY_MS)) 'BEGIN { d = m - r; if (d < 0) d = -d; exit !(d <= 2) }'; then
 	fail soak-reports "median RTT $med_rtt ms, path $((2 * DELAY_MS)) ms"
+elif [ "$IFACES" = 2 ] && { ! grep -q '"interface":"rly0"' "$RTTFILE" ||
+			    ! grep -q '"interface":"rly1"' "$RTTFILE"; }; then
+	fail soak-reports "far-leg RTT records from only one of the relay's interfaces: ${per_if:-none}"
 else
 	pass soak-reports
 fi
