@@ -24,7 +24,7 @@ int main(int argc, char **argv)
 		      opts.verbose ? LOG_INFO : LOG_WARN);
 	log_route_libs();
 	if (opts.probe)
-		return probe_run(stdout);
+		return probe_run(stdout, &opts);
 	log_options(&opts);
 
 	ret = daemon_open(&d, &opts);

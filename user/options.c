@@ -383,7 +383,7 @@ static const struct opt_entry opts[] = {
 	{ "metrics", 0, "[ADDR:]PORT", OPT_SPECIAL, .set = set_metrics,
 	  .help = "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default " METRICS_ADDR_DEFAULT "; IPv6 as [::1]:PORT)" },
 	{ "probe", 0, NULL, OPT_FLAG, FIELD(probe),
-	  .help = "print which kernel features pping uses are available (yes/no and why) and what pping would use for tc, XDP and map cleanup; exit 0 if pping -i can run here, 1 if not" },
+	  .help = "print which kernel features pping uses are available (yes/no and why) and what pping would use for tc, XDP and map cleanup; with -i, a line per interface (framing, native XDP); exit 0 if pping -i can run here, 1 if not" },
 	{ "cleanup-mechanism", 0, "M", OPT_CHOICE, FIELD(cleanup_mech),
 	  NAMES(cleanup_mechs), .name_of = mech_name, .def = CLEANUP_AUTO,
 	  .heading = "Kernel fallbacks (auto: the first the kernel allows, said once on stderr when it is not the first; forcing one the kernel refuses fails):",

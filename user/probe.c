@@ -315,10 +315,10 @@ static void print_report(FILE *f, const struct report *r)
 		fprintf(f, "note: XDP was tried in native mode on a veth; a real interface has native XDP only if its driver does (-x generic works on any)\n");
 }
 
-int probe_run(FILE *f)
+int probe_run(FILE *f, const struct pping_opts *o)
 {
 	static struct report r;
-	bool timed_out = false;
+	bool timed_out = false, ifaces_ok;
 	int fds[2] = { -1, -1 }, ret;
 	pid_t pid = -1;
 
@@ -344,7 +344,13 @@ int probe_run(FILE *f)
 	if (fds[0] >= 0)
 		close(fds[0]);
 	print_report(f, &r);
+	/* Before the verdict: interfaces pping cannot use make it a no. */
+	ifaces_ok = probe_interfaces(f, o);
 	ret = verdict(f, &r);
+	if (ret == EXIT_OK && !ifaces_ok) {
+		fprintf(f, "verdict: pping -i cannot run on these interfaces (see above)\n");
+		ret = EXIT_FAIL;
+	}
 	fflush(f);
 	return ret;
 }

@@ -10,7 +10,10 @@
 
 #include <stdio.h>
 
-/* Print the report to f. Returns the exit code: 0 if pping -i can run. */
-int probe_run(FILE *f);
+struct pping_opts;
+
+/* Print the report to f, with a line for each interface of o's -i if any.
+ * Returns the exit code: 0 if pping -i can run (on those interfaces). */
+int probe_run(FILE *f, const struct pping_opts *o);
 
 #endif /* PPING_PROBE_H */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "loader.h"
@@ -90,6 +91,11 @@ void probe_kernel(bool own_mounts);
 /* probe_attach.c: the datapath and the attachments; ns_why is NULL in the
  * private namespace, else why there is none (nothing is attached then). */
 void probe_attach(const char *ns_why);
+
+struct pping_opts;
+/* The interfaces of -i, in this namespace, nothing attached: a line each.
+ * False if pping -i could not monitor them. */
+bool probe_interfaces(FILE *f, const struct pping_opts *o);
 
 /* The datapath configuration a probe loads: small maps, Ethernet framing. */
 static inline void probe_datapath_config(struct datapath_config *c, bool xdp,

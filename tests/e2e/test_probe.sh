@@ -143,6 +143,28 @@ else
 	fail probe-not-allowed-exits-1 "setpriv missing (util-linux)"
 fi
 
+# ---- interfaces -------------------------------------------------------------
+# -i adds a line per interface, found without attaching: a veth declares
+# native XDP (Linux 6.3 netdev xdp-features; older kernels say unknown);
+# an interface that is not there makes the exit status 1.
+ip netns exec "$PAIR_A" "$PPING" --probe -i veth0 >"$TMP/if.out" 2>"$TMP/if.err"
+rc=$?
+line=$(grep '^interface veth0:' "$TMP/if.out")
+if [ $rc -eq 0 ] && [[ $line == "interface veth0: index "*", Ethernet, native XDP "* ]] &&
+   [[ $line == *"native XDP yes"* || $line == *"native XDP unknown (the kernel has no netdev"* ]]; then
+	pass probe-interface-line
+else
+	fail probe-interface-line "exit $rc: ${line:-no interface line}: $(tail -2 "$TMP/if.out")"
+fi
+ip netns exec "$PAIR_A" "$PPING" --probe -i veth0,nosuch9 >"$TMP/if2.out" 2>"$TMP/if2.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q '^interface nosuch9: no' "$TMP/if2.out" &&
+   grep -q "no interface named 'nosuch9'" "$TMP/if2.err"; then
+	pass probe-interface-missing
+else
+	fail probe-interface-missing "exit $rc: $(grep '^interface\|^verdict' "$TMP/if2.out" | tr '\n' ';')"
+fi
+
 help=$($PPING --help)
 grep -q -- '--probe' <<<"$help" && grep -q 'probe' doc/pping.8 &&
 	grep -q '^## Kernel requirements' README.md && pass probe-documented ||
