@@ -38,6 +38,7 @@ SUITES=(
 	"overload:./tests/e2e/test_overload.sh"
 	"fallbacks:./tests/e2e/test_fallbacks.sh"
 	"faults:./tests/e2e/test_faults.sh"
+	"router:./tests/e2e/test_router.sh"
 	"probe:./tests/e2e/test_probe.sh"
 	"rules:./tests/e2e/test_rules.sh"
 	"deb:./tests/e2e/test_deb.sh"
