@@ -142,6 +142,15 @@ test: deps
 	$(MAKE) all $(TEST_BINS) sanitize-build
 	./tests/run.sh
 
+# The unit under a real systemd (issue 17; not part of test): builds the
+# Debian package, boots systemd as PID 1 in a container of a Debian tree
+# (debootstrap'ed once into build/systemd/, about a minute) and runs the
+# unit there. Needs root.
+.PHONY: test-systemd
+test-systemd: deps
+	$(MAKE) deb
+	./tests/systemd/test_systemd.sh
+
 # Long run under connection churn (not part of test): SOAK_SECONDS=600.
 soak: deps
 	$(MAKE) all $(OUT)/tests/delay_relay

@@ -22,6 +22,9 @@ PKGS=(
 	# Debian package (make deb, tests/e2e/test_deb.sh): the build, its
 	# checks, pping-plot's manual page, and the logrotate snippet's check
 	dpkg-dev debhelper lintian help2man logrotate
+	# the unit under a real systemd (make test-systemd): a Debian tree
+	# booted with systemd-nspawn; capsh decodes capability masks
+	systemd-container debootstrap libcap2-bin
 )
 
 missing=()
