@@ -60,17 +60,25 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	return 0;
 }
 
-/* Count the packet, parse it, and process it if it is TCP. */
+/*
+ * Count the packet, parse it, and process it if it is TCP. The parse comes
+ * first: the interface's counters are looked up after it, so the verifier
+ * walks the option loop without them in its state (with them it did twice
+ * the work).
+ */
 static __always_inline void handle_packet(void *data, void *data_end,
 					  struct hook_pkt *h)
 {
-	struct pping_counters *cnt = get_counters(h->iface);
+	struct pping_counters *cnt;
 	struct pkt_info p = {};
+	int parsed;
 
+	parsed = parse_packet(data, data_end, h->len, config.has_l2, &p);
+	cnt = get_counters(h->iface);
 	if (!cnt)
 		return;
 	cnt->pkts[h->hook & 1]++;
-	if (parse_packet(data, data_end, h->len, config.has_l2, &p) != PARSE_TCP)
+	if (parsed != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;
 	if ((config.filter_nets || config.filter_ports) && !filter_pass(&p)) {
