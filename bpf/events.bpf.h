@@ -58,7 +58,8 @@ static __always_inline void fill_flow_counts(struct pping_event *e,
 static __always_inline void emit_rtt_event(const struct flow_key *key,
 					   const struct flow_state *fs,
 					   __u8 ts_dir, __u64 rtt, __u64 now,
-					   __u32 flags, struct pping_counters *cnt)
+					   __u8 method, __u16 flags,
+					   struct pping_counters *cnt)
 {
 	const struct flow_dir_state *st = &fs->dir[ts_dir & 1];
 	struct pping_event *e;
@@ -73,6 +74,8 @@ static __always_inline void emit_rtt_event(const struct flow_key *key,
 	e->reason = 0;
 	e->dir = ts_dir;
 	e->flags = flags;
+	e->method = method;
+	e->pad = 0;
 	e->time_ns = now;
 	e->rtt = rtt;
 	e->min_rtt = st->min_rtt;

@@ -59,15 +59,23 @@ static __always_inline __u8 opening_reason(const struct pkt_info *p)
  * A SYN on a known tuple starts a new connection when the old one was
  * closing, or when its TSval went backwards (the peer picked a new random
  * timestamp offset): the old last-TSval would otherwise block sampling.
- * A retransmitted SYN has a newer TSval and keeps the entry.
+ * A retransmitted SYN has a newer TSval and keeps the entry. Without
+ * timestamps, a retransmitted SYN is the one whose sequence space ends at
+ * the direction's snd_max; any other SYN has a new initial sequence number.
  */
 static __always_inline bool flow_is_reused(const struct flow_state *fs,
 					   const struct pkt_info *p, __u8 dir)
 {
+	const struct flow_dir_state *st = &fs->dir[dir & 1];
+
 	if ((p->tcp_flags & (TCP_FLAG_SYN_B | TCP_FLAG_ACK_B)) != TCP_FLAG_SYN_B)
 		return false;
-	return (fs->flags & PPING_FLOW_CLOSING) ||
-	       !ts_newer(p->tsval, fs->dir[dir & 1].last_tsval);
+	if (fs->flags & PPING_FLOW_CLOSING)
+		return true;
+	if (p->has_ts)
+		return !ts_newer(p->tsval, st->last_tsval);
+	return (st->snd_max & PPING_TS_VALID) &&
+	       (__u32)st->snd_max != p->seq + 1 + p->payload_len;
 }
 
 /*
@@ -80,7 +88,8 @@ static __always_inline struct flow_state *
 flow_get(const struct flow_key *key, const struct pkt_info *p,
 	 const struct hook_pkt *h, struct pping_counters *cnt)
 {
-	struct flow_state *fs, init = {};
+	struct flow_state *fs, *init;
+	__u32 zero = 0;
 	long err;
 
 	fs = bpf_map_lookup_elem(&flow_map, key);
@@ -94,9 +103,12 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 	if (!flow_admit(key, cnt))
 		return NULL;
 
-	init.last_seen = h->now;
-	init.opened = (__u32)(h->now >> PPING_OPENED_SHIFT);
-	err = bpf_map_update_elem(&flow_map, key, &init, BPF_NOEXIST);
+	init = bpf_map_lookup_elem(&flow_template, &zero);
+	if (!init)
+		return NULL;
+	init->last_seen = h->now;
+	init->opened = (__u32)(h->now >> PPING_OPENED_SHIFT);
+	err = bpf_map_update_elem(&flow_map, key, init, BPF_NOEXIST);
 	if (err == 0) {
 		flow_count_add(1);
 		cnt->flows_opened++;

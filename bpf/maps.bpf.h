@@ -25,6 +25,18 @@ struct {
 	__type(value, struct flow_state);
 } flow_map SEC(".maps");
 
+/*
+ * The value a new flow entry starts from: zero but for the two fields the
+ * inserting program sets, which are the only ones ever written here. A
+ * flow entry is too large for the stack of the program creating it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct flow_state);
+} flow_template SEC(".maps");
+
 /* Outstanding identifiers: when each sampled TSval left. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

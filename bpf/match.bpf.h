@@ -99,11 +99,12 @@ static __always_inline void match_packet(const struct flow_key *key,
 	rtt = h->now - sent.sent;
 	update_rtt_stats(st, rtt);
 	cnt->rtt_samples++;
+	cnt->samples[PPING_METHOD_TS]++;
 	if (!claim_report(st, sent.burst)) {
 		cnt->rtt_unreported++;
 		return;
 	}
-	emit_rtt_event(key, fs, ts_dir, rtt, h->now,
+	emit_rtt_event(key, fs, ts_dir, rtt, h->now, PPING_METHOD_TS,
 		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
 		       cnt);
 }

@@ -66,10 +66,14 @@ struct pkt_info {
 	__be16 dport;
 	__u32 tsval;
 	__u32 tsecr;
+	__u32 seq;           /* host order */
+	__u32 ack_seq;       /* host order; meaningful with TCP_FLAG_ACK_B */
 	__u32 payload_len;   /* TCP payload bytes according to the IP header */
 	__u8 ipv;
 	__u8 tcp_flags;
 	__u8 has_ts;         /* a well-formed kind-8 length-10 option was found */
+	__u8 ts_absent;      /* the option walk reached the end of the option
+			      * area cleanly and found no timestamp option */
 };
 
 struct vlan_tag {
@@ -241,7 +245,10 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt_info *p)
  * option area (doff) and by the packet end; any inconsistency — a length
  * below 2, an option running past either bound, a kind-8 option whose length
  * is not exactly 10 — ends the walk without a timestamp, so a malformed
- * option list can never produce an identifier.
+ * option list can never produce an identifier. Returns 0 with a timestamp,
+ * 1 if the walk reached the end of the option area cleanly without one
+ * (the sender does not use timestamps), -1 otherwise (malformed, or ended
+ * by an end-of-list option: no evidence either way).
  */
 static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
 					__u32 *tsval, __u32 *tsecr)
@@ -253,7 +260,7 @@ static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
 		__u8 *opt, kind, len;
 
 		if (off >= opt_len)
-			return -1;
+			return off == opt_len ? 1 : -1;
 		BOUND_SCALAR(off, 0x3f);   /* off < opt_len <= 40 */
 		opt = opts + off;
 		if ((void *)(opt + 1) > end)
@@ -280,7 +287,7 @@ static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
 		}
 		off += len;
 	}
-	return -1;
+	return off == opt_len ? 1 : -1;
 }
 
 static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
@@ -288,6 +295,7 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
 {
 	struct tcphdr *tcp = c->pos;
 	__u32 hdr_len;
+	int ts;
 
 	if ((void *)(tcp + 1) > c->end)
 		return PARSE_NOT_TCP;
@@ -298,9 +306,13 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
 	p->sport = tcp->source;
 	p->dport = tcp->dest;
 	p->tcp_flags = ((__u8 *)tcp)[13];
+	p->seq = bpf_ntohl(tcp->seq);
+	p->ack_seq = bpf_ntohl(tcp->ack_seq);
 	p->payload_len = l4_len - hdr_len;
-	p->has_ts = parse_tcp_ts((__u8 *)(tcp + 1), hdr_len - sizeof(*tcp),
-				 c->end, &p->tsval, &p->tsecr) == 0;
+	ts = parse_tcp_ts((__u8 *)(tcp + 1), hdr_len - sizeof(*tcp), c->end,
+			  &p->tsval, &p->tsecr);
+	p->has_ts = ts == 0;
+	p->ts_absent = ts == 1;
 	return PARSE_TCP;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The per-packet logic every hook runs: parse, find the flow, count, then
- * timestamp (leaving packets) and match (arriving packets). With
+ * The per-packet logic every hook runs: parse, find the flow, count, track
+ * its sequence space, then take identifiers (leaving packets) and match
+ * replies (arriving packets), by timestamps or by SEQ/ACK. With
  * include_local both happen on both hooks, so the RTT towards the local side
  * is measured as well.
  *
@@ -15,14 +16,59 @@
 
 #include "filter.bpf.h"
 #include "iface.bpf.h"
-#include "match.bpf.h"
+#include "seqack.bpf.h"
 #include "subnets.bpf.h"
+
+enum rtt_use {
+	USE_NONE = 0,   /* a malformed timestamp option: neither method */
+	USE_TS,
+	USE_SEQ,
+};
+
+/*
+ * The RTT method of a flow: timestamps while every packet of it has
+ * carried them (both directions: a middlebox may strip one), SEQ/ACK
+ * once one has not, or as --method says. Only a packet whose option list
+ * is well-formed and ends without a timestamp is evidence; a reset is
+ * none (Linux sends resets without options on connections that use
+ * timestamps), nor is a malformed list, which is used by neither method.
+ */
+static __always_inline int flow_method(struct flow_state *fs,
+				       const struct pkt_info *p)
+{
+	if (config.tcp_method == PPING_TCP_SEQ)
+		return USE_SEQ;
+	if (p->ts_absent && !(p->tcp_flags & TCP_FLAG_RST_B) &&
+	    !(*(volatile __u32 *)&fs->flags & PPING_FLOW_NO_TS))
+		__sync_fetch_and_or(&fs->flags, PPING_FLOW_NO_TS);
+	if (fs->flags & PPING_FLOW_NO_TS)
+		return USE_SEQ;
+	return p->has_ts ? USE_TS : USE_NONE;
+}
+
+/* --method ts: a packet without timestamps only counts, except a reset,
+ * which still ends its flow. */
+static __always_inline void process_ts_only_untimed(const struct pkt_info *p,
+						    const struct hook_pkt *h,
+						    struct pping_counters *cnt)
+{
+	struct flow_state *fs;
+	struct flow_key key;
+
+	if (!(p->tcp_flags & TCP_FLAG_RST_B))
+		return;
+	flow_key_from_pkt(&key, p, h);
+	fs = bpf_map_lookup_elem(&flow_map, &key);
+	if (fs)
+		flow_close(&key, fs, p, h, cnt);
+}
 
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
 	struct pping_counters *cnt;
 	struct flow_state *fs;
 	struct flow_key key;
+	int seg, use;
 	bool out;
 
 	if (!p || !h)
@@ -34,15 +80,10 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 
 	if (!p->has_ts) {
 		cnt->tcp_no_ts[h->hook & 1]++;
-		/* A reset ends the flow even when it carries no timestamp
-		 * option (Linux sends RSTs without one). */
-		if (!(p->tcp_flags & TCP_FLAG_RST_B))
+		if (config.tcp_method == PPING_TCP_TS) {
+			process_ts_only_untimed(p, h, cnt);
 			return 0;
-		flow_key_from_pkt(&key, p, h);
-		fs = bpf_map_lookup_elem(&flow_map, &key);
-		if (fs)
-			flow_close(&key, fs, p, h, cnt);
-		return 0;
+		}
 	}
 
 	flow_key_from_pkt(&key, p, h);
@@ -50,11 +91,21 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	if (!fs)
 		return 0;
 	flow_account(fs, h);
+	seg = seq_track(fs, p, h, cnt);
+	use = flow_method(fs, p);
 
-	if (out || config.include_local)
-		sample_packet(&key, fs, p, h, cnt);
-	if (!out || config.include_local)
-		match_packet(&key, fs, p, h, cnt);
+	if (out || config.include_local) {
+		if (use == USE_TS)
+			sample_packet(&key, fs, p, h, cnt);
+		else if (use == USE_SEQ && (seg == SEG_NEW || seg == SEG_GAP))
+			seq_sample(fs, p, h, cnt);
+	}
+	if (!out || config.include_local) {
+		if (use == USE_TS)
+			match_packet(&key, fs, p, h, cnt);
+		else if (use == USE_SEQ)
+			seq_match(&key, fs, p, h, cnt);
+	}
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		flow_close(&key, fs, p, h, cnt);
 	return 0;

@@ -93,9 +93,47 @@ struct ts_key {
 #define PPING_RTT_SAT 0xffffffffU
 
 /*
+ * How an RTT sample was measured: a TCP timestamp echoed (TSval/TSecr), a
+ * TCP data range acknowledged (SEQ/ACK, for flows without timestamps), or
+ * an ICMP echo answered.
+ */
+enum pping_method {
+	PPING_METHOD_TS = 0,
+	PPING_METHOD_SEQ = 1,
+	PPING_METHOD_ICMP = 2,
+	PPING_METHOD_MAX = 3,
+};
+
+/* --method: which TCP method a flow uses (pping_config.tcp_method). */
+enum pping_tcp_method {
+	PPING_TCP_AUTO = 0,   /* timestamps while both directions carry them */
+	PPING_TCP_TS = 1,     /* timestamps only: flows without them unmeasured */
+	PPING_TCP_SEQ = 2,    /* SEQ/ACK for every flow */
+};
+
+/*
+ * SEQ/ACK identifiers outstanding per flow direction, kept in the flow
+ * entry itself: the reply is a cumulative ACK, which covers an identifier
+ * without naming it, so identifiers must be found by range, not by key.
+ * The rate limit leaves one outstanding on most flows; a second serves
+ * bursts and paths whose RTT exceeds the interval. A new one that finds
+ * both taken is counted (seq_no_slot), never silently lost.
+ */
+#define PPING_SEQ_SLOTS 2
+
+/* seq_slot.sent while its writer fills it in: matchers pass it over. */
+#define PPING_SEQ_SLOT_BUSY 1
+
+struct seq_slot {
+	__u64 sent;           /* ns, when the range left; 0: free */
+	__u32 end;            /* sequence number just past the range */
+	__u32 burst_ago;      /* sent - start of its burst, ns (bursts last < 1 s) */
+};
+
+/*
  * State of one direction of a flow: what sampling needs for the
  * identifiers this direction sends, and what matching keeps about them.
- * 64 bytes; see SAMPLING_DESIGN.md for why each field is here.
+ * 128 bytes; see SAMPLING_DESIGN.md for why each field is here.
  */
 struct flow_dir_state {
 	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
@@ -109,6 +147,13 @@ struct flow_dir_state {
 	__u32 last_rtt;       /* ns, the latest sample */
 	__u32 id_first;       /* TSvals of the oldest and newest identifiers that */
 	__u32 id_last;        /* may be outstanding; id_last 0: none yet */
+	/* Sequence space, for every TCP flow whatever its method: */
+	__u64 snd_max;        /* end of the highest range sent | PPING_TS_VALID */
+	__u64 acked;          /* highest cumulative ACK of it seen | PPING_TS_VALID */
+	__u32 retrans;        /* segments resending data at or below snd_max */
+	__u32 reordered;      /* segments starting beyond snd_max (a gap ahead) */
+	struct seq_slot seq[PPING_SEQ_SLOTS];   /* SEQ/ACK identifiers */
+	__u64 pad;
 };
 
 /* Bits of flow_state.flags */
@@ -116,8 +161,9 @@ struct flow_dir_state {
 #define PPING_FLOW_FIN_IN    (1U << 1)
 #define PPING_FLOW_RST       (1U << 2)
 #define PPING_FLOW_CLOSING   (1U << 3)   /* closing event sent */
+#define PPING_FLOW_NO_TS     (1U << 4)   /* a packet without timestamps seen */
 
-/* Value of the flow map: both directions of one connection (144 bytes). */
+/* Value of the flow map: both directions of one connection (272 bytes). */
 struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
 	__u64 last_seen;      /* ns, monotonic */
@@ -176,7 +222,9 @@ struct pping_event {
 	__u8 flow_event;      /* enum pping_flow_event */
 	__u8 reason;          /* enum pping_flow_reason */
 	__u8 dir;             /* enum pping_dir */
-	__u32 flags;          /* PPING_EV_* */
+	__u16 flags;          /* PPING_EV_* */
+	__u8 method;          /* RTT event: enum pping_method */
+	__u8 pad;
 	__u64 time_ns;        /* monotonic clock of the packet that caused it */
 	__u64 rtt;            /* ns */
 	__u64 min_rtt;        /* ns */
@@ -207,6 +255,12 @@ struct pping_counters {
 	__u64 events_lost;                /* ring buffer reservations that failed */
 	__u64 subnet_full;                /* TCP packets not counted per subnet: map full */
 	__u64 excluded;                   /* TCP packets the filters left out */
+	__u64 seq_created;                /* SEQ/ACK identifiers stored in a flow */
+	__u64 seq_no_slot;                /* ... not stored: both slots taken */
+	__u64 seq_invalidated;            /* ... dropped by a retransmission (Karn) */
+	__u64 samples[PPING_METHOD_MAX];  /* RTT samples per enum pping_method */
+	__u64 retrans;                    /* TCP segments resending sent data */
+	__u64 reordered;                  /* TCP segments beyond the highest sent */
 };
 
 /*
@@ -287,6 +341,7 @@ struct pping_config {
 	__u8 multi_iface;       /* more than one interface: look up each packet's slot */
 	__u8 filter_nets;       /* --include/--exclude: PPING_FILTER_* bits in use */
 	__u8 filter_ports;      /* --ports: only these TCP ports */
+	__u8 tcp_method;        /* --method: enum pping_tcp_method */
 };
 
 /*

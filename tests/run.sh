@@ -25,6 +25,7 @@ SUITES=(
 	"relay:./tests/relay_selftest.sh"
 	"options:./tests/e2e/test_options.sh"
 	"rtt:./tests/e2e/test_rtt.sh"
+	"seqack:./tests/e2e/test_seqack.sh"
 	"accuracy:./tests/e2e/test_accuracy.sh"
 	"replay:./tests/e2e/test_replay.sh"
 	"sampling:./tests/e2e/test_sampling.sh"

@@ -89,4 +89,18 @@ void counters_print_summary(FILE *f, const char *ifname,
 		(unsigned long long)c->flows_closed,
 		(unsigned long long)c->flow_map_full,
 		(unsigned long long)c->events_lost);
+	/* A line of its own, so scripts reading the first keep working. */
+	fprintf(f,
+		"pping: %s%sRTT samples by method: timestamps %llu, SEQ/ACK %llu, ICMP %llu; "
+		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
+		"TCP segments retransmitted %llu, out of order %llu\n",
+		ifname ? ifname : "", ifname ? ": " : "",
+		(unsigned long long)c->samples[PPING_METHOD_TS],
+		(unsigned long long)c->samples[PPING_METHOD_SEQ],
+		(unsigned long long)c->samples[PPING_METHOD_ICMP],
+		(unsigned long long)c->seq_created,
+		(unsigned long long)c->seq_no_slot,
+		(unsigned long long)c->seq_invalidated,
+		(unsigned long long)c->retrans,
+		(unsigned long long)c->reordered);
 }

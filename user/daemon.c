@@ -362,6 +362,7 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 		cfg->ifindexes[i] = d->ifc[i].ifindex;
 	/* without --local-net a capture has no "our side": both */
 	cfg->include_local = o->include_local || (d->replaying && !o->n_local_nets);
+	cfg->tcp_method = o->tcp_method;
 	cfg->xdp_ingress = o->ingress == INGRESS_XDP;
 	cfg->max_flows = o->max_flows;
 	cfg->max_timestamps = o->max_timestamps;

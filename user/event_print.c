@@ -21,6 +21,19 @@ static bool rtt_src_is_remote(const struct pping_event *e)
 	return e->dir == PPING_DIR_OUT;
 }
 
+const char *rtt_method_name(__u8 method)
+{
+	switch (method) {
+	case PPING_METHOD_TS:
+		return "ts";
+	case PPING_METHOD_SEQ:
+		return "seq";
+	case PPING_METHOD_ICMP:
+		return "icmp";
+	}
+	return "unknown";
+}
+
 static void print_ms(FILE *f, __u64 ns)
 {
 	fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
@@ -29,7 +42,8 @@ static void print_ms(FILE *f, __u64 ns)
 
 /*
  * With several interfaces a line ends in " dev IF", after everything an
- * ePPing-shaped parser reads, so such parsers keep working.
+ * ePPing-shaped parser reads, so such parsers keep working. So does the
+ * method of a sample not taken from timestamps: " (seq)".
  */
 static void print_standard(FILE *f, const struct pping_event *e,
 			   const struct wall_clock *c, const struct event_where *w)
@@ -53,6 +67,8 @@ static void print_standard(FILE *f, const struct pping_event *e,
 		fprintf(f, " TCP %s+%s%s", rem ? remote : local,
 			rem ? local : remote,
 			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
+		if (e->method != PPING_METHOD_TS)
+			fprintf(f, " (%s)", rtt_method_name(e->method));
 	} else {
 		fprintf(f, "%s TCP %s+%s %s due to %s from %s", tod, remote,
 			local, flow_event_name(e->flow_event),
@@ -116,6 +132,7 @@ static void print_json(FILE *f, const struct pping_event *e,
 		json_str(&j, "interface", w->ifname);
 	if (e->type == PPING_EVENT_RTT) {
 		json_u64(&j, "rtt", e->rtt);
+		json_str(&j, "method", rtt_method_name(e->method));
 		json_u64(&j, "min_rtt", e->min_rtt);
 		json_u64(&j, "sent_packets", e->pkts[d]);
 		json_u64(&j, "sent_bytes", e->bytes[d]);

@@ -14,6 +14,9 @@ struct event_where {
 	const char *ifname;   /* its interface, of several; else NULL */
 };
 
+/* "ts", "seq" or "icmp": the name of an enum pping_method in records. */
+const char *rtt_method_name(__u8 method);
+
 void print_event(struct output *o, const struct pping_event *e,
 		 const struct wall_clock *c, const struct event_where *w);
 

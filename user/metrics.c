@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 
 #include "clock.h"
+#include "event_print.h"
 #include "log.h"
 #include "metrics.h"
 #include "stats_view.h"
@@ -181,6 +182,7 @@ static void render(FILE *f, const struct stats_view *v)
 {
 	const struct pping_counters *c = &v->counters;
 	char labels[96], mech[48];
+	int m;
 
 	family(f, "pping_build_info", "gauge", "Version of the running pping.");
 	snprintf(labels, sizeof(labels), "version=\"%s\"", PPING_VERSION);
@@ -196,8 +198,24 @@ static void render(FILE *f, const struct stats_view *v)
 	       "TCP packets without a usable timestamp option.");
 	per_iface_hook(f, v, "pping_tcp_packets_without_timestamp_total", true);
 
-	counter(f, "pping_rtt_samples_total",
-		"RTT samples matched in the datapath.", c->rtt_samples);
+	family(f, "pping_rtt_samples_total", "counter",
+	       "RTT samples matched in the datapath, by method (ts: TCP timestamps, seq: SEQ/ACK, icmp: ICMP echo).");
+	for (m = 0; m < PPING_METHOD_MAX; m++) {
+		snprintf(labels, sizeof(labels), "method=\"%s\"", rtt_method_name(m));
+		sample_u64(f, "pping_rtt_samples_total", labels, c->samples[m]);
+	}
+	counter(f, "pping_tcp_retransmits_total",
+		"TCP segments that resent data already seen sent (a loss signal).",
+		c->retrans);
+	counter(f, "pping_tcp_out_of_order_total",
+		"TCP segments starting beyond the highest sequence seen sent (data lost or reordered before this point).",
+		c->reordered);
+	family(f, "pping_seq_identifiers_total", "counter",
+	       "SEQ/ACK identifiers: stored, not stored for want of a free slot, dropped by a retransmission (Karn's rule).");
+	sample_u64(f, "pping_seq_identifiers_total", "outcome=\"stored\"", c->seq_created);
+	sample_u64(f, "pping_seq_identifiers_total", "outcome=\"no_slot\"", c->seq_no_slot);
+	sample_u64(f, "pping_seq_identifiers_total", "outcome=\"dropped_by_retransmission\"",
+		   c->seq_invalidated);
 	counter(f, "pping_rtt_events_total",
 		"RTT events received by the daemon.", v->rtt_events);
 	counter(f, "pping_timestamp_entries_created_total",

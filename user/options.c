@@ -111,6 +111,12 @@ static const struct opt_name rtt_types[] = {
 	{ "min", PPING_RTT_MIN, NULL }, { "smoothed", PPING_RTT_SMOOTHED, NULL },
 };
 
+static const struct opt_name tcp_methods[] = {
+	{ "auto", PPING_TCP_AUTO, "timestamps where both directions carry them, SEQ/ACK otherwise" },
+	{ "ts", PPING_TCP_TS, "timestamps only; flows without them are not measured" },
+	{ "seq", PPING_TCP_SEQ, "SEQ/ACK for every flow" },
+};
+
 static const struct opt_name ingress_hooks[] = {
 	{ "tc", INGRESS_TC, NULL }, { "xdp", INGRESS_XDP, NULL },
 };
@@ -332,6 +338,9 @@ static const struct opt_entry opts[] = {
 	{ "burst-window", 0, "DUR", OPT_DURATION, FIELD(burst_window_ns),
 	  .min = 0, .max = NS_PER_S, .def = PPING_DEFAULT_BURST_WINDOW_NS, .eg = "4ms",
 	  .help = "how long after its first packet a burst may add more" },
+	{ "method", 0, "M", OPT_CHOICE, FIELD(tcp_method), NAMES(tcp_methods),
+	  .def = PPING_TCP_AUTO,
+	  .help = "how TCP RTTs are taken: by the timestamp option's echo, or by the ACK that first covers a data range sent once (SEQ/ACK, Karn's rule)" },
 	{ "include-local", 'l', NULL, OPT_FLAG, FIELD(include_local),
 	  .help = "also measure the RTT towards the local side: timestamp arriving packets and match replies on egress; such samples are marked" },
 	{ "ingress-hook", 'I', "HOOK", OPT_CHOICE, FIELD(ingress),
@@ -516,10 +525,11 @@ void log_options(const struct pping_opts *o)
 	for (i = 0; i < o->n_ifaces; i++)
 		snprintf(ifs + strlen(ifs), sizeof(ifs) - strlen(ifs), "%s%s",
 			 i ? "," : "", o->ifnames[i]);
-	pr_info("config: %s %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s%s, include-local %s, duration %llu ns, "
+	pr_info("config: %s %s, method %s, rate limit %llu ns, rtt-rate %g (%s), burst %d within %llu ns, ingress %s%s%s%s, include-local %s, duration %llu ns, "
 		"max flows %u, max timestamps %u, cleanup every %llu ns, degradation %s\n",
 		o->read_path ? "replay of" : o->n_ifaces > 1 ? "interfaces" : "interface",
 		o->read_path ? o->read_path : ifs,
+		opt_value_name(tcp_methods, ARRAY_SIZE(tcp_methods), o->tcp_method),
 		(unsigned long long)o->rate_limit_ns, o->rtt_rate,
 		opt_value_name(rtt_types, ARRAY_SIZE(rtt_types), o->rtt_type),
 		o->burst, (unsigned long long)o->burst_window_ns,

@@ -48,6 +48,7 @@ struct pping_opts {
 	__u64 cleanup_interval_ns;    /* 0: no cleanup (and no degradation) */
 	bool adaptive;                /* adaptive degradation (not --no-degrade) */
 	bool include_local;
+	int tcp_method;               /* --method: enum pping_tcp_method */
 	enum ingress_hook ingress;
 	enum xdp_attach_mode xdp_mode;
 	int verbose;

@@ -30,7 +30,8 @@ pping_map_capacity pping_map_fill_ratio pping_degradation_level
 pping_degradation_changes_total pping_events_lost_total
 pping_cleanup_runs_total pping_cleanup_seconds_total pping_cleanup_max_seconds
 pping_cleanup_max_call_seconds pping_cleanup_info pping_cleanup_interval_seconds
-pping_packets_excluded_total
+pping_packets_excluded_total pping_tcp_retransmits_total
+pping_tcp_out_of_order_total pping_seq_identifiers_total
 pping_subnets pping_subnet_overflow_rtts_total pping_rtt_seconds
 pping_queueing_delay_seconds"
 
@@ -202,7 +203,7 @@ else
 
 	name=metrics-families
 	missing=$(missing_families "$WORK/c")
-	rtt_samples=$(value "$WORK/c" pping_rtt_samples_total)
+	rtt_samples=$(value "$WORK/c" 'pping_rtt_samples_total{method="ts"}')
 	egress=$(awk '$1 ~ /^pping_packets_total\{hook="egress"/ { t += $2 } END { print t + 0 }' "$WORK/c")
 	ingress=$(awk '$1 ~ /^pping_packets_total\{hook="ingress"/ { t += $2 } END { print t + 0 }' "$WORK/c")
 	hist_count=$(value "$WORK/c" "pping_rtt_seconds_count{subnet=\"10.200.0.0/24\"}")

@@ -126,9 +126,9 @@ as_array() {
 # value sets; prints one line per bad record (at most 5).
 # shellcheck disable=SC2016 # jq's variables, not the shell's
 JQ_SCHEMA='
-def rtt_keys: ["dest_ip","dest_port","match_on_egress","min_rtt","protocol",
-	"rec_bytes","rec_packets","rtt","sent_bytes","sent_packets","src_ip",
-	"src_port","timestamp"];
+def rtt_keys: ["dest_ip","dest_port","match_on_egress","method","min_rtt",
+	"protocol","rec_bytes","rec_packets","rtt","sent_bytes","sent_packets",
+	"src_ip","src_port","timestamp"];
 def flow_keys: ["dest_ip","dest_port","flow_event","protocol","reason",
 	"src_ip","src_port","timestamp","triggered_by"];
 def uint: type == "number" and . >= 0 and . == floor;
@@ -143,6 +143,7 @@ def problem:
 		elif ([.rtt, .min_rtt, .sent_packets, .sent_bytes, .rec_packets,
 		       .rec_bytes] | all(uint) | not) then "RTT event numbers"
 		elif (.match_on_egress | type) != "boolean" then "match_on_egress type"
+		elif (.method | IN("ts", "seq", "icmp") | not) then "method \(.method)"
 		elif .rtt <= 0 or .min_rtt <= 0 or .min_rtt > .rtt then "rtt/min_rtt values"
 		else empty end
 	elif has("flow_event") then

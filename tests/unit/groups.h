@@ -14,6 +14,7 @@
 GROUP(parse)
 GROUP(eligible)
 GROUP(match)
+GROUP(seqack)
 GROUP(flow)
 GROUP(xdp)
 GROUP(local)

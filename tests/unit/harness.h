@@ -84,6 +84,8 @@ struct env_cfg {
 	 * the test (env_now), which stands still until the test moves it
 	 * with env_set_time or env_advance. */
 	bool test_clock;
+	/* rodata tcp_method (enum pping_tcp_method; 0: auto, as the daemon) */
+	__u8 tcp_method;
 	bool cleanup;        /* open map cleanup on the tc maps */
 	/* ... with this mechanism; CLEANUP_AUTO: the one the test runs
 	 * with (harness_cleanup_mech). */
@@ -279,7 +281,9 @@ enum pkt_verdict {
  * p once through each hook of `runs` in a fresh environment cfg (the
  * test's fixture_env, left in *e): every hook counts it as the verdict
  * says. Nothing else is left behind: no event, flow or identifier unless
- * TIMESTAMPED, and then one flow and one identifier.
+ * TIMESTAMPED, and then one flow and one identifier; a TCP_NO_TS packet
+ * may open a flow (measured by SEQ/ACK) unless cfg->tcp_method is
+ * PPING_TCP_TS, never a timestamp identifier or an RTT sample.
  */
 bool expect_one_pkt(struct env **e, const struct env_cfg *cfg, unsigned int runs,
 		    const struct pkt *p, enum pkt_verdict verdict);
