@@ -115,4 +115,53 @@ CLEANUP_RULE int cleanup_ts_verdict(const struct ts_key *k,
 	return -1;
 }
 
+/*
+ * The closing event a flow removed for `reason` gets (enum
+ * pping_flow_reason), or 0 if it needs none: a flow that saw a FIN or RST
+ * has had its closing event from the datapath.
+ */
+CLEANUP_RULE __u8 cleanup_closing_reason(int reason, const struct flow_state *fs)
+{
+	if (fs->flags & PPING_FLOW_CLOSING)
+		return 0;
+	switch (reason) {
+	case CLEAN_FLOW_UNANSWERED:
+		return PPING_REASON_UNANSWERED;
+	case CLEAN_FLOW_IDLE:
+		return PPING_REASON_IDLE;
+	case CLEAN_FLOW_EVICTED:
+		return PPING_REASON_EVICTED;
+	}
+	return 0;
+}
+
+/*
+ * Fill the closing event of a flow cleanup removes, as the datapath's
+ * closing events are filled (the local side's RTTs, both directions'
+ * counts), at the pass's clock. No packet triggered it: dir is OUT and
+ * flagged PPING_EV_BY_CLEANUP.
+ */
+CLEANUP_RULE void cleanup_closing_event(struct pping_event *e,
+					const struct flow_key *k,
+					const struct flow_state *fs,
+					__u8 reason, __u64 now)
+{
+	e->type = PPING_EVENT_FLOW;
+	e->flow_event = PPING_FLOW_CLOSING_EV;
+	e->reason = reason;
+	e->dir = PPING_DIR_OUT;
+	e->flags = PPING_EV_BY_CLEANUP;
+	e->method = 0;
+	e->pad = 0;
+	e->time_ns = now;
+	e->rtt = 0;
+	e->min_rtt = fs->dir[PPING_DIR_OUT].min_rtt;
+	e->srtt = fs->dir[PPING_DIR_OUT].srtt;
+	e->pkts[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].pkts;
+	e->pkts[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].pkts;
+	e->bytes[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].bytes;
+	e->bytes[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].bytes;
+	e->flow = *k;
+}
+
 #endif /* PPING_CLEANUP_RULES_H */

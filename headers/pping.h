@@ -207,10 +207,16 @@ enum pping_flow_reason {
 	PPING_REASON_FIRST_PACKET = 3,
 	PPING_REASON_FIN = 4,
 	PPING_REASON_RST = 5,
+	/* closings by cleanup (PPING_EV_BY_CLEANUP), of flows that ended
+	 * without a FIN or RST this side saw */
+	PPING_REASON_IDLE = 6,
+	PPING_REASON_UNANSWERED = 7,
+	PPING_REASON_EVICTED = 8,
 };
 
 /* Bits of pping_event.flags */
 #define PPING_EV_MATCH_ON_EGRESS (1U << 0)
+#define PPING_EV_BY_CLEANUP      (1U << 1)   /* a closing no packet triggered */
 
 /*
  * One ring buffer record. For an RTT event, dir is the direction whose

@@ -396,6 +396,14 @@ int cleanup_probe(enum cleanup_mech m, char *why, size_t len)
 	return err;
 }
 
+void cleanup_set_closing(struct cleanup *c,
+			 void (*fn)(void *ctx, const struct pping_event *e),
+			 void *ctx)
+{
+	c->batch.closing = fn;
+	c->batch.closing_ctx = ctx;
+}
+
 int cleanup_open(struct cleanup *c, const struct pping_bpf *b,
 		 enum cleanup_mech want)
 {

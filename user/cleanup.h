@@ -79,6 +79,14 @@ int cleanup_probe(enum cleanup_mech m, char *why, size_t len);
  * which one it fell back to, and why). A forced mechanism the kernel
  * refuses is an error.
  */
+/*
+ * Where the closing events of flows a pass removes without a FIN or RST
+ * go when the mechanism cannot put them in the ring buffer (batch).
+ */
+void cleanup_set_closing(struct cleanup *c,
+			 void (*fn)(void *ctx, const struct pping_event *e),
+			 void *ctx);
+
 int cleanup_open(struct cleanup *c, const struct pping_bpf *b,
 		 enum cleanup_mech want);
 

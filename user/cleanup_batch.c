@@ -72,7 +72,8 @@ int cleanup_batch_open(struct cleanup_batch *cb, const struct pping_bpf *b)
 	cb->vals = malloc(BATCH_ENTRIES * vsz);
 	cb->del = malloc(BATCH_ENTRIES * ksz);
 	cb->reasons = malloc(BATCH_ENTRIES);
-	if (!cb->keys || !cb->vals || !cb->del || !cb->reasons) {
+	cb->vidx = malloc(BATCH_ENTRIES * sizeof(*cb->vidx));
+	if (!cb->keys || !cb->vals || !cb->del || !cb->reasons || !cb->vidx) {
 		cleanup_batch_close(cb);
 		return -ENOMEM;
 	}
@@ -120,6 +121,25 @@ static void flows_deleted(struct cleanup_batch *cb, size_t ksz, __u32 from,
 	}
 }
 
+/* The closing events of the flows del[from..to) that were deleted. */
+static void flows_closed(struct cleanup_batch *cb, __u32 from, __u32 to)
+{
+	struct pping_event e;
+	__u32 i;
+
+	for (i = from; cb->closing && i < to; i++) {
+		const struct flow_state *fs = (const struct flow_state *)cb->vals +
+					      cb->vidx[i];
+		__u8 why = cleanup_closing_reason(cb->reasons[i], fs);
+
+		if (!why)
+			continue;
+		cleanup_closing_event(&e, (const struct flow_key *)cb->del + i, fs,
+				      why, cb->now);
+		cb->closing(cb->closing_ctx, &e);
+	}
+}
+
 /*
  * Delete the n keys in del (flow keys if flows). A key already gone (the
  * datapath deleted it since it was read) stops a batch delete: count it
@@ -143,8 +163,10 @@ static void delete_keys(struct cleanup_batch *cb, int fd, size_t ksz, __u32 n,
 			cnt = 0;
 		for (i = done; i < done + cnt; i++)
 			removed[cb->reasons[i]]++;
-		if (flows && cnt)
+		if (flows && cnt) {
 			flows_deleted(cb, ksz, done, done + cnt, mask);
+			flows_closed(cb, done, done + cnt);
+		}
 		done += cnt;
 		if (!err)
 			break;
@@ -233,6 +255,7 @@ static int walk_map(struct cleanup_batch *cb, int fd, size_t ksz, size_t vsz,
 			if (flows && reason == CLEAN_FLOW_EVICTED)
 				pending_evict++;
 			memcpy((char *)cb->del + ndel * ksz, k, ksz);
+			cb->vidx[ndel] = i;
 			cb->reasons[ndel++] = (__u8)reason;
 		}
 		delete_keys(cb, fd, ksz, ndel, flows, p->sampled_mask, removed,
@@ -248,6 +271,7 @@ int cleanup_batch_walk(struct cleanup_batch *cb, bool flows,
 {
 	__u64 now = p->now ?: mono_ns();
 
+	cb->now = now;
 	if (flows)
 		return walk_map(cb, cb->flow_fd, sizeof(struct flow_key),
 				sizeof(struct flow_state), flow_verdict, p, now,
@@ -267,5 +291,6 @@ void cleanup_batch_close(struct cleanup_batch *cb)
 	free(cb->vals);
 	free(cb->del);
 	free(cb->reasons);
+	free(cb->vidx);
 	memset(cb, 0, sizeof(*cb));
 }

@@ -23,6 +23,12 @@ struct cleanup_batch {
 	size_t count_len, sampled_len;
 	void *keys, *vals, *del;    /* one batch of entries, and keys to delete */
 	__u8 *reasons;              /* why each key in del goes */
+	__u32 *vidx;                /* ... and where its value is in vals */
+	__u64 now;                  /* the clock of the pass in progress */
+	/* Where the closing events of flows removed without a FIN or RST go
+	 * (the kernel mechanisms put them in the ring buffer); NULL: none. */
+	void (*closing)(void *ctx, const struct pping_event *e);
+	void *closing_ctx;
 	__u64 call_max_ns;          /* longest single map syscall so far */
 	__u64 calls;                /* map syscalls so far */
 };

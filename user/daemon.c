@@ -420,6 +420,7 @@ static int open_datapath(struct daemon *d)
 		pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
 		return -1;
 	}
+	cleanup_set_closing(&d->up.cleanup, event_sink_deliver, &d->sink);
 	if (add_jobs(d))
 		return -1;
 	/* Output times are the capture's in a replay. */

@@ -34,6 +34,14 @@ const char *rtt_method_name(__u8 method)
 	return "unknown";
 }
 
+/* Which end's packet triggered a flow event; "cleanup" if none did. */
+static const char *trigger_name(const struct pping_event *e)
+{
+	if (e->flags & PPING_EV_BY_CLEANUP)
+		return "cleanup";
+	return e->dir == PPING_DIR_IN ? "src" : "dest";
+}
+
 static void print_ms(FILE *f, __u64 ns)
 {
 	fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
@@ -70,10 +78,11 @@ static void print_standard(FILE *f, const struct pping_event *e,
 		if (e->method != PPING_METHOD_TS)
 			fprintf(f, " (%s)", rtt_method_name(e->method));
 	} else {
-		fprintf(f, "%s TCP %s+%s %s due to %s from %s", tod, remote,
+		fprintf(f, "%s TCP %s+%s %s due to %s", tod, remote,
 			local, flow_event_name(e->flow_event),
-			flow_reason_name(e->reason),
-			e->dir == PPING_DIR_IN ? "src" : "dest");
+			flow_reason_name(e->reason));
+		if (!(e->flags & PPING_EV_BY_CLEANUP))
+			fprintf(f, " from %s", trigger_name(e));
 	}
 	if (dev)
 		fprintf(f, " dev %s", dev);
@@ -143,8 +152,7 @@ static void print_json(FILE *f, const struct pping_event *e,
 	} else {
 		json_str(&j, "flow_event", flow_event_name(e->flow_event));
 		json_str(&j, "reason", flow_reason_name(e->reason));
-		json_str(&j, "triggered_by",
-			 e->dir == PPING_DIR_IN ? "src" : "dest");
+		json_str(&j, "triggered_by", trigger_name(e));
 	}
 	json_end(&j);
 }

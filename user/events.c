@@ -5,12 +5,19 @@
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct event_sink *s = ctx;
-	const struct pping_event *e = data;
 
-	if (size < sizeof(*e)) {
+	if (size < sizeof(struct pping_event)) {
 		s->malformed++;
 		return 0;
 	}
+	event_sink_deliver(s, data);
+	return 0;
+}
+
+void event_sink_deliver(void *ctx, const struct pping_event *e)
+{
+	struct event_sink *s = ctx;
+
 	if (e->type == PPING_EVENT_RTT) {
 		s->rtt_events++;
 		if (s->agg)
@@ -28,7 +35,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 		print_event(s->out, e, &s->clock, &w);
 	}
-	return 0;
 }
 
 struct ring_buffer *events_open(int map_fd, struct event_sink *sink)

@@ -26,4 +26,11 @@ struct event_sink {
 
 struct ring_buffer *events_open(int map_fd, struct event_sink *sink);
 
+/*
+ * Take one event as if it came from the ring buffer (ctx: the sink). The
+ * batched cleanup, which has no ring to write to, hands its closing
+ * events over this way.
+ */
+void event_sink_deliver(void *ctx, const struct pping_event *e);
+
 #endif /* PPING_EVENTS_H */

@@ -57,6 +57,9 @@ const char *flow_reason_name(__u8 r)
 	case PPING_REASON_FIRST_PACKET: return "first observed packet";
 	case PPING_REASON_FIN: return "FIN";
 	case PPING_REASON_RST: return "RST";
+	case PPING_REASON_IDLE: return "idle timeout";
+	case PPING_REASON_UNANSWERED: return "no reply";
+	case PPING_REASON_EVICTED: return "eviction";
 	default: return "unknown";
 	}
 }

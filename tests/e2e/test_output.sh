@@ -151,8 +151,10 @@ def problem:
 		elif (common | not) then "flow event common fields"
 		elif (.flow_event | IN("opening", "closing") | not) then "flow_event value"
 		elif (.reason | IN("SYN", "SYN-ACK", "first observed packet", "FIN",
-			"RST") | not) then "reason value"
-		elif (.triggered_by | IN("src", "dest") | not) then "triggered_by value"
+			"RST", "idle timeout", "no reply", "eviction") | not) then "reason value"
+		elif (.triggered_by | IN("src", "dest", "cleanup") | not) then "triggered_by value"
+		elif ((.triggered_by == "cleanup") != (.reason | IN("idle timeout",
+			"no reply", "eviction"))) then "triggered_by cleanup with reason \(.reason)"
 		else empty end
 	else "neither an RTT nor a flow event" end;
 [.[] | problem as $p | "\($p): \(tojson)"] | .[:5][]'

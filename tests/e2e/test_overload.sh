@@ -29,6 +29,7 @@ grep "degradation level" "$PP_ERR" | grep -- "->" | sed 's/^pping: /    /; s/: f
 overload_check_coverage overload-coverage
 overload_check_rtt overload-rtt-correct
 overload_check_level overload-level-recovers
+overload_check_closings overload-closing-events
 pping_cleanup_files
 
 # The same load without adaptive degradation, for comparison.

@@ -97,6 +97,24 @@ overload_check_rtt() {
 	fi
 }
 
+# Flows cleanup removed without a FIN or RST got a closing event naming
+# why (issue 16): as many "closing due to eviction" lines as the exit
+# summary's cleanup line counts evicted flows that had not closed, so at
+# least one when any was evicted and never more than were evicted.
+overload_check_closings() {
+	local name=$1 lines evicted
+	lines=$(grep -c 'closing due to eviction$' "$PP_OUT")
+	evicted=$(sed -n 's/^pping: cleanup:.* evicted \([0-9]*\);.*/\1/p' "$PP_ERR")
+	echo "    closing events by eviction: $lines (cleanup evicted ${evicted:-?} flows)"
+	if [ -z "$evicted" ]; then
+		fail "$name" "no cleanup line in the exit summary"
+	elif [ "$evicted" -gt 0 ] && [ "$lines" -ge 1 ] && [ "$lines" -le "$evicted" ]; then
+		pass "$name"
+	else
+		fail "$name" "$lines closing lines for $evicted evicted flows"
+	fi
+}
+
 # The level rose under the load and came back to 0 once it stopped.
 overload_check_level() {
 	local name=$1

@@ -100,6 +100,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* Batched cleanup's closing events, as the daemon's sink takes them. */
+static void closing_event(void *ctx, const struct pping_event *ev)
+{
+	on_event(ctx, (void *)ev, sizeof(*ev));
+}
+
 /*
  * What the daemon would ask of the loader for an environment (as
  * user/daemon.c builds it), with the tests' settings: the programs are
@@ -185,6 +191,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 				   harness_cleanup_mech);
 		if (err)
 			return fail("cleanup_open: %s", strerror(-err));
+		cleanup_set_closing(&e->cleanup, closing_event, e);
 		e->cleaning = true;
 	}
 
@@ -247,6 +254,11 @@ bool env_cleanup(struct env *e, __u64 at, __u64 evict_budget,
 	err = cleanup_run(&e->cleanup, &p, st);
 	if (err)
 		return fail("cleanup_run: %s", strerror(-err));
+	/* The closing events of the flows it removed, from the ring or, for
+	 * batch, handed over directly (closing_event). */
+	err = e->hold_events ? 0 : ring_buffer__consume(e->rb);
+	if (err < 0)
+		return fail("ring_buffer__consume: %s", strerror(-err));
 	return true;
 }
 

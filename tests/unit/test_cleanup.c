@@ -184,6 +184,41 @@ static const struct flow_kind {
 	[F_ANSWERED] = { "answered", CLEAN_FLOW_IDLE, 300 * SECOND, 1 * SECOND },
 };
 
+/* The closing event each kind gets when cleanup removes it: none for the
+ * flows whose FIN already had one. */
+static const __u8 closing_reasons[F_COUNT] = {
+	[F_UNANSWERED] = PPING_REASON_UNANSWERED,
+	[F_ANSWERED] = PPING_REASON_IDLE,
+};
+
+static int cleanup_closings(const struct env *e)
+{
+	int i, n = 0;
+
+	for (i = 0; i < e->n_ev; i++)
+		n += e->ev[i].type == PPING_EVENT_FLOW &&
+		     (e->ev[i].flags & PPING_EV_BY_CLEANUP);
+	return n;
+}
+
+/* After a pass that removed `kind`: its closing event, if it gets one,
+ * with the reason, the flow and the counts of the flow's traffic. */
+static bool expect_closing(const struct env *e, int kind, int before)
+{
+	const struct pping_event *ev = &e->ev[e->n_ev - 1];
+	struct tuple t = t4_port(FLOW_PORT + kind);
+
+	if (!closing_reasons[kind])
+		return expect_eq("closing events by cleanup", cleanup_closings(e),
+				 before);
+	CHECK(expect_eq("closing events by cleanup", cleanup_closings(e),
+			before + 1));
+	CHECK(expect_flow_event(ev, PPING_FLOW_CLOSING_EV, closing_reasons[kind],
+				PPING_DIR_OUT, &t));
+	CHECK(expect(ev->flags & PPING_EV_BY_CLEANUP, "not flagged as by cleanup"));
+	return expect(ev->pkts[PPING_DIR_OUT] >= 1, "no packets counted");
+}
+
 /* Make t's flow look opened `ago` ns before its last packet, as the test
  * does not wait: the close timeouts count from the last packet. */
 static bool opened_earlier(struct env *e, const struct tuple *t, __u64 ago)
@@ -238,6 +273,7 @@ static bool expect_flows_at(struct env *e, __u64 at, int gone, int kind,
 {
 	int reason = kind < F_COUNT ? kinds[kind].reason : NO_REASON;
 
+	int before = cleanup_closings(e);
 	struct cleanup_stats st;
 	struct flow_state fs;
 	struct tuple t;
@@ -245,6 +281,11 @@ static bool expect_flows_at(struct env *e, __u64 at, int gone, int kind,
 
 	if (!env_cleanup(e, at, 0, &st) ||
 	    !expect_flow_pass(&st, F_COUNT - gone, sampled, reason, kind < F_COUNT))
+		return false;
+	if (kind < F_COUNT && !expect_closing(e, kind, before))
+		return fail_prefix(kinds[kind].name);
+	if (kind == F_COUNT &&
+	    !expect_eq("closing events by cleanup", cleanup_closings(e), before))
 		return false;
 	for (i = gone; i < F_COUNT; i++) {
 		t = t4_port(FLOW_PORT + i);

@@ -123,6 +123,18 @@ static bool expect_marks(const struct bitmap *b, struct env *e, int *gone)
 	return expect_eq("bits set in sampled_flows", bits_set(b), *gone);
 }
 
+/* Closing events by cleanup, each for an eviction. */
+static int evictions_reported(const struct env *e)
+{
+	int i, n = 0;
+
+	for (i = 0; i < e->n_ev; i++)
+		n += e->ev[i].type == PPING_EVENT_FLOW &&
+		     (e->ev[i].flags & PPING_EV_BY_CLEANUP) &&
+		     e->ev[i].reason == PPING_REASON_EVICTED;
+	return n;
+}
+
 static bool test_cleanup_evict_sampled(void)
 {
 	/* Budget of each pass, and how many it can find to evict. */
@@ -154,6 +166,8 @@ static bool test_cleanup_evict_sampled(void)
 		REQUIRE(expect_eq("flows evicted so far", gone, evicted));
 	}
 	REQUIRE(expect_eq("flows evicted", evicted, EVICT_SAMPLED));
+	REQUIRE(expect_eq("closing events for evictions",
+			  evictions_reported(&e), EVICT_SAMPLED));
 	REQUIRE(expect_eq("entries in flow_map",
 			  map_entries(e.flow_fd, sizeof(struct flow_key)),
 			  EVICT_UNSAMPLED));
