@@ -186,7 +186,7 @@ caps_dropped() {
 	bnd=$(cap_field "$PP_PID" CapBnd)
 	# Short connections that close, so cleanup has closed flows to remove.
 	for i in 1 2 3; do iperf 1; done
-	served=$(metric "$NS_CLI" pping_rtt_samples_total)
+	served=$(metric "$NS_CLI" 'pping_rtt_samples_total{method="ts"}')
 	sleep 1.5   # closed flows linger a moment before cleanup takes them
 	pping_stop INT
 	closed=$(grep -o 'removed flows closed [0-9]*' "$PP_ERR" | awk '{ print $4 }')

@@ -8,17 +8,28 @@
 #   seq-json               JSON records say "method":"seq", and the exit
 #                          summary counts the samples under SEQ/ACK
 #   seq-method-ts          --method ts measures nothing on such flows
+#   seq-loss-*             with the relay dropping 2% of the client's frames
+#                          (seeded): pping's retransmission count equals an
+#                          independent count from a tcpdump capture at the
+#                          same interface (exactly when pping replays that
+#                          capture, within 1 % live), Karn's rule drops identifiers, no
+#                          sample is near a retransmission timeout (a sample
+#                          from a resent range would be), and the median
+#                          stays within 1 ms of ping's RTT
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 . tests/lib/netns.sh
 . tests/lib/pping.sh
+. tests/lib/wait.sh
 
 ONEWAY_MS=${ONEWAY_MS:-5}
 TOLERANCE_MS=1.0
 MIN_SAMPLES=15
 
-trap 'pping_cleanup_files; topo_down' EXIT
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pp$$-seqack.XXXXXX")
+TD_PID=''
+trap '[ -n "$TD_PID" ] && kill "$TD_PID" 2>/dev/null; pping_cleanup_files; topo_down; [ "${PPING_KEEP_NS:-0}" = 1 ] && echo "keeping $WORK" || rm -rf "$WORK"' EXIT
 if ! topo_up "$ONEWAY_MS"; then
 	fail topology "could not build the delayed path"
 	summary
@@ -115,6 +126,129 @@ else
 		pass $name
 	else
 		fail $name "status $PP_STATUS, $n RTT lines with --method ts on flows without timestamps"
+	fi
+fi
+pping_cleanup_files
+# --- seq-loss ----------------------------------------------------------------
+LOSS_PCT=2
+LOSS_SEED=7
+RTO_MIN_MS=150     # Linux's RTO is at least 200 ms: a sample this long is one
+P90_SLACK_MS=2
+
+# Segments resending data already seen sent, counted from `tcpdump -nn -S`
+# lines of a capture at the interface pping watches, per direction of each
+# connection, by the rules of SAMPLING_DESIGN.md ("Flows without
+# timestamps"): SYN and FIN take one sequence number, a one-byte segment
+# just below the highest sent is a keep-alive, not a retransmission, and a
+# reset ends the connection (pping deletes its flow at once, so what a side
+# resends after it starts a new history).
+capture_retrans() {
+	tcpdump -r "$1" -nn -S 2>/dev/null | awk '
+		/ seq [0-9]/ {
+			key = $3 " " $5
+			f = $0; sub(/.*Flags \[/, "", f); sub(/\].*/, "", f)
+			if (f ~ /R/) {
+				# A reset ends the connection: pping forgets
+				# its flow, and so does this count.
+				rev = $5; sub(/:$/, "", rev); rev = rev " " $3 ":"
+				delete max[key]; delete max[rev]
+				next
+			}
+			s = $0; sub(/.* seq /, "", s); sub(/,.*/, "", s)
+			n = split(s, r, ":")
+			start = r[1] + 0; end = (n == 2) ? r[2] + 0 : start
+			len = end - start
+			end += (f ~ /S/) + (f ~ /F/)
+			if (end == start) next
+			if (key in max) {
+				if (end <= max[key]) {
+					if (!(len == 1 && end == max[key] && f !~ /[SF]/)) rt++
+					next
+				}
+				if (start < max[key]) rt++
+			}
+			max[key] = end
+		}
+		END { print rt + 0 }'
+}
+
+topo_down
+if ! DELAY_RELAY_ARGS="-l $LOSS_PCT -S $LOSS_SEED" topo_up "$ONEWAY_MS"; then
+	fail seq-loss "could not build the lossy path"
+	summary
+fi
+for ns in "$NS_CLI" "$NS_SRV"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_timestamps=0
+done
+ping_ms=$(measure_ping_rtt "$NS_CLI" "$SRV_IP4" 15)
+ip netns exec "$NS_CLI" tcpdump -i "$CLI_IF" -nn -s 128 -B 16384 -U -w "$WORK/loss.pcap" tcp \
+	>/dev/null 2>"$WORK/td.err" &
+TD_PID=$!
+wait_line "$TD_PID" "$WORK/td.err" "listening on" || sleep 1
+in_srv timeout 30 iperf3 -s -1 >/dev/null 2>&1 &
+SRV=$!
+sleep 0.3
+if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 0; then
+	fail seq-loss "pping did not start: $(tail -3 "$PP_ERR")"
+	kill "$SRV" 2>/dev/null
+else
+	in_cli iperf3 -c "$SRV_IP4" -t 3 -b 20M >/dev/null 2>&1
+	wait "$SRV" 2>/dev/null
+	# Both see the whole run: a FIN resent after a timeout included.
+	sleep 1.5
+	kill -INT "$TD_PID" 2>/dev/null
+	wait "$TD_PID" 2>/dev/null
+	TD_PID=''
+	pping_stop INT
+	got=$(grep -E '^pping: RTT samples by method' "$PP_ERR" | sed -E 's/.*retransmitted ([0-9]+).*/\1/')
+	dropped_ids=$(grep -E '^pping: RTT samples by method' "$PP_ERR" | sed -E 's/.*dropped by retransmissions ([0-9]+).*/\1/')
+	want=$(capture_retrans "$WORK/loss.pcap")
+	# The same capture replayed through the same programs (--read): the
+	# rules alone, without the live run's timing.
+	replayed=$(./pping --read "$WORK/loss.pcap" -r 0 2>&1 >/dev/null |
+		grep -E '^pping: RTT samples by method' | sed -E 's/.*retransmitted ([0-9]+).*/\1/')
+	td_drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$WORK/td.err")
+	vals=$(rtt_values "$PP_OUT" ":5201\\+")
+	n=$(grep -c . <<<"$vals")
+	med=$(median <<<"$vals")
+	max=$(sort -g <<<"$vals" | tail -1)
+	p90=$(sort -g <<<"$vals" | awk '{ v[NR] = $1 } END { if (NR) print v[int((9 * NR + 9) / 10)] }')
+	echo "  seq-loss: retransmissions: pping ${got:-?} live, ${replayed:-?} replaying the capture; the capture $want (tcpdump dropped ${td_drops:-?}); identifiers dropped by Karn's rule ${dropped_ids:-?}; $n samples, median ${med:-none} ms, p90 ${p90:-none} ms, max ${max:-none} ms (ping $ping_ms ms)"
+	if [ "$PP_STATUS" != 0 ] || [ -z "$got" ]; then
+		fail seq-loss-retrans "pping status $PP_STATUS: $(tail -3 "$PP_ERR")"
+	elif [ "$want" -lt 3 ]; then
+		fail seq-loss-retrans "too little loss: the capture shows $want retransmissions"
+	elif [ "${td_drops:-0}" != 0 ]; then
+		fail seq-loss-retrans "tcpdump dropped $td_drops packets: the capture is not complete"
+	elif [ "$replayed" != "$want" ]; then
+		fail seq-loss-retrans "pping replaying the capture counted ${replayed:-none} retransmissions, the capture shows $want"
+	elif [ $(( (got - want) * (got - want) * 10000 )) -gt $(( want * want )) ]; then
+		# Live, about one run in three counts one fewer (an
+		# unexplained edge, see the issue 16 notes); more than 1 %
+		# off is a failure.
+		fail seq-loss-retrans "pping counted $got retransmissions live, the capture shows $want"
+	else
+		pass seq-loss-retrans
+	fi
+	if [ "${dropped_ids:-0}" -le 0 ]; then
+		fail seq-loss-karn "no identifier was dropped by a retransmission"
+	elif [ "$n" -lt $MIN_SAMPLES ]; then
+		fail seq-loss-karn "only $n samples"
+	elif awk -v m="$max" -v r=$RTO_MIN_MS 'BEGIN { exit !(m >= r) }'; then
+		fail seq-loss-karn "a sample of $max ms: as long as a retransmission timeout"
+	elif awk -v a="$p90" -v b="$ping_ms" -v t=$P90_SLACK_MS 'BEGIN { exit !(a > b + t) }'; then
+		# A sample from a resent range measures the recovery too (a
+		# round trip or more): without Karn's rule a quarter of the
+		# samples here are such, with it none.
+		fail seq-loss-karn "p90 $p90 ms: more than $P90_SLACK_MS ms above ping's $ping_ms ms"
+	else
+		pass seq-loss-karn
+	fi
+	if awk -v a="$med" -v b="$ping_ms" -v t=$TOLERANCE_MS \
+		'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; then
+		pass seq-loss-median
+	else
+		fail seq-loss-median "median $med ms vs ping $ping_ms ms (tolerance $TOLERANCE_MS ms)"
 	fi
 fi
 pping_cleanup_files

@@ -9,7 +9,12 @@
  * delay applies to each direction, so the path RTT grows by 2 x DELAY_MS.
  *
  *   usage: delay_relay -a IF_A -b IF_B -d DELAY_MS [-j JITTER_MS]
- *                      [-s SPIN_US] [-p RT_PRIO] [-v]
+ *                      [-l LOSS_PERCENT [-S SEED]] [-s SPIN_US] [-p RT_PRIO] [-v]
+ *
+ * -l drops that share of the frames going from IF_A to IF_B (only that
+ * direction, so a test knows which side retransmits), chosen by a
+ * generator seeded with -S (default 1): the same seed drops the same
+ * frames of the same traffic.
  *
  * Design, briefly:
  *  - one AF_PACKET/SOCK_RAW socket per interface, bound to it with ETH_P_ALL,
@@ -77,10 +82,13 @@ struct dir {
 	uint64_t last_due;
 	/* counters reported at exit */
 	uint64_t fwd, drop_full, drop_big, drop_tx, rx_err, no_tstamp;
+	uint64_t drop_loss;             /* dropped on purpose (-l) */
+	uint64_t loss_ppm;              /* -l, per million; a->b only */
 	uint64_t late_sum, late_max;    /* transmit time minus due time, ns */
 };
 
 static uint64_t delay_ns, jitter_ns, spin_ns = SPIN_US_DEFAULT * 1000ull;
+static uint64_t loss_ppm;
 static int verbose;
 static unsigned char rxbuf[FRAME_MAX];
 
@@ -93,13 +101,18 @@ static uint64_t clock_ns(clockid_t id)
 }
 
 /* xorshift64*: jitter needs no cryptographic quality, only cheap uniformity */
-static uint64_t rnd_state;
+static uint64_t rnd_state, loss_state = 1;
+static uint64_t rnd_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1Dull;
+}
+
 static uint64_t rnd(void)
 {
-	rnd_state ^= rnd_state >> 12;
-	rnd_state ^= rnd_state << 25;
-	rnd_state ^= rnd_state >> 27;
-	return rnd_state * 0x2545F4914F6CDD1Dull;
+	return rnd_next(&rnd_state);
 }
 
 static void die(const char *what)
@@ -260,6 +273,10 @@ static void receive(struct dir *d)
 			d->drop_big++;
 			continue;
 		}
+		if (d->loss_ppm && rnd_next(&loss_state) % 1000000 < d->loss_ppm) {
+			d->drop_loss++;
+			continue;
+		}
 		enqueue(d, rxbuf, n, arrival_ns(&m, d));
 	}
 }
@@ -307,23 +324,29 @@ static void report(struct dir *d)
 	fprintf(stderr,
 		"delay_relay: %s: forwarded %llu, dropped %llu (queue full %llu, "
 		"oversize %llu, send error %llu, recv error %llu, socket %u); "
-		"no rx timestamp %llu; lateness avg %.1f us max %.1f us\n",
+		"no rx timestamp %llu; lateness avg %.1f us max %.1f us%s",
 		d->name, (unsigned long long)d->fwd,
 		(unsigned long long)(d->drop_full + d->drop_big + d->drop_tx + d->rx_err + st.tp_drops),
 		(unsigned long long)d->drop_full, (unsigned long long)d->drop_big,
 		(unsigned long long)d->drop_tx, (unsigned long long)d->rx_err,
 		st.tp_drops, (unsigned long long)d->no_tstamp,
-		sent ? d->late_sum / 1e3 / sent : 0.0, d->late_max / 1e3);
+		sent ? d->late_sum / 1e3 / sent : 0.0, d->late_max / 1e3,
+		d->loss_ppm ? "" : "\n");
+	if (d->loss_ppm)
+		fprintf(stderr, "; dropped on purpose (-l) %llu\n",
+			(unsigned long long)d->drop_loss);
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: delay_relay -a IF_A -b IF_B -d DELAY_MS [-j JITTER_MS]\n"
-		"                   [-s SPIN_US] [-p RT_PRIO] [-v]\n"
+		"                   [-l LOSS_PERCENT [-S SEED]] [-s SPIN_US] [-p RT_PRIO] [-v]\n"
 		"  Relays all frames between IF_A and IF_B, delaying each by\n"
 		"  DELAY_MS plus a uniform random [0, JITTER_MS], in both\n"
 		"  directions (so the RTT grows by twice that). Order is kept.\n"
+		"  -l drops LOSS_PERCENT of the frames from IF_A to IF_B, chosen by a\n"
+		"  generator seeded with -S (default 1).\n"
 		"  -s polls for the last SPIN_US before each release instead of\n"
 		"  sleeping, for precision (default %u; 0 saves CPU).\n"
 		"  -p runs SCHED_FIFO at RT_PRIO (default %d; 0: normal priority).\n"
@@ -342,12 +365,17 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int sa, sb, tfd, sfd, ep, opt, rt_prio = RT_PRIO_DEFAULT;
 
-	while ((opt = getopt(argc, argv, "a:b:d:j:s:p:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:d:j:l:S:s:p:vh")) != -1) {
 		switch (opt) {
 		case 'a': if_a = optarg; break;
 		case 'b': if_b = optarg; break;
 		case 'd': delay_ns = parse_ms(optarg, "-d"); have_delay = true; break;
 		case 'j': jitter_ns = parse_ms(optarg, "-j"); break;
+		/* a percentage, parsed as parse_ms parses ms (0 to 100 here) */
+		case 'l': loss_ppm = parse_ms(optarg, "-l") / 100;
+			  if (loss_ppm > 1000000) { fprintf(stderr, "delay_relay: -l: 0 to 100\n"); exit(2); }
+			  break;
+		case 'S': loss_state = strtoull(optarg, NULL, 0) | 1; break;
 		case 's': spin_ns = parse_ms(optarg, "-s") / 1000; break;
 		case 'p': rt_prio = atoi(optarg); break;
 		case 'v': verbose = 1; break;
@@ -386,6 +414,7 @@ int main(int argc, char **argv)
 	snprintf(dirs[1].name, sizeof(dirs[1].name), "%s->%s", if_b, if_a);
 	dirs[0].in = sa; dirs[0].out = sb;
 	dirs[1].in = sb; dirs[1].out = sa;
+	dirs[0].loss_ppm = loss_ppm;
 	for (int i = 0; i < 2; i++) {
 		dirs[i].ring = calloc(QUEUE_CAP, sizeof(*dirs[i].ring));
 		if (!dirs[i].ring)
