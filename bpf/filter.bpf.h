@@ -31,14 +31,12 @@ static __always_inline bool filter_port_on(__be16 port)
 	return bits && (*bits & (1ULL << (p % 64)));
 }
 
-/* Should this TCP packet be measured? Either end may match. */
-static __always_inline bool filter_pass(const struct pkt_info *p)
+/* Do --include and --exclude let this packet be measured? Either end may
+ * match. */
+static __always_inline bool filter_nets_pass(const struct pkt_info *p)
 {
 	__u8 src, dst;
 
-	if (config.filter_ports &&
-	    !filter_port_on(p->sport) && !filter_port_on(p->dport))
-		return false;
 	if (!config.filter_nets)
 		return true;
 	src = filter_list_of(p->saddr);
@@ -47,6 +45,15 @@ static __always_inline bool filter_pass(const struct pkt_info *p)
 		return false;
 	return !(config.filter_nets & PPING_FILTER_INCLUDE) ||
 	       src == PPING_FILTER_INCLUDE || dst == PPING_FILTER_INCLUDE;
+}
+
+/* Should this TCP packet be measured? --ports restricts TCP only. */
+static __always_inline bool filter_pass(const struct pkt_info *p)
+{
+	if (config.filter_ports &&
+	    !filter_port_on(p->sport) && !filter_port_on(p->dport))
+		return false;
+	return filter_nets_pass(p);
 }
 
 #endif /* PPING_FILTER_BPF_H */

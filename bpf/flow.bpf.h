@@ -42,7 +42,7 @@ static __always_inline void flow_key_from_pkt(struct flow_key *key,
 		key->remote_port = p->sport;
 	}
 	key->ipv = p->ipv;
-	key->proto = IPPROTO_TCP;
+	key->proto = p->proto;
 	key->iface = h->iface;
 	key->pad = 0;
 }

@@ -39,6 +39,21 @@
 enum parse_result {
 	PARSE_NOT_TCP = 0,   /* not TCP, a non-first fragment, or malformed */
 	PARSE_TCP = 1,       /* well-formed TCP header; has_ts tells about options */
+	PARSE_ICMP_ECHO = 2, /* an ICMP or ICMPv6 echo request or reply */
+};
+
+#define ICMP_ECHO_REQUEST_V4 8
+#define ICMP_ECHO_REPLY_V4   0
+#define ICMP_ECHO_REQUEST_V6 128
+#define ICMP_ECHO_REPLY_V6   129
+
+/* The fixed part of an ICMP or ICMPv6 echo message. */
+struct icmp_echo_hdr {
+	__u8 type;
+	__u8 code;
+	__be16 csum;
+	__be16 id;
+	__be16 seq;
 };
 
 struct cursor {
@@ -72,6 +87,9 @@ struct pkt_info {
 	__u8 ipv;
 	__u8 tcp_flags;
 	__u8 has_ts;         /* a well-formed kind-8 length-10 option was found */
+	__u8 proto;          /* IPPROTO_TCP, IPPROTO_ICMP or IPPROTO_ICMPV6 */
+	__u8 echo_reply;     /* ICMP: a reply (else a request); id in both
+			      * ports, the sequence number in seq */
 	__u8 ts_absent;      /* the option walk reached the end of the option
 			      * area cleanly and found no timestamp option */
 };
@@ -136,8 +154,9 @@ static __always_inline int parse_ipv4(struct cursor *c, struct pkt_info *p)
 		return -1;
 	if (iph->frag_off & bpf_htons(0x1fff))
 		return -1;
-	if (iph->protocol != IPPROTO_TCP)
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_ICMP)
 		return -1;
+	p->proto = iph->protocol;
 
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (tot_len == 0 && frame_bytes_from(c) > IP_LEN_MAX)
@@ -201,7 +220,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt_info *p)
 		__u8 *hdr;
 		__u32 len;
 
-		if (nexthdr == IPPROTO_TCP)
+		if (nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_ICMPV6)
 			break;
 		BOUND_SCALAR(off, 0x7ff);
 		hdr = base + off;
@@ -231,10 +250,11 @@ static __always_inline int parse_ipv6(struct cursor *c, struct pkt_info *p)
 		if (off > MAX_IPV6_EXT_BYTES)
 			return -1;
 	}
-	if (nexthdr != IPPROTO_TCP)
+	if (nexthdr != IPPROTO_TCP && nexthdr != IPPROTO_ICMPV6)
 		return -1;
 	if (l4_len < off)
 		return -1;
+	p->proto = nexthdr;
 	BOUND_SCALAR(off, 0x7ff);
 	c->pos = base + off;
 	return l4_len - off;
@@ -317,6 +337,28 @@ static __always_inline int parse_tcp(struct cursor *c, struct pkt_info *p,
 }
 
 /*
+ * An echo request or reply of the packet's family, or PARSE_NOT_TCP for
+ * any other ICMP message (errors, and anything cut short).
+ */
+static __always_inline int parse_icmp_echo(struct cursor *c, struct pkt_info *p,
+					   __u32 l4_len)
+{
+	struct icmp_echo_hdr *ic = c->pos;
+	__u8 req = p->ipv == 4 ? ICMP_ECHO_REQUEST_V4 : ICMP_ECHO_REQUEST_V6;
+	__u8 rep = p->ipv == 4 ? ICMP_ECHO_REPLY_V4 : ICMP_ECHO_REPLY_V6;
+
+	if ((void *)(ic + 1) > c->end || l4_len < sizeof(*ic))
+		return PARSE_NOT_TCP;
+	if ((ic->type != req && ic->type != rep) || ic->code != 0)
+		return PARSE_NOT_TCP;
+	p->echo_reply = ic->type == rep;
+	p->sport = ic->id;
+	p->dport = ic->id;
+	p->seq = bpf_ntohs(ic->seq);
+	return PARSE_ICMP_ECHO;
+}
+
+/*
  * Parse from the start of the frame. has_l2 is false on interfaces without
  * an Ethernet header (tun, PPP, wireguard), decided when attaching; there the
  * IP version nibble tells the family.
@@ -348,7 +390,8 @@ static __always_inline int parse_packet(void *data, void *end, __u32 frame_len,
 		return PARSE_NOT_TCP;
 	if (l4_len < 0)
 		return PARSE_NOT_TCP;
-
+	if (p->proto != IPPROTO_TCP)
+		return parse_icmp_echo(&c, p, l4_len);
 	return parse_tcp(&c, p, l4_len);
 }
 

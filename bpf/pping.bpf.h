@@ -17,6 +17,7 @@
 #include "filter.bpf.h"
 #include "iface.bpf.h"
 #include "seqack.bpf.h"
+#include "icmp.bpf.h"
 #include "subnets.bpf.h"
 
 enum rtt_use {
@@ -129,6 +130,15 @@ static __always_inline void handle_packet(void *data, void *data_end,
 	if (!cnt)
 		return;
 	cnt->pkts[h->hook & 1]++;
+	if (parsed == PARSE_ICMP_ECHO && config.icmp) {
+		cnt->icmp_echo[h->hook & 1]++;
+		if (config.filter_nets && !filter_nets_pass(&p)) {
+			cnt->excluded++;
+			return;
+		}
+		icmp_process(&p, h);
+		return;
+	}
 	if (parsed != PARSE_TCP)
 		return;
 	cnt->tcp[h->hook & 1]++;

@@ -267,6 +267,7 @@ struct pping_counters {
 	__u64 samples[PPING_METHOD_MAX];  /* RTT samples per enum pping_method */
 	__u64 retrans;                    /* TCP segments resending sent data */
 	__u64 reordered;                  /* TCP segments beyond the highest sent */
+	__u64 icmp_echo[PPING_HOOK_MAX];  /* ICMP echo requests and replies */
 };
 
 /*
@@ -348,6 +349,7 @@ struct pping_config {
 	__u8 filter_nets;       /* --include/--exclude: PPING_FILTER_* bits in use */
 	__u8 filter_ports;      /* --ports: only these TCP ports */
 	__u8 tcp_method;        /* --method: enum pping_tcp_method */
+	__u8 icmp;              /* measure ICMP echo (not --no-icmp) */
 };
 
 /*
@@ -372,6 +374,7 @@ struct filter_key {
 	.subnet_mask_v4 = { ~0ULL, ~0ULL }, \
 	.subnet_mask_v6 = { ~0ULL, ~0ULL }, \
 	.has_l2 = 1, \
+	.icmp = 1, \
 }
 
 /*

@@ -26,6 +26,7 @@ SUITES=(
 	"options:./tests/e2e/test_options.sh"
 	"rtt:./tests/e2e/test_rtt.sh"
 	"seqack:./tests/e2e/test_seqack.sh"
+	"icmp:./tests/e2e/test_icmp.sh"
 	"accuracy:./tests/e2e/test_accuracy.sh"
 	"replay:./tests/e2e/test_replay.sh"
 	"sampling:./tests/e2e/test_sampling.sh"

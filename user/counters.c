@@ -93,7 +93,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 	fprintf(f,
 		"pping: %s%sRTT samples by method: timestamps %llu, SEQ/ACK %llu, ICMP %llu; "
 		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
-		"TCP segments retransmitted %llu, out of order %llu\n",
+		"TCP segments retransmitted %llu, out of order %llu; ICMP echo packets egress %llu ingress %llu\n",
 		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->samples[PPING_METHOD_TS],
 		(unsigned long long)c->samples[PPING_METHOD_SEQ],
@@ -102,5 +102,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 		(unsigned long long)c->seq_no_slot,
 		(unsigned long long)c->seq_invalidated,
 		(unsigned long long)c->retrans,
-		(unsigned long long)c->reordered);
+		(unsigned long long)c->reordered,
+		(unsigned long long)c->icmp_echo[PPING_HOOK_EGRESS],
+		(unsigned long long)c->icmp_echo[PPING_HOOK_INGRESS]);
 }

@@ -363,6 +363,7 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 	/* without --local-net a capture has no "our side": both */
 	cfg->include_local = o->include_local || (d->replaying && !o->n_local_nets);
 	cfg->tcp_method = o->tcp_method;
+	cfg->no_icmp = !o->icmp;
 	cfg->xdp_ingress = o->ingress == INGRESS_XDP;
 	cfg->max_flows = o->max_flows;
 	cfg->max_timestamps = o->max_timestamps;

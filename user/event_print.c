@@ -34,6 +34,16 @@ const char *rtt_method_name(__u8 method)
 	return "unknown";
 }
 
+/* "TCP", "ICMP" or "ICMPv6", as ePPing names a flow's protocol. */
+static const char *proto_name(const struct flow_key *k)
+{
+	if (k->proto == IPPROTO_ICMP)
+		return "ICMP";
+	if (k->proto == IPPROTO_ICMPV6)
+		return "ICMPv6";
+	return "TCP";
+}
+
 /* Which end's packet triggered a flow event; "cleanup" if none did. */
 static const char *trigger_name(const struct pping_event *e)
 {
@@ -72,13 +82,14 @@ static void print_standard(FILE *f, const struct pping_event *e,
 		print_ms(f, e->rtt);
 		fputc(' ', f);
 		print_ms(f, e->min_rtt);
-		fprintf(f, " TCP %s+%s%s", rem ? remote : local,
+		fprintf(f, " %s %s+%s%s", proto_name(k), rem ? remote : local,
 			rem ? local : remote,
 			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
-		if (e->method != PPING_METHOD_TS)
+		/* ICMP needs no mark: its protocol field says it. */
+		if (e->method == PPING_METHOD_SEQ)
 			fprintf(f, " (%s)", rtt_method_name(e->method));
 	} else {
-		fprintf(f, "%s TCP %s+%s %s due to %s", tod, remote,
+		fprintf(f, "%s %s %s+%s %s due to %s", tod, proto_name(k), remote,
 			local, flow_event_name(e->flow_event),
 			flow_reason_name(e->reason));
 		if (!(e->flags & PPING_EV_BY_CLEANUP))
@@ -136,7 +147,7 @@ static void print_json(FILE *f, const struct pping_event *e,
 	json_u64(&j, "src_port", ntohs(src_remote ? k->remote_port : k->local_port));
 	json_str(&j, "dest_ip", src_remote ? local : remote);
 	json_u64(&j, "dest_port", ntohs(src_remote ? k->local_port : k->remote_port));
-	json_str(&j, "protocol", "TCP");
+	json_str(&j, "protocol", proto_name(k));
 	if (w->ifname)
 		json_str(&j, "interface", w->ifname);
 	if (e->type == PPING_EVENT_RTT) {

@@ -219,6 +219,7 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
 	c->tcp_method = cfg->tcp_method;
+	c->icmp = !cfg->no_icmp;
 	c->multi_iface = cfg->n_ifaces > 1;
 	c->filter_nets = (cfg->n_includes ? PPING_FILTER_INCLUDE : 0) |
 			 (cfg->n_excludes ? PPING_FILTER_EXCLUDE : 0);

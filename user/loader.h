@@ -20,6 +20,7 @@ struct datapath_config {
 	bool zero_hash_seed;  /* fixed walk order of the hash maps (replay) */
 	bool test_clock;      /* unit tests: time from the test run */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
+	bool no_icmp;         /* --no-icmp */
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	__u32 ringbuf_bytes;  /* event ring buffer size; 0: the default */

@@ -341,6 +341,8 @@ static const struct opt_entry opts[] = {
 	{ "method", 0, "M", OPT_CHOICE, FIELD(tcp_method), NAMES(tcp_methods),
 	  .def = PPING_TCP_AUTO,
 	  .help = "how TCP RTTs are taken: by the timestamp option's echo, or by the ACK that first covers a data range sent once (SEQ/ACK, Karn's rule)" },
+	{ "no-icmp", 0, NULL, OPT_FLAG, FIELD(icmp), .def = true,
+	  .help = "do not measure ICMP and ICMPv6 echo (ping) round trips (default: measured, request to reply)" },
 	{ "include-local", 'l', NULL, OPT_FLAG, FIELD(include_local),
 	  .help = "also measure the RTT towards the local side: timestamp arriving packets and match replies on egress; such samples are marked" },
 	{ "ingress-hook", 'I', "HOOK", OPT_CHOICE, FIELD(ingress),

@@ -49,6 +49,7 @@ struct pping_opts {
 	bool adaptive;                /* adaptive degradation (not --no-degrade) */
 	bool include_local;
 	int tcp_method;               /* --method: enum pping_tcp_method */
+	bool icmp;                    /* ICMP echo (not --no-icmp) */
 	enum ingress_hook ingress;
 	enum xdp_attach_mode xdp_mode;
 	int verbose;

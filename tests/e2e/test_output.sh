@@ -135,7 +135,7 @@ def uint: type == "number" and . >= 0 and . == floor;
 def port: uint and . >= 1 and . <= 65535;
 def common: (.timestamp | uint) and (.src_port | port) and (.dest_port | port)
 	and (.src_ip | type == "string") and (.dest_ip | type == "string")
-	and .protocol == "TCP";
+	and (.protocol | IN("TCP", "ICMP", "ICMPv6"));
 def problem:
 	if has("rtt") then
 		if (keys != rtt_keys) then "RTT event keys \(keys)"

@@ -121,6 +121,7 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->replay = cfg->replay;
 	dc->test_clock = cfg->test_clock;
 	dc->tcp_method = cfg->tcp_method;
+	dc->no_icmp = cfg->no_icmp;
 	dc->max_flows = cfg->flow_map_entries;
 	dc->max_timestamps = cfg->ts_map_entries;
 	dc->ringbuf_bytes = cfg->ringbuf_bytes;

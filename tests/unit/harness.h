@@ -86,6 +86,7 @@ struct env_cfg {
 	bool test_clock;
 	/* rodata tcp_method (enum pping_tcp_method; 0: auto, as the daemon) */
 	__u8 tcp_method;
+	bool no_icmp;        /* rodata icmp off (--no-icmp) */
 	bool cleanup;        /* open map cleanup on the tc maps */
 	/* ... with this mechanism; CLEANUP_AUTO: the one the test runs
 	 * with (harness_cleanup_mech). */

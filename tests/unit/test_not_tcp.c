@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Packets that are not TCP: other protocols, and frames cut inside a header.
- * Both hooks count them and leave no state.
+ * Both hooks count them and leave no state. ICMP echo is measured
+ * (test_icmp.c) unless --no-icmp, so the echo cases here run without it,
+ * and other ICMP messages are never measured.
  */
 #include "harness.h"
 
@@ -39,12 +41,77 @@ static void other_icmp6(struct pkt *p)
 	build_not_tcp(p, &T6, PPING_DIR_OUT, PKT_IPPROTO_ICMPV6, 56);
 }
 
+/* ICMP messages that are not echoes: destination unreachable. */
+static void icmp4_unreachable(struct pkt *p)
+{
+	build_not_tcp(p, &T4, PPING_DIR_OUT, PKT_IPPROTO_ICMP, 56);
+	p->data[p->l4_off] = 3;
+}
+
+static void icmp6_unreachable(struct pkt *p)
+{
+	build_not_tcp(p, &T6, PPING_DIR_OUT, PKT_IPPROTO_ICMPV6, 56);
+	p->data[p->l4_off] = 1;
+}
+
+/* An echo request with a nonzero code is no echo. */
+static void icmp4_echo_bad_code(struct pkt *p)
+{
+	build_not_tcp(p, &T4, PPING_DIR_OUT, PKT_IPPROTO_ICMP, 56);
+	p->data[p->l4_off + 1] = 1;
+}
+
+/* An ICMPv6 echo type inside IPv4 (and the reverse) is no echo either. */
+static void icmp4_v6_type(struct pkt *p)
+{
+	build_not_tcp(p, &T4, PPING_DIR_OUT, PKT_IPPROTO_ICMP, 56);
+	p->data[p->l4_off] = 128;
+}
+
+/* An echo request cut inside its 8-byte header. */
+static void icmp6_echo_cut(struct pkt *p)
+{
+	build_not_tcp(p, &T6, PPING_DIR_OUT, PKT_IPPROTO_ICMPV6, 0);
+	pkt_truncate(p, p->l4_off + 6);
+}
+
 static bool check_other_both_hooks(const struct pkt_case *cs, const struct pkt *p)
+{
+	static const struct env_cfg no_icmp = { .tc = true, .no_icmp = true };
+	struct env *e;
+
+	(void)cs;
+	return expect_one_pkt(&e, &no_icmp, RUN_EGRESS | RUN_INGRESS, p, NOT_TCP);
+}
+
+static bool check_icmp_not_echo(const struct pkt_case *cs, const struct pkt *p)
 {
 	struct env *e;
 
 	(void)cs;
 	return expect_one_pkt(&e, &CFG_TC, RUN_EGRESS | RUN_INGRESS, p, NOT_TCP);
+}
+
+static bool test_icmp_not_echo(void)
+{
+	static const struct pkt_case cases[] = {
+		{ "ICMP unreachable", icmp4_unreachable },
+		{ "ICMPv6 unreachable", icmp6_unreachable },
+		{ "ICMP echo with code 1", icmp4_echo_bad_code },
+		{ "ICMPv6 echo type in IPv4", icmp4_v6_type },
+	};
+
+	return run_cases(cases, ARRAY_SIZE(cases), check_icmp_not_echo);
+}
+
+/* XDP, where a frame may end anywhere: an echo header cut short. */
+static bool test_icmp_echo_cut(void)
+{
+	struct env *e;
+	struct pkt p;
+
+	icmp6_echo_cut(&p);
+	return expect_one_pkt(&e, &CFG_XDP_L2, RUN_XDP, &p, NOT_TCP);
 }
 
 static bool test_non_tcp(void)
@@ -136,5 +203,7 @@ static bool test_runt_frames(void)
 
 DEFINE_TESTS(not_tcp,
 	{ "non_tcp", test_non_tcp },
+	{ "icmp_not_echo", test_icmp_not_echo },
+	{ "icmp_echo_cut", test_icmp_echo_cut },
 	{ "runt_frames", test_runt_frames }
 );
