@@ -21,22 +21,14 @@ static __always_inline void icmp_sample(const struct flow_key *key,
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
 	struct ts_value tv;
 	struct ts_key tk;
-	long err;
 
 	tv.burst = claim_slot(st, h->now, cnt);
 	if (!tv.burst)
 		return;
 	tv.sent = h->now;
 	ts_key_init(&tk, key, p->seq, h->dir);
-	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
-	if (err == 0)
-		cnt->ts_created++;
-	else if (err != -EEXIST)
-		cnt->ts_map_full++;
-	else if (replace_if_stale(&tk, &tv, cnt) == 0)
-		;   /* a sequence number reused after a long time */
-	else
-		cnt->ts_exists++;   /* a duplicate request: the first one counts */
+	/* A duplicate request is not stored: the first one counts. */
+	store_identifier(&tk, &tv, cnt);
 }
 
 static __always_inline void icmp_match(const struct flow_key *key,

@@ -178,6 +178,31 @@ static __always_inline long replace_if_stale(const struct ts_key *tk,
 }
 
 /*
+ * Store an identifier; true if it is now in the map, new or in place of a
+ * stale one (counted as such). An identifier already there left first and
+ * is kept.
+ */
+static __always_inline bool store_identifier(const struct ts_key *tk,
+					     const struct ts_value *tv,
+					     struct pping_counters *cnt)
+{
+	long err = bpf_map_update_elem(&ts_map, tk, tv, BPF_NOEXIST);
+
+	if (err == 0) {
+		cnt->ts_created++;   /* a replacement below is counted as stale */
+		return true;
+	}
+	if (err != -EEXIST) {
+		cnt->ts_map_full++;
+		return false;
+	}
+	if (replace_if_stale(tk, tv, cnt) == 0)
+		return true;
+	cnt->ts_exists++;
+	return false;
+}
+
+/*
  * Let the matching side know which echoes can find an identifier: those
  * from id_first to id_last. When every echo so far has passed the newest
  * identifier (last_tsecr, wrap-aware), none older can be matched any more
@@ -204,8 +229,6 @@ static __always_inline void sample_packet(const struct flow_key *key,
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
 	struct ts_value tv;
 	struct ts_key tk;
-	long err;
-
 
 	if (!can_elicit_reply(p))
 		return;
@@ -217,17 +240,8 @@ static __always_inline void sample_packet(const struct flow_key *key,
 	tv.sent = h->now;
 
 	ts_key_init(&tk, key, p->tsval, h->dir);
-	err = bpf_map_update_elem(&ts_map, &tk, &tv, BPF_NOEXIST);
-	if (err == 0) {
-		cnt->ts_created++;   /* a replacement below is counted as stale */
-	} else if (err != -EEXIST) {
-		cnt->ts_map_full++;
-		return;
-	} else if (replace_if_stale(&tk, &tv, cnt) != 0) {
-		cnt->ts_exists++;
-		return;
-	}
-	publish_identifier(st, p->tsval);
+	if (store_identifier(&tk, &tv, cnt))
+		publish_identifier(st, p->tsval);
 }
 
 #endif /* PPING_SAMPLING_BPF_H */
