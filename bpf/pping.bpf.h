@@ -64,6 +64,8 @@ static __always_inline void process_ts_only_untimed(const struct pkt_info *p,
 		flow_close(&key, fs, p, h, cnt);
 }
 
+/* Process one TCP segment; returns what it is in its direction's sequence
+ * space (enum seg_kind; SEG_NONE when not tracked). */
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
 	struct pping_counters *cnt;
@@ -109,7 +111,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	}
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		flow_close(&key, fs, p, h, cnt);
-	return 0;
+	return seg;
 }
 
 /*
@@ -123,7 +125,7 @@ static __always_inline void handle_packet(void *data, void *data_end,
 {
 	struct pping_counters *cnt;
 	struct pkt_info p = {};
-	int parsed;
+	int parsed, seg;
 
 	parsed = parse_packet(data, data_end, h->len, config.has_l2, &p);
 	cnt = get_counters(h->iface);
@@ -146,9 +148,9 @@ static __always_inline void handle_packet(void *data, void *data_end,
 		cnt->excluded++;
 		return;
 	}
+	seg = pping_process(&p, h);
 	if (config.aggregate_subnets)
-		subnet_account(&p, h, cnt);
-	pping_process(&p, h);
+		subnet_account(&p, h, cnt, seg == SEG_RESENT);
 }
 
 #endif /* PPING_BPF_H */

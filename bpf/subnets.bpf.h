@@ -19,7 +19,8 @@ struct {
 
 static __always_inline void subnet_account(const struct pkt_info *p,
 					   const struct hook_pkt *h,
-					   struct pping_counters *cnt)
+					   struct pping_counters *cnt,
+					   bool resent)
 {
 	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
 	struct subnet_key key = { .ipv = p->ipv, .iface = h->iface };
@@ -44,6 +45,7 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 		 * daemon reports it. */
 		init.pkts[d] = h->segs;
 		init.bytes[d] = h->len;
+		init.retrans[d] = resent;
 		if (bpf_map_update_elem(&subnet_map, &key, &init, BPF_NOEXIST) == 0)
 			return;
 		t = bpf_map_lookup_elem(&subnet_map, &key);
@@ -54,6 +56,7 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 	}
 	t->pkts[d] += h->segs;
 	t->bytes[d] += h->len;
+	t->retrans[d] += resent;
 }
 
 #endif /* PPING_SUBNETS_BPF_H */

@@ -161,6 +161,10 @@ CLEANUP_RULE void cleanup_closing_event(struct pping_event *e,
 	e->pkts[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].pkts;
 	e->bytes[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].bytes;
 	e->bytes[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].bytes;
+	e->retrans[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].retrans;
+	e->retrans[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].retrans;
+	e->reordered[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].reordered;
+	e->reordered[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].reordered;
 	e->flow = *k;
 }
 

@@ -237,6 +237,10 @@ struct pping_event {
 	__u64 srtt;           /* ns */
 	__u64 pkts[PPING_DIR_MAX];
 	__u64 bytes[PPING_DIR_MAX];
+	/* Closing events: each direction's segments retransmitted and out
+	 * of order (flow_dir_state.retrans, .reordered); 0 otherwise. */
+	__u32 retrans[PPING_DIR_MAX];
+	__u32 reordered[PPING_DIR_MAX];
 	struct flow_key flow;
 };
 
@@ -284,10 +288,12 @@ struct subnet_key {
 } __attribute__((aligned(8)));
 
 /* Per-CPU value of the subnet map, indexed by enum pping_dir: OUT is
- * traffic sent towards the subnet, IN traffic received from it. */
+ * traffic sent towards the subnet, IN traffic received from it; retrans
+ * the TCP segments of it that resent data. */
 struct subnet_traffic {
 	__u64 pkts[PPING_DIR_MAX];
 	__u64 bytes[PPING_DIR_MAX];
+	__u64 retrans[PPING_DIR_MAX];
 };
 
 enum pping_rtt_type {

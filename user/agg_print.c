@@ -42,11 +42,13 @@ static void subnet_text(FILE *f, const struct agg_stamp *st,
 			fputs(" ms", f);
 		}
 	}
-	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B",
+	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B retrans tx %llu rx %llu",
 		(unsigned long long)s->traffic->pkts[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->bytes[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->pkts[PPING_DIR_IN],
-		(unsigned long long)s->traffic->bytes[PPING_DIR_IN]);
+		(unsigned long long)s->traffic->bytes[PPING_DIR_IN],
+		(unsigned long long)s->traffic->retrans[PPING_DIR_OUT],
+		(unsigned long long)s->traffic->retrans[PPING_DIR_IN]);
 	if (s->ifname)
 		fprintf(f, " dev %s", s->ifname);
 	fputc('\n', f);
@@ -98,6 +100,8 @@ static void subnet_json(FILE *f, const struct agg_stamp *st,
 	json_u64(&j, "tx_bytes", s->traffic->bytes[PPING_DIR_OUT]);
 	json_u64(&j, "rx_packets", s->traffic->pkts[PPING_DIR_IN]);
 	json_u64(&j, "rx_bytes", s->traffic->bytes[PPING_DIR_IN]);
+	json_u64(&j, "tx_retrans_packets", s->traffic->retrans[PPING_DIR_OUT]);
+	json_u64(&j, "rx_retrans_packets", s->traffic->retrans[PPING_DIR_IN]);
 	json_end(&j);
 }
 

@@ -164,6 +164,15 @@ static void print_json(FILE *f, const struct pping_event *e,
 		json_str(&j, "flow_event", flow_event_name(e->flow_event));
 		json_str(&j, "reason", flow_reason_name(e->reason));
 		json_str(&j, "triggered_by", trigger_name(e));
+		/* The loss signal, both directions together: per direction
+		 * it is in the -a records. */
+		if (e->flow_event == PPING_FLOW_CLOSING_EV &&
+		    e->flow.proto == IPPROTO_TCP) {
+			json_u64(&j, "retrans_packets",
+				 (__u64)e->retrans[0] + e->retrans[1]);
+			json_u64(&j, "out_of_order_packets",
+				 (__u64)e->reordered[0] + e->reordered[1]);
+		}
 	}
 	json_end(&j);
 }

@@ -33,6 +33,7 @@ void subnet_traffic_add(struct subnet_traffic *dst,
 	for (i = 0; i < PPING_DIR_MAX; i++) {
 		dst->pkts[i] += sign * d->pkts[i];
 		dst->bytes[i] += sign * d->bytes[i];
+		dst->retrans[i] += sign * d->retrans[i];
 	}
 }
 

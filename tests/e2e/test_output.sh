@@ -131,6 +131,9 @@ def rtt_keys: ["dest_ip","dest_port","match_on_egress","method","min_rtt",
 	"src_ip","src_port","timestamp"];
 def flow_keys: ["dest_ip","dest_port","flow_event","protocol","reason",
 	"src_ip","src_port","timestamp","triggered_by"];
+def tcp_closing_keys: ["dest_ip","dest_port","flow_event","out_of_order_packets",
+	"protocol","reason","retrans_packets","src_ip","src_port","timestamp",
+	"triggered_by"];
 def uint: type == "number" and . >= 0 and . == floor;
 def port: uint and . >= 1 and . <= 65535;
 def common: (.timestamp | uint) and (.src_port | port) and (.dest_port | port)
@@ -147,7 +150,10 @@ def problem:
 		elif .rtt <= 0 or .min_rtt <= 0 or .min_rtt > .rtt then "rtt/min_rtt values"
 		else empty end
 	elif has("flow_event") then
-		if (keys != flow_keys) then "flow event keys \(keys)"
+		if (keys != (if .flow_event == "closing" and .protocol == "TCP"
+			     then tcp_closing_keys else flow_keys end)) then "flow event keys \(keys)"
+		elif (has("retrans_packets") and ([.retrans_packets,
+		       .out_of_order_packets] | all(uint) | not)) then "closing event counts"
 		elif (common | not) then "flow event common fields"
 		elif (.flow_event | IN("opening", "closing") | not) then "flow_event value"
 		elif (.reason | IN("SYN", "SYN-ACK", "first observed packet", "FIN",

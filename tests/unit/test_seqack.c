@@ -186,6 +186,7 @@ static bool test_seq_karn(void)
  * without timestamps. */
 static bool test_seq_retrans_and_gap_counts(void)
 {
+	const struct pping_event *ev;
 	struct flow_state fs;
 	struct env *e;
 
@@ -199,6 +200,14 @@ static bool test_seq_retrans_and_gap_counts(void)
 	CHECK(expect_eq("retrans", fs.dir[PPING_DIR_OUT].retrans, 2));
 	CHECK(expect_eq("snd_max", (__u32)fs.dir[PPING_DIR_OUT].snd_max, ISN + 350));
 	CHECK(expect_eq("retrans in", fs.dir[PPING_DIR_IN].retrans, 0));
+	/* The closing event reports them. */
+	CHECK(seg(e, &T4, PPING_DIR_IN, TCPF_RST, 1, 0, 0));
+	ev = &e->ev[e->n_ev - 1];
+	CHECK(expect_flow_event(ev, PPING_FLOW_CLOSING_EV, PPING_REASON_RST,
+				PPING_DIR_IN, &T4));
+	CHECK(expect_eq("closing retrans[out]", ev->retrans[PPING_DIR_OUT], 2));
+	CHECK(expect_eq("closing reordered[out]", ev->reordered[PPING_DIR_OUT], 1));
+	CHECK(expect_eq("closing retrans[in]", ev->retrans[PPING_DIR_IN], 0));
 
 	/* The same on a flow with timestamps (T4B). */
 	CHECK(tc_ts(e, &T4B, PPING_DIR_OUT, TCPF_ACK, 10, 0, 100));

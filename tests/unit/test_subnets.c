@@ -124,6 +124,7 @@ static bool subnet_read(struct env *e, int ipv, const char *net,
 		for (d = 0; d < PPING_DIR_MAX; d++) {
 			sum->pkts[d] += per_cpu[cpu].pkts[d];
 			sum->bytes[d] += per_cpu[cpu].bytes[d];
+			sum->retrans[d] += per_cpu[cpu].retrans[d];
 		}
 	free(per_cpu);
 	return true;
@@ -559,6 +560,35 @@ out:
 }
 
 
+/* Retransmissions per subnet and direction: the local side resending to
+ * the subnet (tx) and the subnet resending (rx), with and without
+ * timestamps. */
+static bool test_subnet_retrans(void)
+{
+	struct tuple t = conn(4, "192.168.0.1", "10.1.2.3");
+	struct subnet_traffic tr;
+	struct env e;
+	bool ok = false, found;
+	int i;
+
+	REQUIRE(env_open(&e, &CFG_SUBNETS));
+	/* The builder sends every segment at one sequence number: each
+	 * after the first of a direction resends it. */
+	for (i = 0; i < 3; i++)
+		REQUIRE(tc_seg(&e, &t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, false, 100, NULL));
+	for (i = 0; i < 2; i++)
+		REQUIRE(tc_seg(&e, &t, PPING_DIR_IN, TCPF_ACK | TCPF_PSH, true, 100, NULL));
+	REQUIRE(tc_seg(&e, &t, PPING_DIR_IN, TCPF_ACK, true, 0, NULL));   /* no data */
+	REQUIRE(subnet_read(&e, 4, "10.1.2.0", &tr, &found));
+	REQUIRE(expect(found, "no subnet entry"));
+	REQUIRE(expect_eq("retrans tx", tr.retrans[PPING_DIR_OUT], 2));
+	REQUIRE(expect_eq("retrans rx", tr.retrans[PPING_DIR_IN], 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 DEFINE_TESTS(subnets,
 	{ "subnet_off_by_default", test_subnet_off_by_default },
 	{ "subnet_ipv4_prefix", test_subnet_ipv4_prefix },
@@ -570,5 +600,6 @@ DEFINE_TESTS(subnets,
 	{ "subnet_not_tcp", test_subnet_not_tcp },
 	{ "subnet_map_full", test_subnet_map_full },
 	{ "subnet_gso", test_subnet_gso },
-	{ "subnet_xdp_ingress", test_subnet_xdp_ingress }
+	{ "subnet_xdp_ingress", test_subnet_xdp_ingress },
+	{ "subnet_retrans", test_subnet_retrans }
 );
