@@ -64,13 +64,14 @@ static __always_inline void process_ts_only_untimed(const struct pkt_info *p,
 		flow_close(&key, fs, p, h, cnt);
 }
 
-/* Process one TCP segment; returns what it is in its direction's sequence
- * space (enum seg_kind; SEG_NONE when not tracked). */
+/* Process one TCP segment; returns how many of its wire segments resent
+ * data (0: none, or not tracked). */
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
 	struct pping_counters *cnt;
 	struct flow_state *fs;
 	struct flow_key key;
+	__u32 resent = 0;
 	int seg, use;
 	bool out;
 
@@ -94,7 +95,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	if (!fs)
 		return 0;
 	flow_account(fs, h);
-	seg = seq_track(fs, p, h, cnt);
+	seg = seq_track(fs, p, h, cnt, &resent);
 	use = flow_method(fs, p);
 
 	if (out || config.include_local) {
@@ -111,7 +112,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	}
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		flow_close(&key, fs, p, h, cnt);
-	return seg;
+	return resent;
 }
 
 /*
@@ -125,7 +126,7 @@ static __always_inline void handle_packet(void *data, void *data_end,
 {
 	struct pping_counters *cnt;
 	struct pkt_info p = {};
-	int parsed, seg;
+	int parsed, resent;
 
 	parsed = parse_packet(data, data_end, h->len, config.has_l2, &p);
 	cnt = get_counters(h->iface);
@@ -148,9 +149,9 @@ static __always_inline void handle_packet(void *data, void *data_end,
 		cnt->excluded++;
 		return;
 	}
-	seg = pping_process(&p, h);
+	resent = pping_process(&p, h);
 	if (config.aggregate_subnets)
-		subnet_account(&p, h, cnt, seg == SEG_RESENT);
+		subnet_account(&p, h, cnt, resent);
 }
 
 #endif /* PPING_BPF_H */

@@ -56,7 +56,8 @@ enum seg_kind {
  * and those occupy no sequence space at all.
  */
 static __always_inline int seq_classify(struct flow_dir_state *st,
-					const struct pkt_info *p, __u32 end)
+					const struct pkt_info *p, __u32 end,
+					__u32 *max_seen)
 {
 	__u64 old;
 	__u32 max;
@@ -65,6 +66,7 @@ static __always_inline int seq_classify(struct flow_dir_state *st,
 	for (i = 0; i < CLAIM_TRIES; i++) {
 		old = *(volatile __u64 *)&st->snd_max;
 		max = (__u32)old;
+		*max_seen = max;
 		if (!(old & PPING_TS_VALID)) {
 			kind = SEG_NEW;
 		} else if (!seq_after(end, max)) {
@@ -107,6 +109,27 @@ static __always_inline void seq_invalidate(struct flow_dir_state *st,
 }
 
 /*
+ * Wire segments of a resent packet that resend data: all of them, or of a
+ * GSO packet that resends data and then sends new, those up to snd_max (at
+ * the packet's mean segment size). A capture behind the hook, which sees
+ * the segments, counts the same.
+ */
+static __always_inline __u32 resent_segs(const struct pkt_info *p,
+					 const struct hook_pkt *h, __u32 max,
+					 __u32 end)
+{
+	__u32 mss, old;
+
+	if (h->segs <= 1 || !seq_after(end, max))
+		return h->segs;
+	mss = p->payload_len / h->segs;
+	if (!mss)
+		return 1;
+	old = max - p->seq;
+	return (old + mss - 1) / mss;
+}
+
+/*
  * Track the sequence space of the packet's direction: count
  * retransmissions and gaps, apply Karn's rule, and say whether the
  * segment is sent for the first time (only such a segment may become a
@@ -115,18 +138,21 @@ static __always_inline void seq_invalidate(struct flow_dir_state *st,
 static __always_inline int seq_track(struct flow_state *fs,
 				     const struct pkt_info *p,
 				     const struct hook_pkt *h,
-				     struct pping_counters *cnt)
+				     struct pping_counters *cnt,
+				     __u32 *resent)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
-	__u32 end = seq_end(p);
+	__u32 end = seq_end(p), max = 0, n;
 	int kind;
 
 	if (end == p->seq)
 		return SEG_NONE;   /* a pure ACK, or a probe without payload */
-	kind = seq_classify(st, p, end);
+	kind = seq_classify(st, p, end, &max);
 	if (kind == SEG_RESENT) {
-		__sync_fetch_and_add(&st->retrans, 1);
-		cnt->retrans++;
+		n = resent_segs(p, h, max, end);
+		*resent = n;
+		__sync_fetch_and_add(&st->retrans, n);
+		cnt->retrans += n;
 		seq_invalidate(st, cnt);
 	} else if (kind == SEG_GAP) {
 		__sync_fetch_and_add(&st->reordered, 1);

@@ -20,7 +20,7 @@ struct {
 static __always_inline void subnet_account(const struct pkt_info *p,
 					   const struct hook_pkt *h,
 					   struct pping_counters *cnt,
-					   bool resent)
+					   __u32 resent)
 {
 	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
 	struct subnet_key key = { .ipv = p->ipv, .iface = h->iface };

@@ -24,6 +24,7 @@ OV_MAX_FLOWS=${OVERLOAD_MAX_FLOWS:-256}
 OV_SECS=${OVERLOAD_SECS:-12}
 OV_RTT_MS=20
 OV_FLOWGEN=./build/tests/flowgen
+OV_FLOWGEN_ARGS=()     # more flowgen options (e.g. -N for a mixed workload)
 OV_GEN_OUT=
 # Set by overload_run: COVERED LATE_MAX_US SETTLED (and PP_OUT/PP_ERR).
 COVERED= LATE_MAX_US= SETTLED=
@@ -54,7 +55,8 @@ overload_run() {
 	shift
 	pping_start "$OV_NS" -i fgA --max-flows "$OV_MAX_FLOWS" "$@" || return 1
 	ip netns exec "$OV_NS" "$OV_FLOWGEN" -a fgA -b fgB -n "$OV_FLOWS" -t "$OV_SECS" \
-		-r "$OV_RTT_MS" >"$OV_GEN_OUT" 2>&1 || { cat "$OV_GEN_OUT"; return 1; }
+		-r "$OV_RTT_MS" "${OV_FLOWGEN_ARGS[@]}" >"$OV_GEN_OUT" 2>&1 ||
+		{ cat "$OV_GEN_OUT"; return 1; }
 	local stopped=$SECONDS
 	SETTLED=
 	for i in $(seq $((settle * 10))); do

@@ -3,7 +3,11 @@
  * overload tests.
  *
  *   flowgen -a IF_A -b IF_B -n FLOWS -t SECONDS -r RTT_MS [-p PERIOD_MS]
- *           [-6] [-s START_INDEX] [-P RT_PRIO]
+ *           [-6] [-s START_INDEX] [-P RT_PRIO] [-N]
+ *
+ * -N: every other flow (odd i) carries no TCP options at all, as between
+ * hosts that do not use timestamps, so a monitor must measure it by
+ * SEQ/ACK: a mixed workload.
  *
  * IF_A and IF_B are the two ends of a veth pair (no addresses needed). pping
  * watches IF_A. Two AF_PACKET SOCK_RAW sockets write complete Ethernet
@@ -148,7 +152,7 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s -a IF_A -b IF_B -n FLOWS -t SECONDS -r RTT_MS "
-		"[-p PERIOD_MS] [-6] [-s START_INDEX] [-P RT_PRIO]\n"
+		"[-p PERIOD_MS] [-6] [-s START_INDEX] [-P RT_PRIO] [-N]\n"
 		"  -a IF_A     client side: data segments leave here (pping "
 		"watches it)\n"
 		"  -b IF_B     server side: ACKs leave here (IF_A's veth peer)\n"
@@ -162,7 +166,8 @@ static void usage(const char *prog)
 		"  -s START_INDEX  first flow index (START_INDEX + FLOWS <= "
 		"%d)\n"
 		"  -P RT_PRIO  run SCHED_FIFO at this priority, 0: normal "
-		"priority (default 1)\n",
+		"priority (default 1)\n"
+		"  -N          every other flow without TCP options (no timestamps)\n",
 		prog, MAX_FLOWS, MAX_FLOWS);
 }
 
@@ -246,6 +251,7 @@ struct seg {
 	uint32_t seq, ack, tsval, tsecr;
 	uint8_t flags;
 	uint16_t payload;
+	bool no_opts;            /* no timestamp option (-N, odd flows) */
 };
 
 static uint16_t ip_id;
@@ -266,7 +272,7 @@ static void build_frame(struct pkt *p, bool v6, const struct seg *s)
 		pkt_ipv4_set_df(p);
 	}
 	ts_opts(&o, s->tsval, s->tsecr);
-	pkt_tcp(p, s->sport, s->dport, s->flags, &o);
+	pkt_tcp(p, s->sport, s->dport, s->flags, s->no_opts ? NULL : &o);
 	pkt_tcp_seq(p, s->seq, s->ack);
 	payload = pkt_put(p, s->payload);
 	for (size_t k = 0; k < s->payload; k++)
@@ -379,7 +385,7 @@ int main(int argc, char **argv)
 	long nflows = 0, rtt_ms = -1, period_ms = 100, start = 0;
 	double seconds = 0;
 	long rt_prio = 1;
-	bool v6 = false, have_t = false;
+	bool v6 = false, have_t = false, mixed = false;
 	struct ack_ring ring = { 0 };
 	struct flow *flows;
 	uint8_t srv_ip[16];
@@ -395,7 +401,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "a:b:n:t:r:p:6s:P:h")) != -1) {
+	while ((opt = getopt(argc, argv, "a:b:n:t:r:p:6s:P:Nh")) != -1) {
 		switch (opt) {
 		case 'a':
 			pa.name = optarg;
@@ -438,6 +444,9 @@ int main(int argc, char **argv)
 			break;
 		case '6':
 			v6 = true;
+			break;
+		case 'N':
+			mixed = true;
 			break;
 		case 's':
 			if (!parse_long(optarg, 0, MAX_FLOWS - 1, &start)) {
@@ -573,6 +582,7 @@ int main(int argc, char **argv)
 				.seq = f->srv_seq, .ack = a.ack,
 				.tsval = f->srv_tsval, .tsecr = a.tsecr,
 				.flags = TCPF_ACK, .payload = 0,
+				.no_opts = mixed && (a.flow & 1),
 			};
 			int rc;
 
@@ -607,6 +617,7 @@ int main(int argc, char **argv)
 				.tsecr = f->srv_last_tsval,
 				.flags = TCPF_ACK | TCPF_PSH,
 				.payload = PAYLOAD_LEN,
+				.no_opts = mixed && (next_i & 1),
 			};
 			int rc;
 

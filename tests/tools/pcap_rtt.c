@@ -4,7 +4,10 @@
  * pcap file with libpcap and applies the rules below, written from pping's
  * documented semantics (README, SAMPLING_DESIGN.md) with --rate-limit 0.
  *
- *   pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-s] FILE.pcap
+ *   pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-m ts|seq] [-s] FILE.pcap
+ *
+ * -m seq computes SEQ/ACK RTTs instead (rules S1-S6 below), for flows
+ * without timestamps.
  *
  * -l  an address of the monitored host (repeat for IPv4 and IPv6). Packets
  *     from it are "leaving", packets to it "arriving"; others are ignored.
@@ -55,6 +58,28 @@
  *     not newer than the last one, starts a new connection (the port was
  *     reused; the peer picked a new random timestamp offset).
  *
+ * SEQ/ACK (-m seq), every TCP packet, timestamp option or not:
+ *
+ *  S1. A leaving segment occupies [seq, seq + payload + SYN + FIN). Per
+ *      connection the end of the highest range sent so far is kept
+ *      (snd_max). A segment that occupies nothing (a pure ACK, a probe
+ *      without payload) is not looked at.
+ *  S2. A segment that ends at or below snd_max, or starts below it, resends
+ *      data: a retransmission. It drops every outstanding identifier of
+ *      the connection (Karn's rule). The exception is one byte just below
+ *      snd_max (a keep-alive's optional byte): nothing.
+ *  S3. Any other segment is sent for the first time; it becomes an
+ *      identifier (its end, and its capture time) if fewer than two are
+ *      outstanding (pping keeps two per flow direction).
+ *  S4. An arriving packet with the ACK flag whose acknowledgement number is
+ *      newer (serial arithmetic) than every earlier one of the connection
+ *      closes every outstanding identifier whose end it reaches; the oldest
+ *      of them gives the RTT. An ACK that does not move forward (duplicate,
+ *      SACK) closes nothing.
+ *  S5. A RST forgets the connection. A SYN (without ACK) whose range does
+ *      not end at snd_max (not a retransmitted SYN) starts a new one.
+ *  S6. As with timestamps, only leaving data is measured (no -l).
+ *
  * With --rate-limit 0 pping makes every eligible new TSval an identifier, so
  * its samples should be these. What this program does not model: pping's
  * cleanup drops identifiers that waited longer than 8 x the flow's RTT (at
@@ -96,7 +121,16 @@ struct pkt {
 	int family;
 	uint32_t payload;
 	uint32_t tsval, tsecr;
+	uint32_t seq, ack;
 	bool has_ts;
+};
+
+/* -m seq: identifiers outstanding per connection, as pping keeps them. */
+#define SEQ_SLOTS 2
+
+struct seq_ident {
+	uint32_t end;
+	uint64_t sent_ns;
 };
 
 /* One connection, from the monitored host's point of view. */
@@ -110,7 +144,14 @@ struct conn {
 	uint32_t last_tsval;       /* newest TSval of an eligible leaving packet */
 	uint32_t last_tsecr;       /* newest TSecr of an arriving ACK */
 	uint32_t gen;              /* bumped when the connection is reset */
+	/* -m seq */
+	bool have_snd_max, have_acked;
+	uint32_t snd_max, acked;
+	struct seq_ident seq_ids[SEQ_SLOTS];
+	int n_seq_ids;
 };
+
+static bool seq_mode;
 
 /* An identifier: (connection slot, generation, TSval) -> capture time. */
 struct ident {
@@ -400,6 +441,8 @@ static enum parse_res parse_tcp(const uint8_t *p, size_t caplen, uint32_t l4len,
 	k->sport = (uint16_t)(p[0] << 8 | p[1]);
 	k->dport = (uint16_t)(p[2] << 8 | p[3]);
 	k->flags = p[13];
+	k->seq = (uint32_t)p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7];
+	k->ack = (uint32_t)p[8] << 24 | p[9] << 16 | p[10] << 8 | p[11];
 	k->payload = l4len - (uint32_t)hlen;
 	/* A truncated option area might hide the timestamp: don't guess. */
 	if (caplen < hlen)
@@ -553,6 +596,84 @@ static void conn_reset(struct conn *c)
 	c->gen = gen;
 }
 
+/* Rules S1-S3 for a leaving segment of connection c. */
+static void seq_leaving(struct conn *c, const struct pkt *k, uint64_t now)
+{
+	uint32_t end = k->seq + k->payload + !!(k->flags & TH_SYN) +
+		       !!(k->flags & TH_FIN);
+
+	if (end == k->seq)
+		return;
+	if (c->have_snd_max && !ts_after(end, c->snd_max)) {
+		if (!(k->payload == 1 && end == c->snd_max &&
+		      !(k->flags & (TH_SYN | TH_FIN))))
+			c->n_seq_ids = 0;   /* resent: Karn's rule */
+		return;
+	}
+	if (c->have_snd_max && ts_after(c->snd_max, k->seq)) {
+		c->n_seq_ids = 0;           /* resent, then new data */
+		c->snd_max = end;
+		return;
+	}
+	c->have_snd_max = true;
+	c->snd_max = end;
+	if (c->n_seq_ids < SEQ_SLOTS) {
+		c->seq_ids[c->n_seq_ids].end = end;
+		c->seq_ids[c->n_seq_ids].sent_ns = now;
+		c->n_seq_ids++;
+		cnt.idents++;
+	}
+}
+
+/* Rule S4 for an arriving ACK of connection c. */
+static void seq_arriving(struct conn *c, const struct pkt *k, uint64_t now,
+			 bool summary)
+{
+	uint64_t first = 0;
+	int i, kept = 0;
+
+	if (!(k->flags & TH_ACK))
+		return;
+	if (c->have_acked && !ts_after(k->ack, c->acked))
+		return;
+	c->have_acked = true;
+	c->acked = k->ack;
+	for (i = 0; i < c->n_seq_ids; i++) {
+		struct seq_ident *d = &c->seq_ids[i];
+
+		if (ts_after(d->end, k->ack)) {
+			c->seq_ids[kept++] = *d;
+			continue;
+		}
+		if (!first || d->sent_ns < first)
+			first = d->sent_ns;
+	}
+	c->n_seq_ids = kept;
+	if (first && now >= first)
+		rtt_out(summary, now, now - first, c);
+}
+
+static void process_seq(const struct pkt *k, uint64_t now, bool summary,
+			bool out)
+{
+	struct conn *c;
+
+	c = out ? conn_get(&k->src, k->sport, &k->dst, k->dport, k->family)
+		: conn_get(&k->dst, k->dport, &k->src, k->sport, k->family);
+	if (k->flags & TH_RST) {
+		conn_reset(c);
+		return;
+	}
+	/* Rule S5: a new connection on the same ports. */
+	if (out && (k->flags & (TH_SYN | TH_ACK)) == TH_SYN && c->have_snd_max &&
+	    c->snd_max != k->seq + 1 + k->payload)
+		conn_reset(c);
+	if (out)
+		seq_leaving(c, k, now);
+	else
+		seq_arriving(c, k, now, summary);
+}
+
 static void process(const struct pkt *k, uint64_t now, bool summary)
 {
 	bool out = is_local(&k->src), in = is_local(&k->dst);
@@ -565,6 +686,10 @@ static void process(const struct pkt *k, uint64_t now, bool summary)
 	}
 	if (!port_selected(k->sport, k->dport)) {
 		cnt.filtered++;
+		return;
+	}
+	if (seq_mode) {
+		process_seq(k, now, summary, out);
 		return;
 	}
 	if (!k->has_ts) {
@@ -651,7 +776,8 @@ static int parse_addr(const char *s, struct addr *a)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-s] FILE.pcap\n"
+		"usage: pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-m ts|seq] [-s] FILE.pcap\n"
+		"  -m seq   SEQ/ACK RTTs (flows without timestamps) instead of TSval/TSecr\n"
 		"  -l ADDR  an address of the monitored host (up to %d)\n"
 		"  -p PORT  only connections with this port at either end (up to %d)\n"
 		"  -s       print count, median, p90, min and max (ms) instead of\n"
@@ -670,8 +796,15 @@ int main(int argc, char **argv)
 	long v;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "l:p:sh")) != -1) {
+	while ((opt = getopt(argc, argv, "l:p:m:sh")) != -1) {
 		switch (opt) {
+		case 'm':
+			if (strcmp(optarg, "ts") && strcmp(optarg, "seq")) {
+				fprintf(stderr, "pcap_rtt: -m: ts or seq, not %s\n", optarg);
+				return 2;
+			}
+			seq_mode = !strcmp(optarg, "seq");
+			break;
 		case 'l':
 			if (n_local == MAX_LOCAL ||
 			    parse_addr(optarg, &local_addrs[n_local]) < 0) {

@@ -8,6 +8,7 @@
  * Time is injected: an RTT is exact to the ns.
  */
 #include "harness.h"
+#include "pping_tc.skel.h"
 
 static const struct env_cfg CFG_SEQ = { .tc = true, .test_clock = true };
 static const struct env_cfg CFG_SEQ_LOCAL = {
@@ -218,6 +219,39 @@ static bool test_seq_retrans_and_gap_counts(void)
 	return expect_eq("retrans with timestamps", fs.dir[PPING_DIR_OUT].retrans, 1);
 }
 
+/* A GSO packet leaving (tc egress) of segs wire segments. */
+static bool data_out_gso(struct env *e, __u32 seq, size_t len, __u32 segs)
+{
+	struct __sk_buff skb;
+	struct pkt p;
+
+	build_opts(&p, &T4, PPING_DIR_OUT, TCPF_ACK, NULL, len);
+	pkt_tcp_seq(&p, seq, 1);
+	memset(&skb, 0, sizeof(skb));
+	skb.gso_segs = segs;
+	skb.tstamp = env_now(e);
+	return run_prog(e, e->tc->progs.pping_tc_egress, "pping_tc_egress", &p,
+			TC_ACT_UNSPEC_RET, &skb);
+}
+
+/* Retransmissions are counted in wire segments, as a capture behind the
+ * hook (after GSO) sees them: a resent GSO packet counts each segment; one
+ * that resends and then sends new data, the segments up to snd_max. */
+static bool test_seq_retrans_gso(void)
+{
+	struct pping_counters c;
+	struct env *e;
+
+	CHECK(fixture_env(&e, &CFG_SEQ));
+	CHECK(data_out_gso(e, ISN, 300, 3));
+	CHECK(data_out_gso(e, ISN, 300, 3));            /* all 3 resent */
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("retrans after a whole resend", c.retrans, 3));
+	CHECK(data_out_gso(e, ISN + 150, 300, 3));      /* 150 old, 150 new */
+	CHECK(read_counters(e, &c));
+	return expect_eq("retrans after a partial resend", c.retrans, 5);
+}
+
 /* Keep-alives and probes (no payload, or one byte below snd_max) are
  * neither identifiers nor retransmissions; nor are pure ACKs. */
 static bool test_seq_probes(void)
@@ -411,6 +445,7 @@ DEFINE_TESTS(seqack,
 	{ "seq_delayed_ack", test_seq_delayed_ack },
 	{ "seq_karn", test_seq_karn },
 	{ "seq_retrans_and_gap_counts", test_seq_retrans_and_gap_counts },
+	{ "seq_retrans_gso", test_seq_retrans_gso },
 	{ "seq_probes", test_seq_probes },
 	{ "seq_wrap", test_seq_wrap },
 	{ "seq_rate_limit_and_slots", test_seq_rate_limit_and_slots },
