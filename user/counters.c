@@ -93,7 +93,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 	fprintf(f,
 		"pping: %s%sRTT samples by method: timestamps %llu, SEQ/ACK %llu, ICMP %llu; "
 		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
-		"TCP segments retransmitted %llu, out of order %llu; ICMP echo packets egress %llu ingress %llu\n",
+		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu\n",
 		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->samples[PPING_METHOD_TS],
 		(unsigned long long)c->samples[PPING_METHOD_SEQ],
