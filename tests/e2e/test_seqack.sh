@@ -45,7 +45,7 @@ for ns in "$NS_CLI" "$NS_SRV"; do
 	fi
 done
 
-# A 3 s iperf3 run paced below what the relay forwards (no queue), with
+# A 2 s iperf3 run paced below what the relay forwards (no queue), with
 # pping on the client given the options in "$@".
 traffic() {
 	local dst=$1 srv
@@ -58,7 +58,7 @@ traffic() {
 		wait $srv 2>/dev/null
 		return 1
 	fi
-	in_cli iperf3 -c "$dst" -t 3 -b 20M >/dev/null 2>&1
+	in_cli iperf3 -c "$dst" -t 2 -b 20M >/dev/null 2>&1
 	pping_stop INT
 	wait $srv 2>/dev/null
 	return 0
