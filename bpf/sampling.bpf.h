@@ -145,7 +145,14 @@ static __always_inline __u64 claim_slot(struct flow_dir_state *st, __u64 now,
 		start = old & ~PPING_SLOT_COUNT_MASK;
 		count = old & PPING_SLOT_COUNT_MASK;
 		if (!old || elapsed_since(now, start) >= effective_interval(st)) {
-			new = (now & ~PPING_SLOT_COUNT_MASK) | 1;
+			/* A burst's start is its id (one report per burst):
+			 * two bursts begun within one 256 ns grain (no rate
+			 * limit; a replay's microsecond timestamps) must
+			 * still differ, so a new one is always later. */
+			new = now & ~PPING_SLOT_COUNT_MASK;
+			if (old && new <= start)
+				new = start + PPING_SLOT_COUNT_MASK + 1;
+			new |= 1;
 		} else if (count < runtime.burst &&
 			   elapsed_since(now, start) < runtime.burst_window_ns) {
 			new = old + 1;

@@ -215,7 +215,7 @@ static __always_inline void seq_sample(struct flow_state *fs,
 /*
  * An ACK of the other direction's data. Only one that moves the
  * cumulative point forward can close a sample (duplicate ACKs, SACK-only
- * ACKs and window updates do not), and it closes every identifier it
+ * ACKs, window updates and resets do not), and it closes every identifier it
  * covers; the oldest of them is the sample, as a delayed ACK's timestamp
  * echo is of the first segment it acknowledges.
  */
@@ -230,7 +230,10 @@ static __always_inline void seq_match(const struct flow_key *key,
 	__u64 first = 0, burst = 0, rtt;
 	int i;
 
-	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
+	/* A reset's ACK number says what arrived before the connection was
+	 * given up, not when: it is sent when the application closes or
+	 * the stack gives up, however long after the data. */
+	if ((p->tcp_flags & (TCP_FLAG_ACK_B | TCP_FLAG_RST_B)) != TCP_FLAG_ACK_B)
 		return;
 	if (!claim_newer_ts(&st->acked, p->ack_seq))
 		return;

@@ -256,7 +256,7 @@ else
 
 	# --- seq-ground-truth ---------------------------------------------
 	name=seq-ground-truth
-	./build/tests/pcap_rtt -m seq -l "$CLI_IP4" "$WORK/loss.pcap" 2>"$WORK/gt.err" |
+	./build/tests/pcap_rtt -m seq -M -l "$CLI_IP4" "$WORK/loss.pcap" 2>"$WORK/gt.err" |
 		awk '{ print $2 }' | sort -n >"$WORK/gt.rtt"
 	./pping --read "$WORK/loss.pcap" --local-net "$CLI_IP4/32" -r 0 -F jsonl 2>/dev/null |
 		jq -r 'select(.rtt != null) | .rtt' | sort -n >"$WORK/pp.rtt"

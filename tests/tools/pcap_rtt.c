@@ -4,10 +4,13 @@
  * pcap file with libpcap and applies the rules below, written from pping's
  * documented semantics (README, SAMPLING_DESIGN.md) with --rate-limit 0.
  *
- *   pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-m ts|seq] [-s] FILE.pcap
+ *   pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-m ts|seq] [-M] [-s] FILE.pcap
  *
  * -m seq computes SEQ/ACK RTTs instead (rules S1-S6 below), for flows
  * without timestamps.
+ * -M  hold time from going backwards, as pping --read replays a capture
+ *     (a packet stamped earlier than the one before it takes that one's
+ *     time): a capture of both directions interleaves two CPUs' clocks.
  *
  * -l  an address of the monitored host (repeat for IPv4 and IPv6). Packets
  *     from it are "leaving", packets to it "arriving"; others are ignored.
@@ -75,7 +78,7 @@
  *      newer (serial arithmetic) than every earlier one of the connection
  *      closes every outstanding identifier whose end it reaches; the oldest
  *      of them gives the RTT. An ACK that does not move forward (duplicate,
- *      SACK) closes nothing.
+ *      SACK) closes nothing, nor does a RST (rule S5).
  *  S5. A RST forgets the connection. A SYN (without ACK) whose range does
  *      not end at snd_max (not a retransmitted SYN) starts a new one.
  *  S6. As with timestamps, only leaving data is measured (no -l).
@@ -778,6 +781,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: pcap_rtt -l LOCAL_ADDR [-l ...] [-p PORT ...] [-m ts|seq] [-s] FILE.pcap\n"
 		"  -m seq   SEQ/ACK RTTs (flows without timestamps) instead of TSval/TSecr\n"
+		"  -M       time never goes backwards (as pping --read replays)\n"
 		"  -l ADDR  an address of the monitored host (up to %d)\n"
 		"  -p PORT  only connections with this port at either end (up to %d)\n"
 		"  -s       print count, median, p90, min and max (ms) instead of\n"
@@ -790,14 +794,18 @@ int main(int argc, char **argv)
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
-	bool summary = false;
+	bool summary = false, monotonic = false;
+	uint64_t last_now = 0;
 	pcap_t *pc;
 	int opt, dlt, rc;
 	long v;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "l:p:m:sh")) != -1) {
+	while ((opt = getopt(argc, argv, "l:p:m:Msh")) != -1) {
 		switch (opt) {
+		case 'M':
+			monotonic = true;
+			break;
 		case 'm':
 			if (strcmp(optarg, "ts") && strcmp(optarg, "seq")) {
 				fprintf(stderr, "pcap_rtt: -m: ts or seq, not %s\n", optarg);
@@ -860,6 +868,10 @@ int main(int argc, char **argv)
 		struct pkt k = { 0 };
 		uint64_t now = (uint64_t)hdr->ts.tv_sec * 1000000000ull +
 			       (uint64_t)hdr->ts.tv_usec;   /* ns: opened NANO */
+
+		if (monotonic && now < last_now)
+			now = last_now;
+		last_now = now;
 
 		cnt.frames++;
 		switch (parse_frame(dlt, data, hdr->caplen, &k)) {

@@ -347,6 +347,19 @@ static bool test_seq_dup_ack(void)
 	return expect_eq("rtt events", count_events(e, PPING_EVENT_RTT), 2);
 }
 
+/* A reset acknowledging the data closes no sample: it is sent when the
+ * peer gives up, not when the data arrived. */
+static bool test_seq_rst_no_sample(void)
+{
+	struct env *e;
+
+	CHECK(fixture_env(&e, &CFG_SEQ));
+	CHECK(data_out(e, ISN, 100));
+	env_advance(e, 500 * MS);
+	CHECK(seg(e, &T4, PPING_DIR_IN, TCPF_RST | TCPF_ACK, 1, ISN + 100, 0));
+	return expect_eq("rtt events", count_events(e, PPING_EVENT_RTT), 0);
+}
+
 /*
  * The method: timestamps while every packet carries them; SEQ/ACK from the
  * first packet without (here the reply), and for every flow with
@@ -450,6 +463,7 @@ DEFINE_TESTS(seqack,
 	{ "seq_wrap", test_seq_wrap },
 	{ "seq_rate_limit_and_slots", test_seq_rate_limit_and_slots },
 	{ "seq_dup_ack", test_seq_dup_ack },
+	{ "seq_rst_no_sample", test_seq_rst_no_sample },
 	{ "seq_method_choice", test_seq_method_choice },
 	{ "seq_syn_reuse", test_seq_syn_reuse },
 	{ "seq_local", test_seq_local },
