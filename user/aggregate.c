@@ -45,7 +45,8 @@ static void free_stats(struct subnet_stats *s)
 {
 	free(s->rtt);
 	free(s->qdelay);
-	free(s->rtt_total);
+	for (int m = 0; m < PPING_METHOD_MAX; m++)
+		free(s->rtt_total[m]);
 	free(s->qdelay_total);
 	memset(s, 0, sizeof(*s));
 }
@@ -117,12 +118,10 @@ static struct subnet_stats *lookup(struct aggregate *a,
 		s->rtt = hist_new();
 		s->qdelay = hist_new();
 	}
-	if (a->cfg.cumulative) {
-		s->rtt_total = hist_new();
+	if (a->cfg.cumulative)
 		s->qdelay_total = hist_new();
-	}
 	if ((a->cfg.interval_ns && (!s->rtt || !s->qdelay)) ||
-	    (a->cfg.cumulative && (!s->rtt_total || !s->qdelay_total))) {
+	    (a->cfg.cumulative && !s->qdelay_total)) {
 		free_stats(s);
 		return NULL;
 	}
@@ -281,8 +280,16 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 		hist_add(s->rtt, e->rtt);
 		hist_add(s->qdelay, qdelay);
 	}
-	if (s->rtt_total) {
-		hist_add(s->rtt_total, e->rtt);
+	if (s->qdelay_total) {
+		__u8 m = e->method < PPING_METHOD_MAX ? e->method : PPING_METHOD_TS;
+
+		/* A method's histogram is made at its first sample: most
+		 * subnets see one method. Out of memory, the sample is
+		 * left out of the per-method RTTs only. */
+		if (!s->rtt_total[m])
+			s->rtt_total[m] = hist_new();
+		if (s->rtt_total[m])
+			hist_add(s->rtt_total[m], e->rtt);
 		hist_add(s->qdelay_total, qdelay);
 	}
 	s->last_active = e->time_ns;

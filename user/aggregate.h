@@ -49,8 +49,10 @@ struct subnet_stats {
 	/* This interval (-a). */
 	struct histogram *rtt, *qdelay;
 	struct subnet_traffic traffic;
-	/* Since start, or since it was last forgotten (--metrics). */
-	struct histogram *rtt_total, *qdelay_total;
+	/* Since start, or since it was last forgotten (--metrics): RTTs
+	 * per method (enum pping_method; made at the method's first
+	 * sample), queueing delay of all of them. */
+	struct histogram *rtt_total[PPING_METHOD_MAX], *qdelay_total;
 	/* Sliding minimum: slot_min[i] is the minimum RTT of window slot
 	 * slot_id[i] (time / slot length). */
 	__u64 slot_min[AGG_WINDOW_SLOTS];

@@ -97,29 +97,48 @@ static void histogram_series(FILE *f, const char *name, const char *who,
 	sample_u64(f, name, labels, h->count);
 }
 
+/* One histogram's _bucket, _sum and _count series with these labels. */
+static void histogram_all(FILE *f, const char *base, const char *labels,
+			  const struct histogram *h, unsigned int steps)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_bucket", base);
+	histogram_series(f, name, labels, h, steps);
+	snprintf(name, sizeof(name), "%s_sum", base);
+	sample_f(f, name, labels, h->sum / (double)NS_PER_S);
+	snprintf(name, sizeof(name), "%s_count", base);
+	sample_u64(f, name, labels, h->count);
+}
+
+/* Per subnet (and interface, of several); the RTTs also per method,
+ * a series only for the methods that measured the subnet. */
 static void histogram_family(FILE *f, const struct stats_view *v,
 			     const char *base, const char *help, bool qdelay)
 {
-	char name[64], labels[128];
+	char who[128], labels[160];
 	struct stats_subnet sn;
 	__u32 pos = 0;
+	int m;
 
 	family(f, base, "histogram", help);
 	while (stats_view_subnet(v, &pos, &sn)) {
-		const struct histogram *h = qdelay ? sn.qdelay : sn.rtt;
-
 		if (sn.ifname)
-			snprintf(labels, sizeof(labels), "interface=\"%s\",subnet=\"%s\"",
+			snprintf(who, sizeof(who), "interface=\"%s\",subnet=\"%s\"",
 				 sn.ifname, sn.name);
 		else
-			snprintf(labels, sizeof(labels), "subnet=\"%s\"", sn.name);
-		snprintf(name, sizeof(name), "%s_bucket", base);
-		histogram_series(f, name, labels, h,
-				 qdelay ? LE_QDELAY_STEPS : LE_RTT_STEPS);
-		snprintf(name, sizeof(name), "%s_sum", base);
-		sample_f(f, name, labels, h->sum / (double)NS_PER_S);
-		snprintf(name, sizeof(name), "%s_count", base);
-		sample_u64(f, name, labels, h->count);
+			snprintf(who, sizeof(who), "subnet=\"%s\"", sn.name);
+		if (qdelay) {
+			histogram_all(f, base, who, sn.qdelay, LE_QDELAY_STEPS);
+			continue;
+		}
+		for (m = 0; m < PPING_METHOD_MAX; m++) {
+			if (!sn.rtt[m])
+				continue;
+			snprintf(labels, sizeof(labels), "%s,method=\"%s\"", who,
+				 rtt_method_name(m));
+			histogram_all(f, base, labels, sn.rtt[m], LE_RTT_STEPS);
+		}
 	}
 }
 

@@ -57,13 +57,16 @@ bool stats_view_subnet(const struct stats_view *v, __u32 *pos,
 	if (!v->agg)
 		return false;
 	while ((s = aggregate_next(v->agg, pos))) {
-		/* Both histograms get every sample: one count says it. */
-		if (!s->rtt_total || !s->rtt_total->count)
+		/* The queueing delay gets every sample: its count says
+		 * whether there is any. */
+		if (!s->qdelay_total || !s->qdelay_total->count)
 			continue;
 		aggregate_subnet_name(v->agg, &s->key, out->name,
 				      sizeof(out->name));
 		out->ifname = aggregate_subnet_iface(v->agg, &s->key);
-		out->rtt = s->rtt_total;
+		for (int m = 0; m < PPING_METHOD_MAX; m++)
+			out->rtt[m] = s->rtt_total[m] && s->rtt_total[m]->count ?
+				      s->rtt_total[m] : NULL;
 		out->qdelay = s->qdelay_total;
 		return true;
 	}

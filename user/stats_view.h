@@ -51,7 +51,9 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 struct stats_subnet {
 	char name[INET6_ADDRSTRLEN + 8];   /* "10.1.2.0/24" */
 	const char *ifname;                /* its interface, of several; or NULL */
-	const struct histogram *rtt, *qdelay;
+	/* RTTs per enum pping_method (NULL: no sample by it), queueing
+	 * delay of all of them */
+	const struct histogram *rtt[PPING_METHOD_MAX], *qdelay;
 };
 
 /* The subnets with samples (--metrics): start with *pos 0; false at the

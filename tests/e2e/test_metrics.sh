@@ -206,7 +206,7 @@ else
 	rtt_samples=$(value "$WORK/c" 'pping_rtt_samples_total{method="ts"}')
 	egress=$(awk '$1 ~ /^pping_packets_total\{hook="egress"/ { t += $2 } END { print t + 0 }' "$WORK/c")
 	ingress=$(awk '$1 ~ /^pping_packets_total\{hook="ingress"/ { t += $2 } END { print t + 0 }' "$WORK/c")
-	hist_count=$(value "$WORK/c" "pping_rtt_seconds_count{subnet=\"10.200.0.0/24\"}")
+	hist_count=$(value "$WORK/c" "pping_rtt_seconds_count{subnet=\"10.200.0.0/24\",method=\"ts\"}")
 	all_counts=$(sum_of pping_rtt_seconds_count "$WORK/c")
 	overflow=$(value "$WORK/c" pping_subnet_overflow_rtts_total)
 	events=$(value "$WORK/c" pping_rtt_events_total)

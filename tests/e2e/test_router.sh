@@ -412,7 +412,7 @@ exclude() {
 	for x in lan0 wan0; do
 		grep -q "^pping_packets_total{interface=\"$x\",hook=\"egress\",protocol=\"tcp\"} [1-9]" "$M2" ||
 			mwhy+="no pping_packets_total{interface=\"$x\",hook=\"egress\",...} > 0; "
-		grep -q "^pping_rtt_seconds_count{interface=\"$x\",subnet=\"$RT_SRV_NET\"} [1-9]" "$M2" ||
+		grep -q "^pping_rtt_seconds_count{interface=\"$x\",subnet=\"$RT_SRV_NET\",method=\"ts\"} [1-9]" "$M2" ||
 			mwhy+="no pping_rtt_seconds_count{interface=\"$x\",subnet=\"$RT_SRV_NET\"} > 0; "
 	done
 	x=$(grep -E '^pping_(packets_total|rtt_seconds_count)\{' "$M2" | grep -v 'interface="\(lan0\|wan0\)"' | head -1)

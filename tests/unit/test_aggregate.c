@@ -49,7 +49,7 @@ static long long agg_count(const struct aggregate *a, const char *net)
 	while ((s = aggregate_next(a, &pos))) {
 		aggregate_subnet_name(a, &s->key, name, sizeof(name));
 		if (strcmp(name, net) == 0)
-			return s->rtt_total ? (long long)s->rtt_total->count : 0;
+			return s->qdelay_total ? (long long)s->qdelay_total->count : 0;
 	}
 	return -1;
 }
