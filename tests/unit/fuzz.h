@@ -130,6 +130,9 @@ struct verdict {
 	enum stage stage;
 	bool tcp;          /* well-formed TCP segment: counted as TCP */
 	bool has_ts;       /* kind 8, length 10, inside the header and frame */
+	bool icmp_echo;    /* an ICMP (v4) or ICMPv6 (v6) echo request or reply,
+			    * code 0, its 8-byte header inside the frame */
+	bool icmp_reply;   /* ... a reply: it may close an echo's sample */
 	uint8_t flags;
 	uint32_t tsval, tsecr;
 	struct flow_key key;   /* as the hook of direction dir orients it */

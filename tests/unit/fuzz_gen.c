@@ -684,6 +684,19 @@ static void junk_other_proto(struct rng *r, struct frame *f,
 	struct pkt p;
 
 	build_not_tcp(&p, t, dir, proto, rng_below(r, 100));
+	if (proto != PKT_IPPROTO_UDP && rng_pct(r, 60)) {
+		/* ICMP echo, odd or not: a reply, the other family's type,
+		 * another type, a nonzero code, or cut in its header. */
+		uint8_t *h = p.data + p.l4_off;
+
+		switch (rng_below(r, 5)) {
+		case 0: h[0] = t->ipv == 4 ? 0 : 129; break;
+		case 1: h[0] = t->ipv == 4 ? 128 : 8; break;
+		case 2: h[0] = (uint8_t)rng_below(r, 256); break;
+		case 3: h[1] = (uint8_t)rng_range(r, 1, 255); break;
+		default: pkt_truncate(&p, p.l4_off + rng_below(r, 8)); break;
+		}
+	}
 	frame_from_pkt(f, &p, p.l3_off + (t->ipv == 4 ? 9 : 6));
 }
 

@@ -43,6 +43,7 @@ struct reader {
 	size_t off;      /* start of the next header */
 	uint8_t saddr[16], daddr[16];   /* IPv4 ones IPv4-mapped */
 	int ipv;
+	uint8_t proto;   /* TCP, or the family's ICMP */
 };
 
 static uint16_t be16(const uint8_t *p)
@@ -98,8 +99,9 @@ static long read_ipv4(struct reader *rd)
 		return -1;
 	if (be16(ip + 6) & 0x1fff)     /* later fragment: no TCP header here */
 		return -1;
-	if (ip[9] != PKT_IPPROTO_TCP)
+	if (ip[9] != PKT_IPPROTO_TCP && ip[9] != PKT_IPPROTO_ICMP)
 		return -1;
+	rd->proto = ip[9];
 	total = be16(ip + 2);
 	if (total < hdr_len)
 		return -1;
@@ -148,7 +150,7 @@ static long read_ipv6(struct reader *rd)
 	rd->ipv = 6;
 
 	start = rd->off + 40;
-	for (n = 0; next != PKT_IPPROTO_TCP; n++) {
+	for (n = 0; next != PKT_IPPROTO_TCP && next != PKT_IPPROTO_ICMPV6; n++) {
 		const uint8_t *h = rd->p + start + chain;
 		size_t len;
 
@@ -164,6 +166,7 @@ static long read_ipv6(struct reader *rd)
 	}
 	if (payload < chain)
 		return -1;
+	rd->proto = next;
 	rd->off = start + chain;
 	return (long)(payload - chain);
 }
@@ -220,6 +223,19 @@ static void read_tcp(const struct reader *rd, long l4_len, struct verdict *v)
 	read_ts(rd, rd->off + 20, hdr_len - 20, v);
 }
 
+/* Echo request or reply of the packet's own family, code 0, with its
+ * 8-byte header in the frame and within the IP length. */
+static void read_icmp(const struct reader *rd, long l4_len, struct verdict *v)
+{
+	const uint8_t *h = rd->p + rd->off;
+	uint8_t req = rd->ipv == 4 ? 8 : 128, rep = rd->ipv == 4 ? 0 : 129;
+
+	if (!have(rd, rd->off, 8) || l4_len < 8)
+		return;
+	v->icmp_echo = (h[0] == req || h[0] == rep) && h[1] == 0;
+	v->icmp_reply = v->icmp_echo && h[0] == rep;
+}
+
 /* The flow key the datapath builds: oriented by the hook's direction. */
 static void fill_key(const struct reader *rd, const uint8_t *tcp, int dir,
 		     struct flow_key *k)
@@ -256,6 +272,18 @@ void oracle_read(const uint8_t *data, size_t len, bool has_l2, int dir,
 	l4_len = type == ETHERTYPE_IPV4 ? read_ipv4(&rd) : read_ipv6(&rd);
 	if (l4_len < 0)
 		return;
+	if (rd.proto != PKT_IPPROTO_TCP) {
+		read_icmp(&rd, l4_len, v);
+		if (v->icmp_echo) {
+			/* An echo's flow: its addresses, the echo id as both
+			 * ports. */
+			fill_key(&rd, data + rd.off, dir, &v->key);
+			memcpy(&v->key.local_port, data + rd.off + 4, 2);
+			memcpy(&v->key.remote_port, data + rd.off + 4, 2);
+			v->key.proto = rd.proto;
+		}
+		return;
+	}
 	v->stage = STAGE_L4;
 
 	read_tcp(&rd, l4_len, v);

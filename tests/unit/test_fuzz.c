@@ -233,10 +233,15 @@ static int hook_slot(int hook)
 	return hook == FH_EGRESS ? PPING_HOOK_EGRESS : PPING_HOOK_INGRESS;
 }
 
+/* May this run close a sample? An arriving TCP segment with a timestamp
+ * and ACK, or an arriving echo reply (the junk frames' echoes share an id
+ * and sequence number, so a reply can match an earlier request). */
 static bool eligible(const struct shot *s)
 {
-	return s->hook != FH_EGRESS && s->v.tcp && s->v.has_ts &&
-	       (s->v.flags & TCPF_ACK);
+	if (s->hook == FH_EGRESS)
+		return false;
+	return (s->v.tcp && s->v.has_ts && (s->v.flags & TCPF_ACK)) ||
+	       s->v.icmp_reply;
 }
 
 static bool check_counters(const struct fuzz *fz, const struct shot *s,
@@ -254,6 +259,10 @@ static bool check_counters(const struct fuzz *fz, const struct shot *s,
 	if (d->tcp[h] != tcp || d->tcp[o])
 		return fuzz_fail(fz, s, "tcp moved by %llu/%llu, the oracle says "
 				 "%llu/0", d->tcp[h], d->tcp[o], tcp);
+	if (d->icmp_echo[h] != (!refused && s->v.icmp_echo) || d->icmp_echo[o])
+		return fuzz_fail(fz, s, "icmp_echo moved by %llu/%llu, the oracle "
+				 "says %d/0", d->icmp_echo[h], d->icmp_echo[o],
+				 !refused && s->v.icmp_echo);
 	if (d->tcp_no_ts[h] != no_ts || d->tcp_no_ts[o])
 		return fuzz_fail(fz, s, "tcp_no_ts moved by %llu/%llu, the oracle "
 				 "says %llu/0", d->tcp_no_ts[h], d->tcp_no_ts[o], no_ts);
