@@ -133,6 +133,8 @@ struct verdict {
 	bool icmp_echo;    /* an ICMP (v4) or ICMPv6 (v6) echo request or reply,
 			    * code 0, its 8-byte header inside the frame */
 	bool icmp_reply;   /* ... a reply: it may close an echo's sample */
+	bool ts_absent;    /* TCP whose whole option area was walked cleanly
+			    * without a timestamp: moves its flow to SEQ/ACK */
 	uint8_t flags;
 	uint32_t tsval, tsecr;
 	struct flow_key key;   /* as the hook of direction dir orients it */

@@ -180,6 +180,8 @@ static void read_ts(const struct reader *rd, size_t start, size_t area,
 
 	if (at < end)
 		v->stage = STAGE_OPTS;
+	/* An empty option area is a clean walk too. */
+	v->ts_absent = area == 0 && start <= rd->len;
 	while (at < end) {
 		uint8_t kind = rd->p[at], len;
 
@@ -205,6 +207,9 @@ static void read_ts(const struct reader *rd, size_t start, size_t area,
 		}
 		at += len;
 	}
+	/* The whole area, inside the frame, with no timestamp and no end
+	 * of list: the sender does not use timestamps. */
+	v->ts_absent = at == start + area && start + area <= rd->len;
 }
 
 static void read_tcp(const struct reader *rd, long l4_len, struct verdict *v)
