@@ -64,14 +64,33 @@ static __always_inline void process_ts_only_untimed(const struct pkt_info *p,
 		flow_close(&key, fs, p, h, cnt);
 }
 
+/*
+ * -a coverage: is this the flow's first packet (or first RTT sample) of
+ * the aggregation interval? Claimed by compare-and-exchange, so a flow is
+ * counted once per interval however many CPUs see it.
+ */
+static __always_inline bool first_in_interval(__u32 *mark)
+{
+	__u32 now = runtime.agg_interval, old = *(volatile __u32 *)mark;
+
+	return old != now && __sync_val_compare_and_swap(mark, old, now) == old;
+}
+
+/* Bits of what pping_process returns besides the resent segments. */
+#define PROC_RESENT_MASK   0xffff
+#define PROC_FLOW_SEEN     (1 << 16)   /* first packet of the flow this interval */
+#define PROC_FLOW_SAMPLED  (1 << 17)   /* first RTT sample of it this interval */
+
 /* Process one TCP segment; returns how many of its wire segments resent
- * data (0: none, or not tracked). */
+ * data, and with -a whether the flow is seen or sampled for the first
+ * time in the interval (PROC_*). */
 __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 {
 	struct pping_counters *cnt;
 	struct flow_state *fs;
 	struct flow_key key;
-	__u32 resent = 0;
+	__u32 resent = 0, ret = 0;
+	__u64 samples;
 	int seg, use;
 	bool out;
 
@@ -97,6 +116,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	flow_account(fs, h);
 	seg = seq_track(fs, p, h, cnt, &resent);
 	use = flow_method(fs, p);
+	samples = cnt->rtt_samples;   /* per CPU: only this program moves it */
 
 	if (out || config.include_local) {
 		if (use == USE_TS)
@@ -112,7 +132,13 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	}
 	if (p->tcp_flags & (TCP_FLAG_FIN_B | TCP_FLAG_RST_B))
 		flow_close(&key, fs, p, h, cnt);
-	return resent;
+	if (config.aggregate_subnets) {
+		if (first_in_interval(&fs->agg_seen))
+			ret |= PROC_FLOW_SEEN;
+		if (cnt->rtt_samples != samples && first_in_interval(&fs->agg_sampled))
+			ret |= PROC_FLOW_SAMPLED;
+	}
+	return ret | (resent & PROC_RESENT_MASK);
 }
 
 /*
@@ -126,7 +152,7 @@ static __always_inline void handle_packet(void *data, void *data_end,
 {
 	struct pping_counters *cnt;
 	struct pkt_info p = {};
-	int parsed, resent;
+	int parsed, proc;
 
 	parsed = parse_packet(data, data_end, h->len, config.has_l2, &p);
 	cnt = get_counters(h->iface);
@@ -149,9 +175,10 @@ static __always_inline void handle_packet(void *data, void *data_end,
 		cnt->excluded++;
 		return;
 	}
-	resent = pping_process(&p, h);
+	proc = pping_process(&p, h);
 	if (config.aggregate_subnets)
-		subnet_account(&p, h, cnt, resent);
+		subnet_account(&p, h, cnt, proc & PROC_RESENT_MASK,
+			       !!(proc & PROC_FLOW_SEEN), !!(proc & PROC_FLOW_SAMPLED));
 }
 
 #endif /* PPING_BPF_H */

@@ -20,7 +20,7 @@ struct {
 static __always_inline void subnet_account(const struct pkt_info *p,
 					   const struct hook_pkt *h,
 					   struct pping_counters *cnt,
-					   __u32 resent)
+					   __u32 resent, __u32 seen, __u32 sampled)
 {
 	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
 	struct subnet_key key = { .ipv = p->ipv, .iface = h->iface };
@@ -46,6 +46,8 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 		init.pkts[d] = h->segs;
 		init.bytes[d] = h->len;
 		init.retrans[d] = resent;
+		init.flows = seen;
+		init.flows_sampled = sampled;
 		if (bpf_map_update_elem(&subnet_map, &key, &init, BPF_NOEXIST) == 0)
 			return;
 		t = bpf_map_lookup_elem(&subnet_map, &key);
@@ -57,6 +59,8 @@ static __always_inline void subnet_account(const struct pkt_info *p,
 	t->pkts[d] += h->segs;
 	t->bytes[d] += h->len;
 	t->retrans[d] += resent;
+	t->flows += seen;
+	t->flows_sampled += sampled;
 }
 
 #endif /* PPING_SUBNETS_BPF_H */

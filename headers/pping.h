@@ -163,12 +163,17 @@ struct flow_dir_state {
 #define PPING_FLOW_CLOSING   (1U << 3)   /* closing event sent */
 #define PPING_FLOW_NO_TS     (1U << 4)   /* a packet without timestamps seen */
 
-/* Value of the flow map: both directions of one connection (272 bytes). */
+/* Value of the flow map: both directions of one connection (280 bytes). */
 struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
 	__u64 last_seen;      /* ns, monotonic */
 	__u32 flags;          /* PPING_FLOW_* */
 	__u32 opened;         /* when the entry was created, in PPING_OPENED_SHIFT units */
+	/* -a coverage: the last aggregation interval (pping_runtime
+	 * .agg_interval) in which the flow was counted as seen, and as
+	 * sampled; 0: never */
+	__u32 agg_seen;
+	__u32 agg_sampled;
 };
 
 /*
@@ -294,6 +299,10 @@ struct subnet_traffic {
 	__u64 pkts[PPING_DIR_MAX];
 	__u64 bytes[PPING_DIR_MAX];
 	__u64 retrans[PPING_DIR_MAX];
+	/* Coverage: TCP flows counted once per aggregation interval when
+	 * they send a packet, and when they give an RTT sample. */
+	__u64 flows;
+	__u64 flows_sampled;
 };
 
 enum pping_rtt_type {
@@ -399,6 +408,8 @@ struct pping_runtime {
 	__u64 sampled_admit;   /* level > 0: a flow sampled this epoch gets a new
 				* entry only while fewer flows than this exist */
 	__u64 sampled_mask;    /* bits in the sampled-flows bitmap - 1 */
+	__u32 agg_interval;    /* -a: number of the interval in progress, from 1 */
+	__u32 pad2;
 };
 
 #define PPING_RUNTIME_DEFAULTS { \
@@ -406,6 +417,7 @@ struct pping_runtime {
 	.burst_window_ns = PPING_DEFAULT_BURST_WINDOW_NS, \
 	.rtt_type = PPING_RTT_MIN, \
 	.burst = PPING_DEFAULT_BURST, \
+	.agg_interval = 1, \
 }
 
 /*

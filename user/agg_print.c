@@ -42,13 +42,15 @@ static void subnet_text(FILE *f, const struct agg_stamp *st,
 			fputs(" ms", f);
 		}
 	}
-	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B retrans tx %llu rx %llu",
+	fprintf(f, " tx %llu pkts %llu B rx %llu pkts %llu B retrans tx %llu rx %llu flows %llu sampled %llu",
 		(unsigned long long)s->traffic->pkts[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->bytes[PPING_DIR_OUT],
 		(unsigned long long)s->traffic->pkts[PPING_DIR_IN],
 		(unsigned long long)s->traffic->bytes[PPING_DIR_IN],
 		(unsigned long long)s->traffic->retrans[PPING_DIR_OUT],
-		(unsigned long long)s->traffic->retrans[PPING_DIR_IN]);
+		(unsigned long long)s->traffic->retrans[PPING_DIR_IN],
+		(unsigned long long)s->traffic->flows,
+		(unsigned long long)s->traffic->flows_sampled);
 	if (s->ifname)
 		fprintf(f, " dev %s", s->ifname);
 	fputc('\n', f);
@@ -102,6 +104,8 @@ static void subnet_json(FILE *f, const struct agg_stamp *st,
 	json_u64(&j, "rx_bytes", s->traffic->bytes[PPING_DIR_IN]);
 	json_u64(&j, "tx_retrans_packets", s->traffic->retrans[PPING_DIR_OUT]);
 	json_u64(&j, "rx_retrans_packets", s->traffic->retrans[PPING_DIR_IN]);
+	json_u64(&j, "tcp_flows", s->traffic->flows);
+	json_u64(&j, "tcp_flows_sampled", s->traffic->flows_sampled);
 	json_end(&j);
 }
 

@@ -84,6 +84,8 @@ static void aggregate_at(struct daemon *d, __u64 at)
 	if (counters_read(bpf_map__fd(d->bpf.tc->maps.counters), &c))
 		return;
 	aggregate_flush(&d->agg, &d->out, &c, &d->sink.clock, at);
+	/* A new interval: each flow counts again, once, for coverage. */
+	d->bpf.tc->data->runtime.agg_interval++;
 }
 
 /*

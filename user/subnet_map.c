@@ -35,6 +35,8 @@ void subnet_traffic_add(struct subnet_traffic *dst,
 		dst->bytes[i] += sign * d->bytes[i];
 		dst->retrans[i] += sign * d->retrans[i];
 	}
+	dst->flows += sign * d->flows;
+	dst->flows_sampled += sign * d->flows_sampled;
 }
 
 /*

@@ -91,6 +91,20 @@ if pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl; then
 		fail aggregate-traffic "subnet tx $sub_tx rx $sub_rx, interface tx $((tx1 - tx0)) rx $((rx1 - rx0)), tx bytes $tx"
 	fi
 
+	# Coverage: iperf3 makes two connections (control and data), so a
+	# record with TCP traffic counts one or two flows, never more sampled
+	# flows than flows, and the seconds of the transfer have their flow
+	# sampled.
+	covered=$(jq -s 'map(select(.tcp_flows_sampled >= 1)) | length' <<<"$subnets")
+	odd=$(jq -c 'select(.tcp_flows > 2 or .tcp_flows_sampled > .tcp_flows or
+		(.tx_packets + .rx_packets > 0 and .tcp_flows == 0))' <<<"$subnets" | head -2)
+	echo "  coverage: $(jq -r '"\(.tcp_flows_sampled)/\(.tcp_flows)"' <<<"$subnets" | tr '\n' ' ')(sampled/seen per record)"
+	if [ -z "$odd" ] && [ "$covered" -ge 3 ]; then
+		pass aggregate-coverage
+	else
+		fail aggregate-coverage "$covered records with a sampled flow; odd records: $odd"
+	fi
+
 	n_glob=$(grep -c . <<<"$globals")
 	bad_iv=$(jq -r 'select(.interval_ns < 0.9e9 or .interval_ns > 1.1e9) | .interval_ns' \
 		<<<"$globals" | head -n -1 | grep -c .)

@@ -172,7 +172,7 @@ static bool test_aggregate_interval_idle_expiry(void)
 	agg_sample(&r.a, "10.1.1.1", AGG_T0 + SECOND / 2, 20 * MS);
 	for (t = AGG_T0 + SECOND; t <= AGG_T0 + 10 * SECOND; t += SECOND)
 		agg_flush_at(&r, t);
-	REQUIRE(expect(strstr(r.text, " 10.1.1.0/24 rtts 1 min 20.000 p50 20.000 p95 20.000 p99 20.000 max 20.000 ms qdelay p50 0.000 p95 0.000 p99 0.000 max 0.000 ms window-min 20.000 ms tx 0 pkts 0 B rx 0 pkts 0 B retrans tx 0 rx 0\n") != NULL,
+	REQUIRE(expect(strstr(r.text, " 10.1.1.0/24 rtts 1 min 20.000 p50 20.000 p95 20.000 p99 20.000 max 20.000 ms qdelay p50 0.000 p95 0.000 p99 0.000 max 0.000 ms window-min 20.000 ms tx 0 pkts 0 B rx 0 pkts 0 B retrans tx 0 rx 0 flows 0 sampled 0\n") != NULL,
 		       "no record of 10.1.1.0/24 in:\n%s", r.text));
 	/* Idle for 10.3 s, but no interval has ended since. */
 	agg_sample(&r.a, "10.1.2.1", AGG_T0 + 10 * SECOND + 800 * MS, 30 * MS);

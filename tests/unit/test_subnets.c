@@ -120,12 +120,15 @@ static bool subnet_read(struct env *e, int ipv, const char *net,
 		return fail("looking up subnet %s: %s", net, strerror(errno));
 	}
 	*found = true;
-	for (cpu = 0; cpu < ncpu; cpu++)
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		sum->flows += per_cpu[cpu].flows;
+		sum->flows_sampled += per_cpu[cpu].flows_sampled;
 		for (d = 0; d < PPING_DIR_MAX; d++) {
 			sum->pkts[d] += per_cpu[cpu].pkts[d];
 			sum->bytes[d] += per_cpu[cpu].bytes[d];
 			sum->retrans[d] += per_cpu[cpu].retrans[d];
 		}
+	}
 	free(per_cpu);
 	return true;
 }
@@ -589,6 +592,40 @@ out:
 	return ok;
 }
 
+/*
+ * Coverage: each TCP flow of a subnet counts once per aggregation interval
+ * as seen when it sends a packet, and once as sampled when it gives an RTT
+ * sample; the daemon starts a new interval by moving agg_interval.
+ */
+static bool test_subnet_coverage(void)
+{
+	struct tuple a = conn(4, "192.168.0.1", "10.1.2.3");
+	struct tuple b = conn(4, "192.168.0.2", "10.1.2.4");
+	struct subnet_traffic tr;
+	struct env e;
+	bool ok = false, found;
+
+	REQUIRE(env_open(&e, &CFG_SUBNETS));
+	/* a: data and its echo (a sample), twice; b: data, no reply */
+	REQUIRE(send_data(&e, &a, 100) && ack_echo(&e, &a, 100));
+	REQUIRE(send_data(&e, &a, 101) && ack_echo(&e, &a, 101));
+	REQUIRE(send_data(&e, &b, 100));
+	REQUIRE(subnet_read(&e, 4, "10.1.2.0", &tr, &found));
+	REQUIRE(expect_eq("flows seen", tr.flows, 2));
+	REQUIRE(expect_eq("flows sampled", tr.flows_sampled, 1));
+
+	/* The next interval: b alone sends. */
+	env_runtime(&e)->agg_interval++;
+	REQUIRE(send_data(&e, &b, 101));
+	REQUIRE(subnet_read(&e, 4, "10.1.2.0", &tr, &found));
+	REQUIRE(expect_eq("flows seen after two intervals", tr.flows, 3));
+	REQUIRE(expect_eq("flows sampled after two intervals", tr.flows_sampled, 1));
+	ok = true;
+out:
+	env_close(&e);
+	return ok;
+}
+
 DEFINE_TESTS(subnets,
 	{ "subnet_off_by_default", test_subnet_off_by_default },
 	{ "subnet_ipv4_prefix", test_subnet_ipv4_prefix },
@@ -601,5 +638,6 @@ DEFINE_TESTS(subnets,
 	{ "subnet_map_full", test_subnet_map_full },
 	{ "subnet_gso", test_subnet_gso },
 	{ "subnet_xdp_ingress", test_subnet_xdp_ingress },
-	{ "subnet_retrans", test_subnet_retrans }
+	{ "subnet_retrans", test_subnet_retrans },
+	{ "subnet_coverage", test_subnet_coverage }
 );
