@@ -22,7 +22,7 @@ cd "$(dirname "$0")/../.."
 
 ONEWAY_MS=${ONEWAY_MS:-5}
 TOLERANCE_MS=0.3
-COUNT=20
+COUNT=12
 
 trap 'pping_cleanup_files; topo_down' EXIT
 if ! topo_up "$ONEWAY_MS"; then
