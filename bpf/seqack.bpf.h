@@ -45,6 +45,8 @@ enum seg_kind {
 	SEG_GAP,         /* starts beyond snd_max: new, with a hole before it */
 	SEG_RESENT,      /* starts below snd_max: a retransmission */
 	SEG_PROBE,       /* one byte below snd_max: a keep-alive or window probe */
+	SEG_LATE,        /* below snd_max with an older TSval: an original
+			  * arriving after later data (reordered), not resent */
 };
 
 /*
@@ -148,6 +150,13 @@ static __always_inline int seq_track(struct flow_state *fs,
 	if (end == p->seq)
 		return SEG_NONE;   /* a pure ACK, or a probe without payload */
 	kind = seq_classify(st, p, end, &max);
+	/* A resend carries a TSval at least as new as anything sent before
+	 * it; an older one is the original itself, overtaken on the way
+	 * (its gap was counted when the later data came). Only where this
+	 * hook keeps the direction's newest TSval (it timestamps it). */
+	if (kind == SEG_RESENT && p->has_ts && (st->last_tsval & PPING_TS_VALID) &&
+	    (__s32)(p->tsval - (__u32)st->last_tsval) < 0)
+		return SEG_LATE;
 	if (kind == SEG_RESENT) {
 		n = resent_segs(p, h, max, end);
 		*resent = n;

@@ -219,6 +219,28 @@ static bool test_seq_retrans_and_gap_counts(void)
 	return expect_eq("retrans with timestamps", fs.dir[PPING_DIR_OUT].retrans, 1);
 }
 
+/*
+ * With timestamps, an original overtaken by later data (its TSval older
+ * than the newest sent) is no retransmission: the gap counted it once.
+ * A resend carries a newer TSval and is one.
+ */
+static bool test_seq_late_original(void)
+{
+	struct flow_state fs;
+	struct env *e;
+
+	CHECK(fixture_env(&e, &CFG_SEQ));
+	CHECK(ts_seg(e, &T4, PPING_DIR_OUT, TCPF_ACK, 10, 0, ISN + 100, 1, 100));
+	CHECK(ts_seg(e, &T4, PPING_DIR_OUT, TCPF_ACK, 11, 0, ISN + 300, 1, 100));  /* gap */
+	CHECK(ts_seg(e, &T4, PPING_DIR_OUT, TCPF_ACK, 10, 0, ISN + 200, 1, 100));  /* late */
+	CHECK(flow_lookup(e, &T4, &fs));
+	CHECK(expect_eq("reordered", fs.dir[PPING_DIR_OUT].reordered, 1));
+	CHECK(expect_eq("retrans after the late original", fs.dir[PPING_DIR_OUT].retrans, 0));
+	CHECK(ts_seg(e, &T4, PPING_DIR_OUT, TCPF_ACK, 12, 0, ISN + 200, 1, 100));  /* resent */
+	CHECK(flow_lookup(e, &T4, &fs));
+	return expect_eq("retrans after the resend", fs.dir[PPING_DIR_OUT].retrans, 1);
+}
+
 /* A GSO packet leaving (tc egress) of segs wire segments. */
 static bool data_out_gso(struct env *e, __u32 seq, size_t len, __u32 segs)
 {
@@ -459,6 +481,7 @@ DEFINE_TESTS(seqack,
 	{ "seq_karn", test_seq_karn },
 	{ "seq_retrans_and_gap_counts", test_seq_retrans_and_gap_counts },
 	{ "seq_retrans_gso", test_seq_retrans_gso },
+	{ "seq_late_original", test_seq_late_original },
 	{ "seq_probes", test_seq_probes },
 	{ "seq_wrap", test_seq_wrap },
 	{ "seq_rate_limit_and_slots", test_seq_rate_limit_and_slots },
