@@ -333,6 +333,7 @@ static bool traffic_of(void *ctx, const struct subnet_key *key,
 		subnet_traffic_add(&delta, &s->kernel_seen, -1);
 	s->kernel_seen = *sum;
 	subnet_traffic_add(&s->traffic, &delta, 1);
+	subnet_traffic_add(&s->traffic_total, &delta, 1);
 	if (traffic_any(&delta))
 		s->last_active = r->now;
 	return false;
@@ -413,6 +414,18 @@ void aggregate_flush(struct aggregate *a, struct output *o,
 	a->prev = *c;
 	a->overflow.pkts = a->overflow.rtts = 0;
 	a->interval_start = now;
+	expire_idle(a, now);
+}
+
+void aggregate_read_traffic(struct aggregate *a, __u64 now)
+{
+	struct traffic_read tr = { .a = a, .now = now };
+	__u32 i;
+
+	subnet_map_each(&a->traffic, traffic_of, &tr);
+	/* No records here: the interval counters are not used. */
+	for (i = 0; a->tab && i < a->cap; i++)
+		memset(&a->tab[i].traffic, 0, sizeof(a->tab[i].traffic));
 	expire_idle(a, now);
 }
 

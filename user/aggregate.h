@@ -58,6 +58,7 @@ struct subnet_stats {
 	__u64 slot_min[AGG_WINDOW_SLOTS];
 	__u64 slot_id[AGG_WINDOW_SLOTS];
 	struct subnet_traffic kernel_seen;  /* the datapath's cumulative counters last read */
+	struct subnet_traffic traffic_total; /* since tracked (--metrics) */
 	__u64 last_active;      /* the programs' clock at the last sample or packet */
 };
 
@@ -102,6 +103,13 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e);
 void aggregate_flush(struct aggregate *a, struct output *o,
 		     const struct pping_counters *c,
 		     const struct wall_clock *clock, __u64 now);
+
+/*
+ * --metrics without -a: read the per-subnet traffic into the totals, and
+ * forget idle subnets, as an interval's end does (now: the programs'
+ * clock).
+ */
+void aggregate_read_traffic(struct aggregate *a, __u64 now);
 
 /* Minimum RTT over the window ending at now; 0 if none. */
 __u64 aggregate_window_min(const struct aggregate *a,

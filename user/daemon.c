@@ -107,6 +107,24 @@ static int job_aggregate(void *ctx, __u64 due, __u64 now)
 }
 
 /*
+ * --metrics without -a: the per-subnet counters are read into their
+ * totals every second, and coverage counts flows in intervals of ten
+ * reads (10 s).
+ */
+#define SUBNET_READ_NS (NS_PER_S)
+#define COVERAGE_READS 10
+
+static int job_subnet_read(void *ctx, __u64 due, __u64 now)
+{
+	struct daemon *d = ctx;
+
+	aggregate_read_traffic(&d->agg, d->replaying ? due : now);
+	if (++d->subnet_reads % COVERAGE_READS == 0)
+		d->bpf.tc->data->runtime.agg_interval++;
+	return 0;
+}
+
+/*
  * Live, an interval ends when the loop wakes; if that was much later than
  * due (a stall), the next grid point may be only a sliver away, and a
  * record of a sliver of time says little: start the grid again from now,
@@ -264,6 +282,8 @@ static int add_jobs(struct daemon *d)
 		  .run = job_duration, .once = true },
 		{ .name = "aggregate", .period_ns = o->aggregate_ns,
 		  .run = job_aggregate, .after = aggregate_after },
+		{ .name = "subnets", .period_ns = SUBNET_READ_NS,
+		  .run = job_subnet_read },
 		{ .name = "flush", .ready = flush_ready, .run = job_flush },
 		{ .name = "reopen", .ready = reopen_ready, .run = job_reopen },
 		{ .name = "housekeeping", .period_ns = HOUSEKEEPING_NS,
@@ -281,6 +301,7 @@ static int add_jobs(struct daemon *d)
 		/* Jobs with nothing to do in this run are not added. */
 		if ((j->run == job_duration && (!o->duration_ns || d->replaying)) ||
 		    (j->run == job_aggregate && !o->aggregate_ns) ||
+		    (j->run == job_subnet_read && (o->aggregate_ns || !o->metrics)) ||
 		    (j->run == job_housekeeping && d->replaying) ||
 		    (j->run == job_cleanup && !d->up.cleaning))
 			continue;
@@ -320,8 +341,7 @@ static int open_aggregation(struct daemon *d)
 
 	if (!o->aggregate_ns && !o->metrics)
 		return 0;
-	if (aggregate_init(&d->agg, &ac, o->aggregate_ns ?
-			   bpf_map__fd(d->bpf.tc->maps.subnet_map) : -1)) {
+	if (aggregate_init(&d->agg, &ac, bpf_map__fd(d->bpf.tc->maps.subnet_map))) {
 		pr_warn("cannot allocate the aggregation tables\n");
 		return -1;
 	}
@@ -374,7 +394,8 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 	cfg->sampling.rtt_rate_fp = (__u32)llround(o->rtt_rate * (1 << PPING_RTT_RATE_SHIFT));
 	cfg->sampling.rtt_type = o->rtt_type;
 	cfg->sampling.burst = o->burst;
-	cfg->max_subnets = o->aggregate_ns ? o->agg_max_subnets : 0;
+	/* Per-subnet traffic, loss and coverage for -a and --metrics */
+	cfg->max_subnets = o->aggregate_ns || o->metrics ? o->agg_max_subnets : 0;
 	cfg->subnet_prefix_v4 = o->agg_prefix_v4;
 	cfg->subnet_prefix_v6 = o->agg_prefix_v6;
 	if (d->replaying)

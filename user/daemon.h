@@ -44,6 +44,7 @@ struct daemon {
 	struct schedule sched;
 	bool clock_started;         /* the loop ran: there is a run to report */
 	__u64 agg_due;              /* when the last aggregation interval was due */
+	__u64 subnet_reads;         /* --metrics without -a: per-subnet reads so far */
 	__u64 cleanup_end;          /* live: wall clock after the last pass */
 	__u64 cleanup_took;         /* ... and how long it took */
 	bool cleanup_stretch_told;

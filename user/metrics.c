@@ -111,6 +111,16 @@ static void histogram_all(FILE *f, const char *base, const char *labels,
 	sample_u64(f, name, labels, h->count);
 }
 
+/* The labels of a subnet's series: subnet, and interface of several. */
+static void subnet_labels(char *buf, size_t len, const struct stats_subnet *sn)
+{
+	if (sn->ifname)
+		snprintf(buf, len, "interface=\"%s\",subnet=\"%s\"", sn->ifname,
+			 sn->name);
+	else
+		snprintf(buf, len, "subnet=\"%s\"", sn->name);
+}
+
 /* Per subnet (and interface, of several); the RTTs also per method,
  * a series only for the methods that measured the subnet. */
 static void histogram_family(FILE *f, const struct stats_view *v,
@@ -123,13 +133,10 @@ static void histogram_family(FILE *f, const struct stats_view *v,
 
 	family(f, base, "histogram", help);
 	while (stats_view_subnet(v, &pos, &sn)) {
-		if (sn.ifname)
-			snprintf(who, sizeof(who), "interface=\"%s\",subnet=\"%s\"",
-				 sn.ifname, sn.name);
-		else
-			snprintf(who, sizeof(who), "subnet=\"%s\"", sn.name);
+		subnet_labels(who, sizeof(who), &sn);
 		if (qdelay) {
-			histogram_all(f, base, who, sn.qdelay, LE_QDELAY_STEPS);
+			if (sn.qdelay->count)
+				histogram_all(f, base, who, sn.qdelay, LE_QDELAY_STEPS);
 			continue;
 		}
 		for (m = 0; m < PPING_METHOD_MAX; m++) {
@@ -139,6 +146,40 @@ static void histogram_family(FILE *f, const struct stats_view *v,
 				 rtt_method_name(m));
 			histogram_all(f, base, labels, sn.rtt[m], LE_RTT_STEPS);
 		}
+	}
+}
+
+/* Per subnet: TCP segments resent each way, and coverage (flows seen and
+ * sampled, counted once per interval each). */
+static void subnet_counters(FILE *f, const struct stats_view *v)
+{
+	char who[128], labels[160];
+	struct stats_subnet sn;
+	__u32 pos;
+
+	family(f, "pping_retransmits_total", "counter",
+	       "TCP segments resending data, per subnet of the remote end; direction tx: sent towards it, rx: from it.");
+	for (pos = 0; stats_view_subnet(v, &pos, &sn);) {
+		subnet_labels(who, sizeof(who), &sn);
+		snprintf(labels, sizeof(labels), "%s,direction=\"tx\"", who);
+		sample_u64(f, "pping_retransmits_total", labels,
+			   sn.traffic->retrans[PPING_DIR_OUT]);
+		snprintf(labels, sizeof(labels), "%s,direction=\"rx\"", who);
+		sample_u64(f, "pping_retransmits_total", labels,
+			   sn.traffic->retrans[PPING_DIR_IN]);
+	}
+	family(f, "pping_subnet_tcp_flows_total", "counter",
+	       "TCP flows of the subnet that sent a packet, counted once per interval (-a, or 10 s).");
+	for (pos = 0; stats_view_subnet(v, &pos, &sn);) {
+		subnet_labels(who, sizeof(who), &sn);
+		sample_u64(f, "pping_subnet_tcp_flows_total", who, sn.traffic->flows);
+	}
+	family(f, "pping_subnet_tcp_flows_sampled_total", "counter",
+	       "TCP flows of the subnet that gave an RTT sample, counted once per interval (-a, or 10 s).");
+	for (pos = 0; stats_view_subnet(v, &pos, &sn);) {
+		subnet_labels(who, sizeof(who), &sn);
+		sample_u64(f, "pping_subnet_tcp_flows_sampled_total", who,
+			   sn.traffic->flows_sampled);
 	}
 }
 
@@ -295,6 +336,7 @@ static void render(FILE *f, const struct stats_view *v)
 	histogram_family(f, v, "pping_queueing_delay_seconds",
 			 "RTT minus the subnet's minimum RTT over the window.",
 			 true);
+	subnet_counters(f, v);
 }
 
 void metrics_render(FILE *f, const struct metrics_source *src)

@@ -57,9 +57,11 @@ bool stats_view_subnet(const struct stats_view *v, __u32 *pos,
 	if (!v->agg)
 		return false;
 	while ((s = aggregate_next(v->agg, pos))) {
-		/* The queueing delay gets every sample: its count says
-		 * whether there is any. */
-		if (!s->qdelay_total || !s->qdelay_total->count)
+		/* A subnet with samples or TCP traffic (the queueing delay
+		 * gets every sample: its count says whether there is any). */
+		if (!s->qdelay_total || (!s->qdelay_total->count &&
+					 !s->traffic_total.pkts[0] &&
+					 !s->traffic_total.pkts[1]))
 			continue;
 		aggregate_subnet_name(v->agg, &s->key, out->name,
 				      sizeof(out->name));
@@ -68,6 +70,7 @@ bool stats_view_subnet(const struct stats_view *v, __u32 *pos,
 			out->rtt[m] = s->rtt_total[m] && s->rtt_total[m]->count ?
 				      s->rtt_total[m] : NULL;
 		out->qdelay = s->qdelay_total;
+		out->traffic = &s->traffic_total;
 		return true;
 	}
 	return false;

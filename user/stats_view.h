@@ -54,6 +54,8 @@ struct stats_subnet {
 	/* RTTs per enum pping_method (NULL: no sample by it), queueing
 	 * delay of all of them */
 	const struct histogram *rtt[PPING_METHOD_MAX], *qdelay;
+	/* Its traffic, loss and coverage since tracked */
+	const struct subnet_traffic *traffic;
 };
 
 /* The subnets with samples (--metrics): start with *pos 0; false at the

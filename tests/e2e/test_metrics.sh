@@ -30,7 +30,8 @@ pping_map_capacity pping_map_fill_ratio pping_degradation_level
 pping_degradation_changes_total pping_events_lost_total
 pping_cleanup_runs_total pping_cleanup_seconds_total pping_cleanup_max_seconds
 pping_cleanup_max_call_seconds pping_cleanup_info pping_cleanup_interval_seconds
-pping_packets_excluded_total pping_tcp_retransmits_total
+pping_packets_excluded_total pping_tcp_retransmits_total pping_retransmits_total
+pping_subnet_tcp_flows_total pping_subnet_tcp_flows_sampled_total
 pping_tcp_out_of_order_total pping_seq_identifiers_total
 pping_subnets pping_subnet_overflow_rtts_total pping_rtt_seconds
 pping_queueing_delay_seconds"
@@ -210,8 +211,12 @@ else
 	all_counts=$(sum_of pping_rtt_seconds_count "$WORK/c")
 	overflow=$(value "$WORK/c" pping_subnet_overflow_rtts_total)
 	events=$(value "$WORK/c" pping_rtt_events_total)
+	cov_seen=$(value "$WORK/c" 'pping_subnet_tcp_flows_total{subnet="10.200.0.0/24"}')
+	cov_sampled=$(value "$WORK/c" 'pping_subnet_tcp_flows_sampled_total{subnet="10.200.0.0/24"}')
+	retrans_tx=$(value "$WORK/c" 'pping_retransmits_total{subnet="10.200.0.0/24",direction="tx"}')
 	echo "  $name: rtt samples ${rtt_samples:-none}, events ${events:-none}," \
-		"packets egress $egress ingress $ingress, 10.200.0.0/24 count ${hist_count:-none}"
+		"packets egress $egress ingress $ingress, 10.200.0.0/24 count ${hist_count:-none}," \
+		"flows sampled ${cov_sampled:-none} of ${cov_seen:-none}, retransmits tx ${retrans_tx:-none}"
 	if [ "$st_b" != 200 ] || [ "$st_c" != 200 ]; then
 		fail $name "GET /metrics: HTTP $st_b, then $st_c"
 	elif [ -n "$missing" ]; then
@@ -229,6 +234,9 @@ else
 		fail $name "histogram counts $all_counts + overflow $overflow != pping_rtt_events_total $events"
 	elif ! why=$(histograms_ok "$WORK/c"); then
 		fail $name "$(head -3 <<<"$why" | tr '\n' ';')"
+	elif [ "${cov_seen:-0}" -lt 1 ] || [ "${cov_sampled:-0}" -lt 1 ] ||
+	     [ "$cov_sampled" -gt "$cov_seen" ] || [ -z "$retrans_tx" ]; then
+		fail $name "coverage of 10.200.0.0/24: ${cov_sampled:-none} of ${cov_seen:-none} flows sampled; retransmits tx ${retrans_tx:-none}"
 	else
 		pass $name
 	fi
