@@ -378,6 +378,12 @@ static void build_seg(struct rng *r, struct frame *f, const struct seg *s,
 	else
 		nh = add_ipv6(r, &p, s, l);
 	add_tcp(&p, s->t, s->dir, s->flags, &o, s->payload);
+	/* Sequence and acknowledgement numbers for the SEQ/ACK rounds: half
+	 * of them within 512 of the 2^32 wrap, so ranges and ACKs cross it. */
+	pkt_tcp_seq(&p, rng_pct(r, 50) ? 0xffffff00u + rng_below(r, 0x200) :
+					 (uint32_t)rng_next(r),
+		    rng_pct(r, 50) ? 0xffffff00u + rng_below(r, 0x200) :
+				     (uint32_t)rng_next(r));
 	/* packets.h derives doff from the list length, which overflows the
 	 * 4-bit field past 40 bytes: such lists get the largest header. */
 	if (!plan.doff && o.len > 40)
