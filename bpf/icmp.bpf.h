@@ -38,34 +38,14 @@ static __always_inline void icmp_match(const struct flow_key *key,
 				       struct pping_counters *cnt)
 {
 	__u8 req_dir = (h->dir ^ 1) & 1;   /* where the request went */
-	struct flow_dir_state *st = &fs->dir[req_dir];
-	struct ts_value *tv, sent;
+	struct ts_value sent;
 	struct ts_key tk;
-	__u64 rtt;
 
+	/* A duplicated reply finds the identifier gone: no second sample. */
 	ts_key_init(&tk, key, p->seq, req_dir);
-	tv = bpf_map_lookup_elem(&ts_map, &tk);
-	if (!tv)
-		return;
-	sent = *tv;
-	/* Only the program whose delete succeeds reports: a duplicated
-	 * reply is never a second sample. */
-	if (bpf_map_delete_elem(&ts_map, &tk) != 0)
-		return;
-	cnt->ts_deleted++;
-	if (h->now < sent.sent || h->now - sent.sent >= PPING_TS_STALE_NS)
-		return;
-	rtt = h->now - sent.sent;
-	update_rtt_stats(st, rtt);
-	cnt->rtt_samples++;
-	cnt->samples[PPING_METHOD_ICMP]++;
-	if (!claim_report(st, sent.burst)) {
-		cnt->rtt_unreported++;
-		return;
-	}
-	emit_rtt_event(key, fs, req_dir, rtt, h->now, PPING_METHOD_ICMP,
-		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
-		       cnt);
+	if (take_identifier(&tk, h, cnt, &sent))
+		report_sample(key, fs, req_dir, h->now - sent.sent, sent.burst,
+			      PPING_METHOD_ICMP, h, cnt);
 }
 
 /*

@@ -56,6 +56,59 @@ static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 	return __sync_val_compare_and_swap(&st->reported_burst, old, burst) == old;
 }
 
+/*
+ * Take the identifier tk out of the map: true with its send time in
+ * *sent if this program's delete won (two CPUs can never report the same
+ * identifier twice) and it is not stale (left over from before a TSval
+ * or sequence clock wrapped).
+ */
+static __always_inline bool take_identifier(const struct ts_key *tk,
+					    const struct hook_pkt *h,
+					    struct pping_counters *cnt,
+					    struct ts_value *sent)
+{
+	struct ts_value *tv = bpf_map_lookup_elem(&ts_map, tk);
+
+	if (!tv)
+		return false;
+	*sent = *tv;
+	if (bpf_map_delete_elem(&ts_map, tk) != 0)
+		return false;
+	cnt->ts_deleted++;
+	if (h->now < sent->sent)
+		return false;
+	if (h->now - sent->sent >= PPING_TS_STALE_NS) {
+		cnt->ts_stale++;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A sample of direction id_dir's identifiers, by any method: into the
+ * direction's RTT statistics and the counters, and printed if it is the
+ * first match of its burst.
+ */
+static __always_inline void report_sample(const struct flow_key *key,
+					  struct flow_state *fs, __u8 id_dir,
+					  __u64 rtt, __u64 burst, __u8 method,
+					  const struct hook_pkt *h,
+					  struct pping_counters *cnt)
+{
+	struct flow_dir_state *st = &fs->dir[id_dir & 1];
+
+	update_rtt_stats(st, rtt);
+	cnt->rtt_samples++;
+	cnt->samples[method < PPING_METHOD_MAX ? method : 0]++;
+	if (!claim_report(st, burst)) {
+		cnt->rtt_unreported++;
+		return;
+	}
+	emit_rtt_event(key, fs, id_dir, rtt, h->now, method,
+		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
+		       cnt);
+}
+
 static __always_inline void match_packet(const struct flow_key *key,
 					 struct flow_state *fs,
 					 const struct pkt_info *p,
@@ -64,9 +117,8 @@ static __always_inline void match_packet(const struct flow_key *key,
 {
 	__u8 ts_dir = (h->dir ^ 1) & 1;   /* whose TSvals this packet echoes */
 	struct flow_dir_state *st = &fs->dir[ts_dir];
-	struct ts_value *tv, sent;
+	struct ts_value sent;
 	struct ts_key tk;
-	__u64 rtt;
 
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
 		return;
@@ -79,34 +131,9 @@ static __always_inline void match_packet(const struct flow_key *key,
 		return;
 
 	ts_key_init(&tk, key, p->tsecr, ts_dir);
-	tv = bpf_map_lookup_elem(&ts_map, &tk);
-	if (!tv)
-		return;
-	sent = *tv;
-	/* Only the program whose delete succeeds reports the sample: two CPUs
-	 * can never report the same identifier twice. */
-	if (bpf_map_delete_elem(&ts_map, &tk) != 0)
-		return;
-	cnt->ts_deleted++;
-	if (h->now < sent.sent)
-		return;
-	if (h->now - sent.sent >= PPING_TS_STALE_NS) {
-		/* Left over from before the TSval clock wrapped. */
-		cnt->ts_stale++;
-		return;
-	}
-
-	rtt = h->now - sent.sent;
-	update_rtt_stats(st, rtt);
-	cnt->rtt_samples++;
-	cnt->samples[PPING_METHOD_TS]++;
-	if (!claim_report(st, sent.burst)) {
-		cnt->rtt_unreported++;
-		return;
-	}
-	emit_rtt_event(key, fs, ts_dir, rtt, h->now, PPING_METHOD_TS,
-		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
-		       cnt);
+	if (take_identifier(&tk, h, cnt, &sent))
+		report_sample(key, fs, ts_dir, h->now - sent.sent, sent.burst,
+			      PPING_METHOD_TS, h, cnt);
 }
 
 #endif /* PPING_MATCH_BPF_H */

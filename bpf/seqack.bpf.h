@@ -236,7 +236,7 @@ static __always_inline void seq_match(const struct flow_key *key,
 {
 	__u8 data_dir = (h->dir ^ 1) & 1;   /* whose data this ACK covers */
 	struct flow_dir_state *st = &fs->dir[data_dir];
-	__u64 first = 0, burst = 0, rtt;
+	__u64 first = 0, burst = 0;
 	int i;
 
 	/* A reset's ACK number says what arrived before the connection was
@@ -265,17 +265,8 @@ static __always_inline void seq_match(const struct flow_key *key,
 	if (!first || h->now < first)
 		return;
 
-	rtt = h->now - first;
-	update_rtt_stats(st, rtt);
-	cnt->rtt_samples++;
-	cnt->samples[PPING_METHOD_SEQ]++;
-	if (!claim_report(st, burst ? burst : 1)) {
-		cnt->rtt_unreported++;
-		return;
-	}
-	emit_rtt_event(key, fs, data_dir, rtt, h->now, PPING_METHOD_SEQ,
-		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
-		       cnt);
+	report_sample(key, fs, data_dir, h->now - first, burst ? burst : 1,
+		      PPING_METHOD_SEQ, h, cnt);
 }
 
 #endif /* PPING_SEQACK_BPF_H */
