@@ -408,7 +408,8 @@ struct pping_runtime {
 	__u64 sampled_admit;   /* level > 0: a flow sampled this epoch gets a new
 				* entry only while fewer flows than this exist */
 	__u64 sampled_mask;    /* bits in the sampled-flows bitmap - 1 */
-	__u32 agg_interval;    /* -a: number of the interval in progress, from 1 */
+	__u32 agg_interval;    /* -a: number of the interval in progress, from 1
+				* (a flow's 0 means "never counted") */
 	__u32 pad2;
 };
 

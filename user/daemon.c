@@ -370,8 +370,11 @@ static int open_metrics(struct daemon *d)
 static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 {
 	const struct pping_opts *o = d->o;
+	const struct pping_runtime defaults = PPING_RUNTIME_DEFAULTS;
 
 	memset(cfg, 0, sizeof(*cfg));
+	/* what options do not set keeps the programs' defaults */
+	cfg->sampling = defaults;
 	/* a replay hands the programs Ethernet frames */
 	cfg->has_l2 = d->replaying || d->ifc[0].has_l2;
 	cfg->n_ifaces = d->n_ifaces;

@@ -292,9 +292,6 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	config_of(cfg, &b->config);
 	tc->rodata->config = b->config;
 	tc->data->runtime = cfg->sampling;
-	/* Intervals count from 1: a flow's 0 means "never counted". */
-	if (!tc->data->runtime.agg_interval)
-		tc->data->runtime.agg_interval = 1;
 	err = size_maps(tc, cfg);
 	if (err)
 		return err;

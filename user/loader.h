@@ -30,7 +30,7 @@ struct datapath_config {
 	const __u64 *ports;   /* PPING_PORT_WORDS words, or NULL: every port */
 	int n_ifaces;         /* interfaces monitored; 0 or 1: one (slot 0) */
 	int ifindexes[PPING_MAX_IFACES];   /* their ifindex, in slot order */
-	struct pping_runtime sampling;
+	struct pping_runtime sampling;   /* from PPING_RUNTIME_DEFAULTS */
 	__u32 max_subnets;    /* subnet map entries for -a; 0: no per-subnet traffic */
 	__u8 subnet_prefix_v4;
 	__u8 subnet_prefix_v6;
