@@ -238,17 +238,16 @@ static int hook_slot(int hook)
  * and ACK, or an arriving echo reply (the junk frames' echoes share an id
  * and sequence number, so a reply can match an earlier request); in a
  * SEQ/ACK round also any arriving TCP ACK but a reset. */
-static bool eligible_in(bool seq, const struct shot *s)
+static bool eligible(const struct fuzz *fz, const struct shot *s)
 {
 	if (s->hook == FH_EGRESS)
 		return false;
-	if (seq && s->v.tcp && (s->v.flags & (TCPF_ACK | TCPF_RST)) == TCPF_ACK)
+	if (fz->seq && s->v.tcp && (s->v.flags & (TCPF_ACK | TCPF_RST)) == TCPF_ACK)
 		return true;
 	return (s->v.tcp && s->v.has_ts && (s->v.flags & TCPF_ACK)) ||
 	       s->v.icmp_reply;
 }
 
-#define eligible(s) eligible_in(fz->seq, (s))
 
 static bool check_counters(const struct fuzz *fz, const struct shot *s,
 			   const struct pping_counters *d, bool refused)
@@ -307,7 +306,7 @@ static bool check_rtt_events(const struct fuzz *fz, const struct shot *s,
 static bool check_samples(const struct fuzz *fz, const struct shot *s,
 			  const struct pping_counters *d, bool required)
 {
-	if (!eligible(s) && d->rtt_samples)
+	if (!eligible(fz, s) && d->rtt_samples)
 		return fuzz_fail(fz, s, "RTT sample from a packet that is not a "
 				 "well-formed ingress TCP segment with a "
 				 "timestamp and ACK");
@@ -340,7 +339,7 @@ static bool match_required(const struct fuzz *fz, const struct shot *s)
 {
 	const struct episode *ep = &fz->ep;
 
-	return ep->active && !ep->disturbed && !ep->consumed && eligible(s) &&
+	return ep->active && !ep->disturbed && !ep->consumed && eligible(fz, s) &&
 	       s->v.tsecr == ep->x && same_flow(&s->v.key, &ep->key);
 }
 
@@ -378,7 +377,7 @@ static void episode_after(struct fuzz *fz, const struct shot *s, bool required)
 		ep->unproven = 0;
 		return;
 	}
-	if (s->echo && !eligible(s) && !fz->seq) {
+	if (s->echo && !eligible(fz, s) && !fz->seq) {
 		fz->st.rejected_echoes++;
 		if (!ep->disturbed && !ep->consumed)
 			ep->unproven++;
@@ -407,7 +406,7 @@ static void count_stats(struct fuzz *fz, const struct shot *s, bool refused,
 	for (st = 0; st <= (int)s->v.stage; st++)
 		fz->st.stage[st]++;
 	fz->st.samples += d->rtt_samples;
-	fz->st.ineligible += !eligible(s);
+	fz->st.ineligible += !eligible(fz, s);
 }
 
 /* Send f (as the hook sees frames: without L2 on an L3-only XDP round,
