@@ -55,16 +55,6 @@ static __always_inline void fill_flow_counts(struct pping_event *e,
 	e->bytes[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].bytes;
 }
 
-/* The loss signal a closing event reports. */
-static __always_inline void fill_flow_loss(struct pping_event *e,
-					   const struct flow_state *fs)
-{
-	e->retrans[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].retrans;
-	e->retrans[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].retrans;
-	e->reordered[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].reordered;
-	e->reordered[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].reordered;
-}
-
 static __always_inline void emit_rtt_event(const struct flow_key *key,
 					   const struct flow_state *fs,
 					   __u8 ts_dir, __u64 rtt, __u64 now,
@@ -91,7 +81,9 @@ static __always_inline void emit_rtt_event(const struct flow_key *key,
 	e->min_rtt = st->min_rtt;
 	e->srtt = st->srtt;
 	fill_flow_counts(e, fs);
-	fill_flow_loss(e, fs);
+	/* The loss counts are a closing event's: nothing to read here. */
+	__builtin_memset(e->retrans, 0, sizeof(e->retrans));
+	__builtin_memset(e->reordered, 0, sizeof(e->reordered));
 	e->flow = *key;
 	bpf_ringbuf_submit(e, submit_flags());
 }
@@ -115,10 +107,7 @@ static __always_inline void emit_flow_event(const struct flow_key *key,
 	e->dir = dir;
 	e->time_ns = now;
 	if (fs) {
-		e->min_rtt = fs->dir[PPING_DIR_OUT].min_rtt;
-		e->srtt = fs->dir[PPING_DIR_OUT].srtt;
-		fill_flow_counts(e, fs);
-		fill_flow_loss(e, fs);
+		pping_event_fill_flow(e, fs);
 	}
 	e->flow = *key;
 	bpf_ringbuf_submit(e, submit_flags());

@@ -155,16 +155,7 @@ CLEANUP_RULE void cleanup_closing_event(struct pping_event *e,
 	e->pad = 0;
 	e->time_ns = now;
 	e->rtt = 0;
-	e->min_rtt = fs->dir[PPING_DIR_OUT].min_rtt;
-	e->srtt = fs->dir[PPING_DIR_OUT].srtt;
-	e->pkts[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].pkts;
-	e->pkts[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].pkts;
-	e->bytes[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].bytes;
-	e->bytes[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].bytes;
-	e->retrans[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].retrans;
-	e->retrans[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].retrans;
-	e->reordered[PPING_DIR_OUT] = fs->dir[PPING_DIR_OUT].reordered;
-	e->reordered[PPING_DIR_IN] = fs->dir[PPING_DIR_IN].reordered;
+	pping_event_fill_flow(e, fs);
 	e->flow = *k;
 }
 

@@ -249,6 +249,26 @@ struct pping_event {
 	struct flow_key flow;
 };
 
+/*
+ * What a flow event reports of its flow: the local side's RTTs, both
+ * directions' packets and bytes, and the loss signal. The datapath's
+ * closing events and cleanup's (every mechanism) use this one fill.
+ */
+static inline __attribute__((always_inline))
+void pping_event_fill_flow(struct pping_event *e, const struct flow_state *fs)
+{
+	int d;
+
+	e->min_rtt = fs->dir[PPING_DIR_OUT].min_rtt;
+	e->srtt = fs->dir[PPING_DIR_OUT].srtt;
+	for (d = 0; d < PPING_DIR_MAX; d++) {
+		e->pkts[d] = fs->dir[d].pkts;
+		e->bytes[d] = fs->dir[d].bytes;
+		e->retrans[d] = fs->dir[d].retrans;
+		e->reordered[d] = fs->dir[d].reordered;
+	}
+}
+
 /* Per-CPU counters, one slot of the counters map; summed by the daemon. */
 struct pping_counters {
 	__u64 pkts[PPING_HOOK_MAX];       /* every packet a program ran on */
