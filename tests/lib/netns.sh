@@ -47,8 +47,8 @@ in_cli() { ip netns exec "$NS_CLI" "$@"; }
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 in_rly() { ip netns exec "$NS_RLY" "$@"; }
 
-# tcpdump_cli SNAPLEN FILE ERR: capture the iperf3 traffic (tcp port 5201)
-# on the client's interface into FILE, with ns timestamps, tcpdump's
+# tcpdump_cli SNAPLEN FILE ERR [FILTER]: capture the iperf3 traffic (tcp port
+# 5201, or FILTER) on the client's interface into FILE, with ns timestamps, tcpdump's
 # messages in ERR; its pid in TD_PID (ip netns exec execs it, so SIGINT
 # reaches tcpdump and makes it flush and close FILE). Returns once it
 # listens, or 1 if it never does. -Z root: FILE is written as root in a
@@ -56,11 +56,11 @@ in_rly() { ip netns exec "$NS_RLY" "$@"; }
 # kernel's ring until a block fills or a second passes, and those still
 # waiting at SIGINT are lost ("received by filter" above "captured").
 tcpdump_cli() {
-	local snaplen=$1 file=$2 err=$3
+	local snaplen=$1 file=$2 err=$3 filter=${4:-tcp port 5201}
 
 	ip netns exec "$NS_CLI" tcpdump -Z root -i "$CLI_IF" -s "$snaplen" \
 		--immediate-mode --time-stamp-precision nano -w "$file" \
-		'tcp port 5201' 2>"$err" &
+		"$filter" 2>"$err" &
 	TD_PID=$!
 	wait_line "$TD_PID" "$err" "listening on"
 }
