@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Matching replies to identifiers. The first packet that echoes a TSval
- * (TSecr) of the opposite direction is looked up; later echoes of the same
- * value are skipped without touching the timestamp map, which is what keeps
- * the per-packet cost of a bulk flow's ACK stream low.
+ * (TSecr) of the opposite direction takes its identifier: from the flow's
+ * slots, or, for the few that did not fit there, from the timestamp map.
+ * Later echoes of the same value find nothing in the slots and are
+ * skipped without touching the map, which is what keeps the per-packet
+ * cost of a bulk flow's ACK stream low.
  */
 #ifndef PPING_MATCH_BPF_H
 #define PPING_MATCH_BPF_H
@@ -56,6 +58,20 @@ static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 	return __sync_val_compare_and_swap(&st->reported_burst, old, burst) == old;
 }
 
+/* A sample from an identifier sent at sent: not one left over from before
+ * the TSval clock wrapped (stale), nor from a later clock than ours. */
+static __always_inline bool sample_fresh(__u64 sent, const struct hook_pkt *h,
+					 struct pping_counters *cnt)
+{
+	if (h->now < sent)
+		return false;
+	if (h->now - sent >= PPING_TS_STALE_NS) {
+		cnt->ts_stale++;
+		return false;
+	}
+	return true;
+}
+
 /*
  * Take the identifier tk out of the map: true with its send time in
  * *sent if this program's delete won (two CPUs can never report the same
@@ -75,13 +91,7 @@ static __always_inline bool take_identifier(const struct ts_key *tk,
 	if (bpf_map_delete_elem(&ts_map, tk) != 0)
 		return false;
 	cnt->ts_deleted++;
-	if (h->now < sent->sent)
-		return false;
-	if (h->now - sent->sent >= PPING_TS_STALE_NS) {
-		cnt->ts_stale++;
-		return false;
-	}
-	return true;
+	return sample_fresh(sent->sent, h, cnt);
 }
 
 /*
@@ -109,6 +119,46 @@ static __always_inline void report_sample(const struct flow_key *key,
 		       cnt);
 }
 
+/*
+ * Take the identifier an echo of tsecr closes from the flow slots of st:
+ * true with its send time and burst if this CPU took it. Identifiers the
+ * echo has passed (older TSvals) are dropped on the way, counted: echoes
+ * only move forward (a receiver echoes the TSval of the oldest segment it
+ * has not yet acknowledged), so theirs will never come.
+ */
+static __always_inline bool ts_slot_take(struct flow_dir_state *st, __u32 tsecr,
+					 __u64 *sent_at, __u64 *burst,
+					 struct pping_counters *cnt)
+{
+	bool took = false;
+	__u32 id, tag_ago;
+	__u64 sent;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < PPING_ID_SLOTS; i++) {
+		struct id_slot *s = &st->ids[i];
+
+		sent = *(volatile __u64 *)&s->sent;
+		if (sent <= PPING_ID_SLOT_BUSY)
+			continue;
+		tag_ago = s->tag_ago;
+		id = s->id;
+		if (!(tag_ago & PPING_ID_SLOT_TS) || (__s32)(tsecr - id) < 0)
+			continue;   /* SEQ/ACK, or not echoed yet */
+		if (__sync_val_compare_and_swap(&s->sent, sent, 0) != sent)
+			continue;
+		if (id != tsecr) {
+			cnt->ts_passed++;
+			continue;
+		}
+		took = true;
+		*sent_at = sent;
+		*burst = id_slot_burst(sent, tag_ago);
+	}
+	return took;
+}
+
 static __always_inline void match_packet(const struct flow_key *key,
 					 struct flow_state *fs,
 					 const struct pkt_info *p,
@@ -122,6 +172,13 @@ static __always_inline void match_packet(const struct flow_key *key,
 
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
 		return;
+	if (config.ts_slots &&
+	    ts_slot_take(st, p->tsecr, &sent.sent, &sent.burst, cnt)) {
+		if (sample_fresh(sent.sent, h, cnt))
+			report_sample(key, fs, ts_dir, h->now - sent.sent,
+				      sent.burst, PPING_METHOD_TS, h, cnt);
+		return;
+	}
 	/* Most echoes are of TSvals that never became identifiers (the rate
 	 * limit skips them): answer those from the flow state, without a
 	 * write to it or a lookup in the identifier map. */

@@ -14,7 +14,7 @@
 #define PPING_SAMPLING_BPF_H
 
 #include "config.bpf.h"
-#include "flow.bpf.h"
+#include "id_slots.bpf.h"
 
 /*
  * A compare-and-exchange that fails means another CPU changed the word
@@ -23,12 +23,6 @@
  * limit, a different slot). Bounded so a hot flow cannot keep a CPU here.
  */
 #define CLAIM_TRIES 3
-
-/* Time since t, or 0 if another CPU read a later clock than ours. */
-static __always_inline __u64 elapsed_since(__u64 now, __u64 t)
-{
-	return (__s64)(now - t) > 0 ? now - t : 0;
-}
 
 /*
  * Advance a packed last-TSval word to tsval if tsval is newer. Returns true
@@ -197,6 +191,7 @@ static __always_inline bool store_identifier(const struct ts_key *tk,
 
 	if (err == 0) {
 		cnt->ts_created++;   /* a replacement below is counted as stale */
+		cnt->ts_in_map++;
 		return true;
 	}
 	if (err != -EEXIST) {
@@ -210,8 +205,8 @@ static __always_inline bool store_identifier(const struct ts_key *tk,
 }
 
 /*
- * Let the matching side know which echoes can find an identifier: those
- * from id_first to id_last. When every echo so far has passed the newest
+ * Let the matching side know which echoes can find an identifier in
+ * ts_map: those from id_first to id_last. When every echo so far has passed the newest
  * identifier (last_tsecr, wrap-aware), none older can be matched any more
  * (echoes only count when they are newer), so the range starts again at
  * this one. Published after the insert; the echo comes a round trip later.
@@ -246,6 +241,13 @@ static __always_inline void sample_packet(const struct flow_key *key,
 		return;
 	tv.sent = h->now;
 
+	/* In the flow entry when a slot is free: the reply then finds it
+	 * without a second lookup. */
+	if (config.ts_slots &&
+	    id_slot_store(st, p->tsval, PPING_ID_SLOT_TS, h->now, tv.burst)) {
+		cnt->ts_created++;
+		return;
+	}
 	ts_key_init(&tk, key, p->tsval, h->dir);
 	if (store_identifier(&tk, &tv, cnt))
 		publish_identifier(st, p->tsval);

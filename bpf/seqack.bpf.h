@@ -99,11 +99,13 @@ static __always_inline void seq_invalidate(struct flow_dir_state *st,
 	int i;
 
 #pragma unroll
-	for (i = 0; i < PPING_SEQ_SLOTS; i++) {
-		struct seq_slot *s = &st->seq[i];
+	for (i = 0; i < PPING_ID_SLOTS; i++) {
+		struct id_slot *s = &st->ids[i];
 		__u64 sent = *(volatile __u64 *)&s->sent;
 
-		if (sent <= PPING_SEQ_SLOT_BUSY)
+		/* A resent segment carries a new TSval: timestamp
+		 * identifiers stay unambiguous and are kept. */
+		if (sent <= PPING_ID_SLOT_BUSY || (s->tag_ago & PPING_ID_SLOT_TS))
 			continue;
 		if (__sync_val_compare_and_swap(&s->sent, sent, 0) == sent)
 			cnt->seq_invalidated++;
@@ -171,22 +173,9 @@ static __always_inline int seq_track(struct flow_state *fs,
 }
 
 /*
- * A slot a new identifier may take: free, or holding one so old that no
- * ACK will come for it (the data was never acknowledged where this hook
- * sees it, e.g. with asymmetric routing).
- */
-static __always_inline bool seq_slot_free(__u64 sent, __u64 now)
-{
-	return !sent || (sent > PPING_SEQ_SLOT_BUSY &&
-			 elapsed_since(now, sent) >= PPING_TS_STALE_NS);
-}
-
-/*
  * Make the range just sent an identifier, if the sampling slot of its
  * direction allows (the same rate limit, bursts and degradation as
- * timestamps). The slot is reserved with a compare-and-exchange to BUSY,
- * filled, and published by a second one with the send time, so a matcher
- * never sees a send time with another identifier's end.
+ * timestamps).
  */
 static __always_inline void seq_sample(struct flow_state *fs,
 				       const struct pkt_info *p,
@@ -194,31 +183,15 @@ static __always_inline void seq_sample(struct flow_state *fs,
 				       struct pping_counters *cnt)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
-	__u64 burst, sent, now = h->now > PPING_SEQ_SLOT_BUSY ? h->now :
-				 PPING_SEQ_SLOT_BUSY + 1;
-	int i;
+	__u64 burst;
 
 	burst = claim_slot(st, h->now, cnt);
 	if (!burst)
 		return;
-
-#pragma unroll
-	for (i = 0; i < PPING_SEQ_SLOTS; i++) {
-		struct seq_slot *s = &st->seq[i];
-
-		sent = *(volatile __u64 *)&s->sent;
-		if (!seq_slot_free(sent, now))
-			continue;
-		if (__sync_val_compare_and_swap(&s->sent, sent,
-						PPING_SEQ_SLOT_BUSY) != sent)
-			continue;
-		s->end = seq_end(p);
-		s->burst_ago = (__u32)elapsed_since(now, burst);
-		__sync_val_compare_and_swap(&s->sent, PPING_SEQ_SLOT_BUSY, now);
+	if (id_slot_store(st, seq_end(p), 0, h->now, burst))
 		cnt->seq_created++;
-		return;
-	}
-	cnt->seq_no_slot++;
+	else
+		cnt->seq_no_slot++;
 }
 
 /*
@@ -244,22 +217,25 @@ static __always_inline void seq_match(const struct flow_key *key,
 	 * the stack gives up, however long after the data. */
 	if ((p->tcp_flags & (TCP_FLAG_ACK_B | TCP_FLAG_RST_B)) != TCP_FLAG_ACK_B)
 		return;
-	if (!claim_newer_ts(&st->acked, p->ack_seq))
+	/* The ACK point lives with the ACKs' own direction: only this hook
+	 * moves it, on a line the data's hook does not store to. */
+	if (!claim_newer_ts(&fs->dir[h->dir & 1].ack_sent, p->ack_seq))
 		return;
 
 #pragma unroll
-	for (i = 0; i < PPING_SEQ_SLOTS; i++) {
-		struct seq_slot *s = &st->seq[i];
+	for (i = 0; i < PPING_ID_SLOTS; i++) {
+		struct id_slot *s = &st->ids[i];
 		__u64 sent = *(volatile __u64 *)&s->sent;
-		__u32 ago = s->burst_ago;
+		__u32 tag_ago = s->tag_ago;
 
-		if (sent <= PPING_SEQ_SLOT_BUSY || seq_after(s->end, p->ack_seq))
+		if (sent <= PPING_ID_SLOT_BUSY || (tag_ago & PPING_ID_SLOT_TS) ||
+		    seq_after(s->id, p->ack_seq))
 			continue;
 		if (__sync_val_compare_and_swap(&s->sent, sent, 0) != sent)
 			continue;
 		if (!first || sent < first) {
 			first = sent;
-			burst = sent - ago;
+			burst = id_slot_burst(sent, tag_ago);
 		}
 	}
 	if (!first || h->now < first)

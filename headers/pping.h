@@ -112,48 +112,69 @@ enum pping_tcp_method {
 };
 
 /*
- * SEQ/ACK identifiers outstanding per flow direction, kept in the flow
- * entry itself: the reply is a cumulative ACK, which covers an identifier
- * without naming it, so identifiers must be found by range, not by key.
- * The rate limit leaves one outstanding on most flows; a second serves
- * bursts and paths whose RTT exceeds the interval. A new one that finds
- * both taken is counted (seq_no_slot), never silently lost.
+ * Identifiers outstanding per flow direction, kept in the flow entry
+ * itself, by both methods. SEQ/ACK must: the reply is a cumulative ACK,
+ * which covers an identifier without naming it, so identifiers are found
+ * by range, not by key. Timestamps gain by it: a reply that matches, one
+ * that misses and a new identifier each touch only the flow entry (one
+ * lookup), where a separate map costs a second lookup and a delete. The
+ * rate limit leaves one outstanding on most flows; a second serves bursts
+ * and paths whose RTT exceeds the interval. A new timestamp identifier
+ * that finds both taken goes to the identifier map (ts_map; counted as
+ * ts_in_map), a SEQ/ACK one is counted (seq_no_slot): never silently lost.
  */
-#define PPING_SEQ_SLOTS 2
+#define PPING_ID_SLOTS 2
 
-/* seq_slot.sent while its writer fills it in: matchers pass it over. */
-#define PPING_SEQ_SLOT_BUSY 1
+/* id_slot.sent while its writer fills it in: matchers pass it over. */
+#define PPING_ID_SLOT_BUSY 1
 
-struct seq_slot {
-	__u64 sent;           /* ns, when the range left; 0: free */
-	__u32 end;            /* sequence number just past the range */
-	__u32 burst_ago;      /* sent - start of its burst, ns (bursts last < 1 s) */
+/* id_slot.tag_ago: the identifier is a TSval (else a SEQ/ACK range end). */
+#define PPING_ID_SLOT_TS (1U << 31)
+#define PPING_ID_SLOT_AGO_MASK (PPING_ID_SLOT_TS - 1)
+
+struct id_slot {
+	__u64 sent;           /* ns, when the identifier left; 0: free */
+	__u32 id;             /* the TSval, or the sequence number just past the range */
+	__u32 tag_ago;        /* PPING_ID_SLOT_TS | sent - start of its burst, ns,
+			       * 31-bit signed (bursts last at most 1 s) */
 };
 
 /*
  * State of one direction of a flow: what sampling needs for the
  * identifiers this direction sends, and what matching keeps about them.
- * 128 bytes; see SAMPLING_DESIGN.md for why each field is here.
+ * See SAMPLING_DESIGN.md for why each field is here.
+ *
+ * The first five fields are written by almost every packet of the
+ * direction, and only by the hook that sees those packets (egress for
+ * PPING_DIR_OUT, ingress for PPING_DIR_IN), usually on one CPU. The rest
+ * is written only when an identifier is taken or matched, and the other
+ * hook reads it on every reply (ids[], id_first, id_last). The 80 bytes of
+ * that part separate dir[0]'s per-packet fields from dir[1]'s, so however
+ * the map places an entry against cache lines (its value starts 88 bytes
+ * into the element), the two hooks' per-packet stores never share a line:
+ * a hook reading the identifiers does not pull the line the other hook
+ * stores packet counts to on every packet.
  */
 struct flow_dir_state {
-	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
-	__u64 slot;           /* sampling slot: burst start | identifiers in it */
+	/* written per packet of this direction, by its hook: */
 	__u64 pkts;           /* packets sent in this direction (GSO segments counted) */
 	__u64 bytes;          /* bytes sent in this direction, frame length at the hook */
+	__u64 snd_max;        /* end of the highest range sent | PPING_TS_VALID */
+	__u64 last_tsval;     /* newest TSval of an eligible packet | PPING_TS_VALID */
+	__u64 ack_sent;       /* highest cumulative ACK this direction carried
+			       * (of the other direction's data) | PPING_TS_VALID */
+	/* written per identifier: */
+	__u64 slot;           /* sampling slot: burst start | identifiers in it */
 	__u64 reported_burst; /* start of the newest burst whose first match was printed */
 	__u32 last_tsecr;     /* newest echo of this direction's TSvals looked up; 0: none */
 	__u32 min_rtt;        /* ns, of samples of this direction's identifiers */
 	__u32 srtt;           /* ns, smoothed as TCP does: 7/8 old + 1/8 new */
 	__u32 last_rtt;       /* ns, the latest sample */
 	__u32 id_first;       /* TSvals of the oldest and newest identifiers that */
-	__u32 id_last;        /* may be outstanding; id_last 0: none yet */
-	/* Sequence space, for every TCP flow whatever its method: */
-	__u64 snd_max;        /* end of the highest range sent | PPING_TS_VALID */
-	__u64 acked;          /* highest cumulative ACK of it seen | PPING_TS_VALID */
+	__u32 id_last;        /* may be outstanding in ts_map; id_last 0: none yet */
 	__u32 retrans;        /* segments resending data at or below snd_max */
 	__u32 reordered;      /* segments starting beyond snd_max (a gap ahead) */
-	struct seq_slot seq[PPING_SEQ_SLOTS];   /* SEQ/ACK identifiers */
-	__u64 pad;
+	struct id_slot ids[PPING_ID_SLOTS];     /* identifiers of either method */
 };
 
 /* Bits of flow_state.flags */
@@ -163,7 +184,7 @@ struct flow_dir_state {
 #define PPING_FLOW_CLOSING   (1U << 3)   /* closing event sent */
 #define PPING_FLOW_NO_TS     (1U << 4)   /* a packet without timestamps seen */
 
-/* Value of the flow map: both directions of one connection (280 bytes). */
+/* Value of the flow map: both directions of one connection (264 bytes). */
 struct flow_state {
 	struct flow_dir_state dir[PPING_DIR_MAX];
 	__u64 last_seen;      /* ns, monotonic */
@@ -274,8 +295,12 @@ struct pping_counters {
 	__u64 pkts[PPING_HOOK_MAX];       /* every packet a program ran on */
 	__u64 tcp[PPING_HOOK_MAX];        /* well-formed TCP segments */
 	__u64 tcp_no_ts[PPING_HOOK_MAX];  /* TCP without a valid timestamp option */
-	__u64 ts_created;                 /* identifier entries inserted */
-	__u64 ts_deleted;                 /* ... and deleted by a match */
+	__u64 ts_created;                 /* identifiers created (TSvals, ICMP echoes) */
+	__u64 ts_in_map;                  /* ... stored in ts_map: TSvals finding
+					   * both flow slots taken, and ICMP */
+	__u64 ts_deleted;                 /* ts_map entries deleted by a match */
+	__u64 ts_passed;                  /* TSvals dropped from flow slots unanswered:
+					   * a newer echo came first */
 	__u64 ts_exists;                  /* identifier already stored */
 	__u64 ts_stale;                   /* stale identifiers replaced or refused */
 	__u64 ts_map_full;                /* identifier insert failed */
@@ -385,6 +410,8 @@ struct pping_config {
 	__u8 filter_ports;      /* --ports: only these TCP ports */
 	__u8 tcp_method;        /* --method: enum pping_tcp_method */
 	__u8 icmp;              /* measure ICMP echo (not --no-icmp) */
+	__u8 ts_slots;          /* TSval identifiers in the flow's slots first
+				 * (0: all in ts_map; unit tests of the map) */
 };
 
 /*
@@ -410,6 +437,7 @@ struct filter_key {
 	.subnet_mask_v6 = { ~0ULL, ~0ULL }, \
 	.has_l2 = 1, \
 	.icmp = 1, \
+	.ts_slots = 1, \
 }
 
 /*

@@ -92,12 +92,16 @@ void counters_print_summary(FILE *f, const char *ifname,
 	/* A line of its own, so scripts reading the first keep working. */
 	fprintf(f,
 		"pping: %s%sRTT samples by method: timestamps %llu, SEQ/ACK %llu, ICMP %llu; "
+		"identifiers in the identifier map %llu (flow slots taken, or ICMP), "
+		"timestamp identifiers passed by a newer echo %llu; "
 		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
 		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu\n",
 		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->samples[PPING_METHOD_TS],
 		(unsigned long long)c->samples[PPING_METHOD_SEQ],
 		(unsigned long long)c->samples[PPING_METHOD_ICMP],
+		(unsigned long long)c->ts_in_map,
+		(unsigned long long)c->ts_passed,
 		(unsigned long long)c->seq_created,
 		(unsigned long long)c->seq_no_slot,
 		(unsigned long long)c->seq_invalidated,

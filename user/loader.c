@@ -220,6 +220,7 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->test_clock = cfg->test_clock;
 	c->tcp_method = cfg->tcp_method;
 	c->icmp = !cfg->no_icmp;
+	c->ts_slots = !cfg->ts_map_only;
 	c->multi_iface = cfg->n_ifaces > 1;
 	c->filter_nets = (cfg->n_includes ? PPING_FILTER_INCLUDE : 0) |
 			 (cfg->n_excludes ? PPING_FILTER_EXCLUDE : 0);

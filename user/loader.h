@@ -21,6 +21,8 @@ struct datapath_config {
 	bool test_clock;      /* unit tests: time from the test run */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
 	bool no_icmp;         /* --no-icmp */
+	bool ts_map_only;     /* tests: every TSval identifier in ts_map, none in
+			       * the flow's slots (the map's own rules tested) */
 	__u32 max_flows;      /* flow map entries; 0: the default */
 	__u32 max_timestamps; /* identifier map entries; 0: the default */
 	__u32 ringbuf_bytes;  /* event ring buffer size; 0: the default */

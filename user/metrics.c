@@ -279,7 +279,14 @@ static void render(FILE *f, const struct stats_view *v)
 	counter(f, "pping_rtt_events_total",
 		"RTT events received by the daemon.", v->rtt_events);
 	counter(f, "pping_timestamp_entries_created_total",
-		"Outstanding-timestamp entries inserted.", c->ts_created);
+		"Identifiers created (TSvals and ICMP echoes), in flow slots or the identifier map.",
+		c->ts_created);
+	counter(f, "pping_identifier_map_inserts_total",
+		"Identifiers stored in the identifier map: TSvals that found both slots of their flow taken, and ICMP echoes.",
+		c->ts_in_map);
+	counter(f, "pping_timestamp_identifiers_passed_total",
+		"TSval identifiers dropped unanswered from flow slots: a newer TSval was echoed first.",
+		c->ts_passed);
 	counter(f, "pping_claims_lost_total",
 		"Sampling slots another CPU claimed first.", c->claims_lost);
 	counter(f, "pping_rate_limited_total",

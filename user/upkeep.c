@@ -71,7 +71,7 @@ int upkeep_fill(struct upkeep *u, const struct pping_counters *c,
 	if (bpf_map_lookup_elem(bpf_map__fd(u->bpf->tc->maps.flow_count),
 				&zero, &flows))
 		return -errno;
-	ts = (__s64)(c->ts_created - c->ts_deleted -
+	ts = (__s64)(c->ts_in_map - c->ts_deleted -
 		     cs->ts_removed[CLEAN_TS_EXPIRED] -
 		     cs->ts_removed[CLEAN_TS_ORPHANED]);
 	f->flows = flows > 0 ? (__u64)flows : 0;

@@ -86,7 +86,9 @@ const struct env_cfg CFG_XDP_L3_LOCAL = {
 const struct env_cfg CFG_TC_XDP_L3 = {
 	.tc = true, .xdp = true, .xdp_l3_only = true,
 };
-const struct env_cfg CFG_TC_CLEANUP = { .tc = true, .cleanup = true };
+/* Cleanup's identifier rules are those of ts_map: these tests put every
+ * TSval identifier there, none in the flows' slots. */
+const struct env_cfg CFG_TC_CLEANUP = { .tc = true, .cleanup = true, .ts_map_only = true };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -122,6 +124,7 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->test_clock = cfg->test_clock;
 	dc->tcp_method = cfg->tcp_method;
 	dc->no_icmp = cfg->no_icmp;
+	dc->ts_map_only = cfg->ts_map_only;
 	dc->max_flows = cfg->flow_map_entries;
 	dc->max_timestamps = cfg->ts_map_entries;
 	dc->ringbuf_bytes = cfg->ringbuf_bytes;
@@ -571,17 +574,73 @@ struct flow_key tuple_key(const struct tuple *t)
 	return k;
 }
 
-bool ts_lookup(struct env *e, const struct tuple *t, __u32 tsval,
-	       __u8 dir, __u64 *sent_at)
+/* The slot of fs holding TSval tsval sent in direction dir, or NULL. */
+static const struct id_slot *ts_slot_of(const struct flow_state *fs,
+					__u32 tsval, __u8 dir)
 {
-	struct ts_value v;
-	struct ts_key k;
+	const struct id_slot *s;
+	int i;
 
+	for (i = 0; i < PPING_ID_SLOTS; i++) {
+		s = &fs->dir[dir & 1].ids[i];
+		if (s->sent > PPING_ID_SLOT_BUSY && (s->tag_ago & PPING_ID_SLOT_TS) &&
+		    s->id == tsval)
+			return s;
+	}
+	return NULL;
+}
+
+/* TSval identifiers held in flow slots, over all flows. */
+static int ts_slots_used(struct env *e)
+{
+	struct flow_key k, next, *prev = NULL;
+	struct flow_state fs;
+	int d, i, n = 0;
+
+	while (bpf_map_get_next_key(e->flow_fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(e->flow_fd, &k, &fs))
+			continue;
+		for (d = 0; d < PPING_DIR_MAX; d++)
+			for (i = 0; i < PPING_ID_SLOTS; i++)
+				n += fs.dir[d].ids[i].sent > PPING_ID_SLOT_BUSY &&
+				     (fs.dir[d].ids[i].tag_ago & PPING_ID_SLOT_TS);
+	}
+	return n;
+}
+
+/*
+ * An outstanding TSval identifier, in the flow's slots or in ts_map: its
+ * send time and burst into *v.
+ */
+bool ts_find(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir,
+	     struct ts_value *v)
+{
+	const struct id_slot *slot;
+	struct flow_state fs;
+	struct ts_key k;
+	__s32 ago;
+
+	if (flow_lookup(e, t, &fs) && (slot = ts_slot_of(&fs, tsval, dir))) {
+		ago = (__s32)(slot->tag_ago << 1) >> 1;
+		v->sent = slot->sent;
+		v->burst = slot->sent - (__s64)ago;
+		return true;
+	}
 	memset(&k, 0, sizeof(k));
 	k.flow = tuple_key(t);
 	k.tsval = tsval;
 	k.dir = dir;
-	if (bpf_map_lookup_elem(e->ts_fd, &k, &v))
+	return bpf_map_lookup_elem(e->ts_fd, &k, v) == 0;
+}
+
+bool ts_lookup(struct env *e, const struct tuple *t, __u32 tsval,
+	       __u8 dir, __u64 *sent_at)
+{
+	struct ts_value v;
+
+	if (!ts_find(e, t, tsval, dir, &v))
 		return false;
 	if (sent_at)
 		*sent_at = v.sent;
@@ -642,8 +701,9 @@ bool expect_map_sizes(struct env *e, int flows, int timestamps)
 {
 	return expect_eq("entries in flow_map",
 			 map_entries(e->flow_fd, sizeof(struct flow_key)), flows) &&
-	       expect_eq("entries in ts_map",
-			 map_entries(e->ts_fd, sizeof(struct ts_key)), timestamps);
+	       expect_eq("identifiers in flow slots and ts_map",
+			 map_entries(e->ts_fd, sizeof(struct ts_key)) +
+			 ts_slots_used(e), timestamps);
 }
 
 bool read_counters(struct env *e, struct pping_counters *c)

@@ -87,6 +87,7 @@ struct env_cfg {
 	/* rodata tcp_method (enum pping_tcp_method; 0: auto, as the daemon) */
 	__u8 tcp_method;
 	bool no_icmp;        /* rodata icmp off (--no-icmp) */
+	bool ts_map_only;    /* rodata ts_slots off: TSval identifiers in ts_map */
 	bool cleanup;        /* open map cleanup on the tc maps */
 	/* ... with this mechanism; CLEANUP_AUTO: the one the test runs
 	 * with (harness_cleanup_mech). */
@@ -122,7 +123,8 @@ extern const struct env_cfg CFG_XDP_L3_LOCAL;
 /* As the daemon runs with -x on a tun device: tc egress, XDP ingress, one
  * set of maps. */
 extern const struct env_cfg CFG_TC_XDP_L3;
-/* tc with map cleanup, as the daemon runs with -c. */
+/* tc with map cleanup, as the daemon runs with -c; every TSval identifier
+ * in ts_map (ts_map_only), whose rules cleanup applies. */
 extern const struct env_cfg CFG_TC_CLEANUP;
 
 struct pping_tc;
@@ -296,7 +298,10 @@ bool expect_one_pkt(struct env **e, const struct env_cfg *cfg, unsigned int runs
 /* The flow key the datapath builds for tuple t: oriented local/remote,
  * IPv4 addresses IPv4-mapped, ports in network order. */
 struct flow_key tuple_key(const struct tuple *t);
-/* Is there an identifier for TSval tsval of direction dir of tuple t? */
+/* Is there an identifier for TSval tsval of direction dir of tuple t, in
+ * the flow's slots or in ts_map? ts_find also gives its send time and burst. */
+bool ts_find(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir,
+	     struct ts_value *v);
 bool ts_lookup(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir,
 	       __u64 *sent_at);
 bool expect_ts(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir);

@@ -113,13 +113,13 @@ static bool fill_matches(struct env *e, int want_flows)
 	err = upkeep_fill(&u, &c, &f);
 	if (err)
 		return fail("upkeep_fill: %s", strerror(-err));
-	ts_sum = (__s64)(c.ts_created - c.ts_deleted -
+	ts_sum = (__s64)(c.ts_in_map - c.ts_deleted -
 			 removed->ts_removed[CLEAN_TS_EXPIRED] -
 			 removed->ts_removed[CLEAN_TS_ORPHANED]);
 	return expect_eq("keys in flow_map", flows, want_flows) &&
 	       expect_eq("flow_count", count, flows) &&
 	       expect_eq("flows from upkeep_fill", f.flows, flows) &&
-	       expect(ts_sum == ts, "identifiers created - matched - cleaned = %lld, %d in ts_map",
+	       expect(ts_sum == ts, "identifiers stored in ts_map - matched - cleaned = %lld, %d in ts_map",
 		      (long long)ts_sum, ts) &&
 	       expect_eq("identifiers from upkeep_fill", f.ts, ts);
 }

@@ -31,14 +31,21 @@ static bool test_ts_map_full(void)
 	struct pping_counters c;
 	struct env *e;
 
+	__u32 tsval;
+
+	/* The flow's two slots take 10 and 11, the map 12 and 13, and 14
+	 * finds no room anywhere: refused and counted. */
 	CHECK(fixture_env(&e, &CFG_TWO_IDS));
-	CHECK(send_data(e, &T4, 10));
-	CHECK(send_data(e, &T4, 11));
-	CHECK(send_data(e, &T4, 12));
+	for (tsval = 10; tsval <= 14; tsval++)
+		CHECK(send_data(e, &T4, tsval));
 	CHECK(read_counters(e, &c));
-	CHECK(expect_eq("ts_created", c.ts_created, 2));
+	CHECK(expect_eq("ts_created", c.ts_created, 4));
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 2));
 	CHECK(expect_eq("ts_map_full", c.ts_map_full, 1));
-	CHECK(expect_no_ts(e, &T4, 12, PPING_DIR_OUT));
+	for (tsval = 10; tsval <= 13; tsval++)
+		CHECK(expect_ts(e, &T4, tsval, PPING_DIR_OUT));
+	CHECK(expect_no_ts(e, &T4, 14, PPING_DIR_OUT));
+	CHECK(expect_map_sizes(e, 1, 4));
 	return true;
 }
 

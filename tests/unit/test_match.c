@@ -45,9 +45,11 @@ static bool match_one_family(const struct tuple *t)
 	CHECK(expect_eq("rtt_samples", c.rtt_samples, 1));
 	CHECK(expect(flow_lookup(e, t, &fs), "flow gone"));
 	CHECK(expect_eq("flow min_rtt[out]", fs.dir[PPING_DIR_OUT].min_rtt, ev->rtt));
-	/* The echo was claimed, so later echoes of it skip the lookup. */
-	CHECK(expect_eq("flow last_tsecr[out]", fs.dir[PPING_DIR_OUT].last_tsecr,
-			MATCH_TSVAL));
+	/* Taken from the flow's slot, not the map: no map entry came or
+	 * went, and the map's echo claim was not needed. */
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 0));
+	CHECK(expect_eq("ts_deleted", c.ts_deleted, 0));
+	CHECK(expect_eq("flow last_tsecr[out]", fs.dir[PPING_DIR_OUT].last_tsecr, 0));
 
 	/* A second ACK echoing the same TSval (delayed ACKs, dup ACKs): no
 	 * second sample. */
@@ -141,8 +143,8 @@ static bool test_match_requires_ack(void)
 }
 
 /*
- * Echoes of TSvals that never became identifiers are answered from the
- * flow's identifier range: they neither claim last_tsecr nor look up the
+ * (ts_map.) Echoes of TSvals that never became identifiers are answered
+ * from the flow's identifier range: they neither claim last_tsecr nor look up the
  * identifier map. The range restarts once every echo has passed it, and an
  * identifier whose echo was lost keeps it open until one passes.
  */
@@ -155,6 +157,7 @@ static bool test_match_identifier_range(void)
 	struct env *e;
 
 	cfg.rate_limit_ns = 1000 * SECOND;   /* one identifier, then none */
+	cfg.ts_map_only = true;
 	CHECK(fixture_env(&e, &cfg));
 	CHECK(tc_ts(e, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1000, 1, 100));
 	CHECK(tc_ts(e, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 1001, 1, 100));   /* rate-limited: not an identifier */
@@ -188,6 +191,7 @@ static bool test_match_range_restart(void)
 	struct env *e;
 
 	cfg.rate_limit_ns = 0;
+	cfg.ts_map_only = true;
 	CHECK(fixture_env(&e, &cfg));
 	/* Identifier 100 whose echo is lost, then 200: the range must keep
 	 * 100 (no echo has passed it)... */
@@ -208,10 +212,107 @@ static bool test_match_range_restart(void)
 	return true;
 }
 
+/*
+ * The flow's two slots hold the first identifiers; a third outstanding
+ * one goes to ts_map. Each echo finds its own, wherever it is, once.
+ */
+static bool test_match_slots_then_map(void)
+{
+	const struct tuple *t = &T4;
+	struct env_cfg cfg = CFG_TC;
+	struct pping_counters c;
+	struct env *e;
+	__u32 v;
+
+	cfg.rate_limit_ns = 0;
+	CHECK(fixture_env(&e, &cfg));
+	for (v = 100; v <= 300; v += 100)
+		CHECK(send_data(e, t, v));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_created", c.ts_created, 3));
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 1));
+	CHECK(expect_eq("ts_map entries", map_entries(e->ts_fd, sizeof(struct ts_key)), 1));
+	for (v = 100; v <= 300; v += 100) {
+		CHECK(ack_echo(e, t, v));
+		CHECK(ack_echo(e, t, v));   /* a duplicate: nothing more */
+	}
+	CHECK(expect_eq("rtt events", count_events(e, PPING_EVENT_RTT), 3));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_deleted (the map's one)", c.ts_deleted, 1));
+	CHECK(expect_eq("ts_passed", c.ts_passed, 0));
+	CHECK(expect_map_sizes(e, 1, 0));
+	return true;
+}
+
+/*
+ * An echo of a newer TSval passes the older identifiers in the slots:
+ * their echoes will never come (a receiver echoes the oldest segment it
+ * has not acknowledged, and only ever moves forward), so they are dropped,
+ * counted, and a late echo of one is no sample. A slot is then free for
+ * the next identifier.
+ */
+static bool test_match_slot_passed(void)
+{
+	const struct tuple *t = &T4;
+	struct env_cfg cfg = CFG_TC;
+	struct pping_counters c;
+	struct env *e;
+
+	cfg.rate_limit_ns = 0;
+	CHECK(fixture_env(&e, &cfg));
+	CHECK(send_data(e, t, 100));
+	CHECK(send_data(e, t, 200));
+	CHECK(ack_echo(e, t, 200));
+	CHECK(expect_eq("rtt events", count_events(e, PPING_EVENT_RTT), 1));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_passed", c.ts_passed, 1));
+	CHECK(expect_no_ts(e, t, 100, PPING_DIR_OUT));
+	CHECK(ack_echo(e, t, 100));
+	CHECK(expect_eq("rtt events after the late echo", count_events(e, PPING_EVENT_RTT), 1));
+	CHECK(send_data(e, t, 300));
+	CHECK(send_data(e, t, 400));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 0));
+	CHECK(expect_map_sizes(e, 1, 2));
+	return true;
+}
+
+/*
+ * Karn's rule drops SEQ/ACK identifiers when data is resent; a timestamp
+ * identifier stays (the resent segment carries a new TSval, so its echo
+ * is unambiguous). The same sequence range sent twice, with two TSvals.
+ */
+static bool test_match_resend_keeps_ts(void)
+{
+	const struct tuple *t = &T4;
+	struct env_cfg cfg = CFG_TC;
+	struct pping_counters c;
+	struct pkt p;
+	struct env *e;
+
+	cfg.rate_limit_ns = 0;
+	CHECK(fixture_env(&e, &cfg));
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 100, 0, 100);
+	CHECK(tc_hook(e, PPING_DIR_OUT, &p));
+	build_ts(&p, t, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, 101, 0, 100);
+	CHECK(tc_hook(e, PPING_DIR_OUT, &p));   /* same sequence range: resent */
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("retrans", c.retrans, 1));
+	CHECK(expect_eq("seq_invalidated", c.seq_invalidated, 0));
+	CHECK(expect_ts(e, t, 100, PPING_DIR_OUT));
+	CHECK(expect_ts(e, t, 101, PPING_DIR_OUT));
+	CHECK(ack_echo(e, t, 100));
+	CHECK(expect_eq("rtt events", count_events(e, PPING_EVENT_RTT), 1));
+	return true;
+}
+
 DEFINE_TESTS(match,
 	{ "match_rtt", test_match_rtt },
 	{ "match_rtt_injected_clock", test_match_rtt_injected_clock },
 	{ "match_requires_ack", test_match_requires_ack },
 	{ "match_identifier_range", test_match_identifier_range },
-	{ "match_range_restart", test_match_range_restart }
+	{ "match_range_restart", test_match_range_restart },
+	{ "match_slots_then_map", test_match_slots_then_map },
+	{ "match_slot_passed", test_match_slot_passed },
+	{ "match_resend_keeps_ts", test_match_resend_keeps_ts }
 );

@@ -122,14 +122,9 @@ static bool test_rate_limit_zero(void)
 static bool expect_burst_of(struct env *e, __u32 tsval, __u64 want)
 {
 	struct ts_value v;
-	struct ts_key k;
 	char what[64];
 
-	memset(&k, 0, sizeof(k));
-	k.flow = tuple_key(&T4);
-	k.tsval = tsval;
-	k.dir = PPING_DIR_OUT;
-	if (bpf_map_lookup_elem(e->ts_fd, &k, &v))
+	if (!ts_find(e, &T4, tsval, PPING_DIR_OUT, &v))
 		return fail("no identifier for TSval %u", tsval);
 	snprintf(what, sizeof(what), "burst id of TSval %u", tsval);
 	return expect_eq(what, v.burst, want);
@@ -275,6 +270,7 @@ static bool test_idle_cleanup(void)
 	struct env *e;
 
 	cfg.cleanup = true;
+	cfg.ts_map_only = true;   /* cleanup expires ts_map's identifiers */
 	CHECK(fixture_env(&e, &cfg));
 	/* An unanswered identifier of a flow without an RTT lives 10 s. */
 	CHECK(send_data(e, &T4, 1));
@@ -298,18 +294,42 @@ static bool test_idle_cleanup(void)
 	return true;
 }
 
+/* An identifier in a flow slot whose echo comes as late as a match may
+ * (the staleness bound): not matched. */
+static bool test_stale_slot_identifier(void)
+{
+	struct pping_counters c;
+	struct env *e;
+
+	CHECK(fixture_env(&e, &CFG_TC_CLOCK));
+	CHECK(send_data(e, &T4, 5));
+	CHECK(ts_lookup(e, &T4, 5, PPING_DIR_OUT, NULL));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 0));
+	env_advance(e, PPING_TS_STALE_NS);
+	CHECK(ack_echo(e, &T4, 5));
+	CHECK(expect_eq("RTT events from a stale identifier",
+			count_events(e, PPING_EVENT_RTT), 0));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_stale", c.ts_stale, 1));
+	CHECK(expect_no_ts(e, &T4, 5, PPING_DIR_OUT));
+	return true;
+}
+
 static bool test_stale_identifier(void)
 {
+	struct env_cfg cfg = CFG_TC_CLOCK;
 	struct pping_counters c;
 	struct ts_value v;
 	struct ts_key k;
 	struct env *e;
 
-	/* An identifier never answered, met again after the TSval clock
-	 * wrapped: the old one is replaced, not matched (an RTT of the wrap
-	 * period would be reported). Its echo comes as late as a match may
-	 * (the staleness bound) and is not matched either. */
-	CHECK(fixture_env(&e, &CFG_TC_CLOCK));
+	/* (ts_map.) An identifier never answered, met again after the TSval
+	 * clock wrapped: the old one is replaced, not matched (an RTT of the
+	 * wrap period would be reported). Its echo comes as late as a match
+	 * may (the staleness bound) and is not matched either. */
+	cfg.ts_map_only = true;
+	CHECK(fixture_env(&e, &cfg));
 	CHECK(send_data(e, &T4, 5));
 	memset(&k, 0, sizeof(k));
 	k.flow = tuple_key(&T4);
@@ -438,6 +458,7 @@ DEFINE_TESTS(sampling,
 	{ "burst_id_after_idle", test_burst_id_after_idle },
 	{ "idle_cleanup", test_idle_cleanup },
 	{ "stale_identifier", test_stale_identifier },
+	{ "stale_slot_identifier", test_stale_slot_identifier },
 	{ "rtt_rate", test_rtt_rate },
 	{ "older_tsval_ignored", test_older_tsval_ignored }
 );

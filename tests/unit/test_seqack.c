@@ -58,8 +58,9 @@ static int slots_used(struct env *e, int dir)
 
 	if (!flow_lookup(e, &T4, &fs))
 		return -1;
-	for (i = 0; i < PPING_SEQ_SLOTS; i++)
-		n += fs.dir[dir].seq[i].sent != 0;
+	for (i = 0; i < PPING_ID_SLOTS; i++)
+		n += fs.dir[dir].ids[i].sent != 0 &&
+		     !(fs.dir[dir].ids[i].tag_ago & PPING_ID_SLOT_TS);
 	return n;
 }
 
