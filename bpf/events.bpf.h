@@ -58,7 +58,7 @@ static __always_inline void fill_flow_counts(struct pping_event *e,
 static __always_inline void emit_rtt_event(const struct flow_key *key,
 					   const struct flow_state *fs,
 					   __u8 ts_dir, __u64 rtt, __u64 now,
-					   __u8 method, __u16 flags,
+					   __u8 method, __u16 flags, __u32 pkt_seq,
 					   struct pping_counters *cnt)
 {
 	const struct flow_dir_state *st = &fs->dir[ts_dir & 1];
@@ -85,13 +85,16 @@ static __always_inline void emit_rtt_event(const struct flow_key *key,
 	__builtin_memset(e->retrans, 0, sizeof(e->retrans));
 	__builtin_memset(e->reordered, 0, sizeof(e->reordered));
 	e->flow = *key;
+	e->pkt_seq = pkt_seq;
+	e->pad2 = 0;
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
 static __always_inline void emit_flow_event(const struct flow_key *key,
 					    const struct flow_state *fs,
 					    __u8 what, __u8 reason, __u8 dir,
-					    __u64 now, struct pping_counters *cnt)
+					    __u64 now, __u32 pkt_seq,
+					    struct pping_counters *cnt)
 {
 	struct pping_event *e;
 
@@ -110,6 +113,7 @@ static __always_inline void emit_flow_event(const struct flow_key *key,
 		pping_event_fill_flow(e, fs);
 	}
 	e->flow = *key;
+	e->pkt_seq = pkt_seq;
 	bpf_ringbuf_submit(e, submit_flags());
 }
 

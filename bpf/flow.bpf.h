@@ -18,6 +18,7 @@ struct hook_pkt {
 	__u8 hook;     /* enum pping_hook */
 	__u8 dir;      /* enum pping_dir of this packet */
 	__u8 iface;    /* slot of the interface (iface.bpf.h) */
+	__u32 pkt_seq; /* a replay: the packet's place in its batch (pping_event) */
 };
 
 /* TSval a is newer than the packed last value (wrap-aware, strictly). */
@@ -113,7 +114,7 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 		flow_count_add(1);
 		cnt->flows_opened++;
 		emit_flow_event(key, NULL, PPING_FLOW_OPENING, opening_reason(p),
-				h->dir, h->now, cnt);
+				h->dir, h->now, h->pkt_seq, cnt);
 	} else if (err != -EEXIST) {
 		cnt->flow_map_full++;
 		return NULL;
@@ -161,7 +162,7 @@ static __always_inline void flow_close(const struct flow_key *key,
 		cnt->flows_closed++;
 		emit_flow_event(key, fs, PPING_FLOW_CLOSING_EV,
 				rst ? PPING_REASON_RST : PPING_REASON_FIN,
-				h->dir, h->now, cnt);
+				h->dir, h->now, h->pkt_seq, cnt);
 	}
 	if (rst)
 		flow_delete(key);

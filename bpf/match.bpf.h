@@ -116,7 +116,7 @@ static __always_inline void report_sample(const struct flow_key *key,
 	}
 	emit_rtt_event(key, fs, id_dir, rtt, h->now, method,
 		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
-		       cnt);
+		       h->pkt_seq, cnt);
 }
 
 /*

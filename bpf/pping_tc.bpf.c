@@ -9,19 +9,22 @@
 
 static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 {
+	__u32 len, seq = 0;
 	__u64 now;
-	__u32 len;
 
 	if (config.replay) {
 		__u32 wire_len = skb->wire_len, big_len = skb->cb[0];
 
+		seq = skb->cb[1];
 		/* Otherwise clang loads len or wire_len from an offset it
 		 * selects, and the verifier refuses a computed context offset. */
 		barrier_var(wire_len);
 		barrier_var(big_len);
+		barrier_var(seq);
 		now = skb->tstamp;
 		/* cb[0]: the original length where wire_len cannot carry it
-		 * (PPING_TEST_RUN_WIRE_LEN_MAX, a BIG TCP packet). */
+		 * (PPING_TEST_RUN_WIRE_LEN_MAX, a BIG TCP packet); cb[1]:
+		 * the packet's place in its batch, which its events carry. */
 		len = big_len ? big_len : wire_len;
 	} else {
 		/* bpf_ktime_get_ns() unless the unit tests inject the time
@@ -39,6 +42,7 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 		.hook = hook,
 		.dir = dir,
 		.iface = iface_slot(skb->ifindex),
+		.pkt_seq = seq,
 	};
 
 	handle_packet((void *)(long)skb->data,

@@ -157,6 +157,8 @@ CLEANUP_RULE void cleanup_closing_event(struct pping_event *e,
 	e->rtt = 0;
 	pping_event_fill_flow(e, fs);
 	e->flow = *k;
+	e->pkt_seq = 0;
+	e->pad2 = 0;
 }
 
 #endif /* PPING_CLEANUP_RULES_H */

@@ -268,6 +268,11 @@ struct pping_event {
 	__u32 retrans[PPING_DIR_MAX];
 	__u32 reordered[PPING_DIR_MAX];
 	struct flow_key flow;
+	/* A replay: 1 + the place of the packet that caused it in its batch
+	 * (events of several threads are put back in packet order by it);
+	 * 0 live, and for events of cleanup. */
+	__u32 pkt_seq;
+	__u32 pad2;
 };
 
 /*

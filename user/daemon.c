@@ -88,6 +88,14 @@ static void aggregate_at(struct daemon *d, __u64 at)
 	d->bpf.tc->data->runtime.agg_interval++;
 }
 
+/* Read the ring: events are delivered, or, held in a replay, put in
+ * packet order and delivered (events.h). */
+void daemon_consume_events(struct daemon *d)
+{
+	ring_buffer__consume(d->rb);
+	event_sink_release(&d->sink);
+}
+
 /*
  * An aggregation interval ends. In a replay it ends at its boundary:
  * between two packets nothing happens, and a gap in the capture closes the
@@ -101,7 +109,7 @@ static int job_aggregate(void *ctx, __u64 due, __u64 now)
 
 	d->agg_due = due;
 	/* The events of the packets before belong to what is closing. */
-	ring_buffer__consume(d->rb);
+	daemon_consume_events(d);
 	aggregate_at(d, d->replaying ? due : now);
 	return 0;
 }
@@ -158,7 +166,7 @@ static int job_flush(void *ctx, __u64 due, __u64 now)
 
 	(void)due;
 	(void)now;
-	ring_buffer__consume(d->rb);
+	daemon_consume_events(d);
 	d->rp.fed_at_flush = d->rp.fed;
 	/* A full disk or a closed pipe ends the run. */
 	if (output_flush(&d->out)) {
@@ -489,7 +497,8 @@ int daemon_open(struct daemon *d, const struct pping_opts *o)
 	/* The input first: a file we cannot read, or an interface that is
 	 * not there, ends the start before any output file is created. */
 	if (d->replaying ? replay_open(&d->rp, o->read_path, o->local_nets,
-				       o->n_local_nets) : lookup_interfaces(d))
+				       o->n_local_nets, o->threads) :
+			   lookup_interfaces(d))
 		return EXIT_FAIL;
 	if (install_signals()) {
 		pr_warn("cannot install signal handlers: %s\n", strerror(errno));
@@ -515,7 +524,7 @@ int daemon_close(struct daemon *d, int ret)
 	if (d->clock_started) {
 		/* Whatever is still queued belongs to the run: report it,
 		 * and the last partial interval too. */
-		ring_buffer__consume(d->rb);
+		daemon_consume_events(d);
 		if (d->o->aggregate_ns &&
 		    daemon_now(d) - d->agg.interval_start > MIN_LAST_INTERVAL_NS)
 			aggregate_at(d, daemon_now(d));
@@ -559,6 +568,7 @@ int daemon_close(struct daemon *d, int ret)
 	}
 	pping_bpf_destroy(&d->bpf);
 	replay_close(&d->rp);
+	event_sink_free(&d->sink);
 	d->rb = NULL;
 	memset(d->attached, 0, sizeof(d->attached));
 	d->aggregating = d->clock_started = false;

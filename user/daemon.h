@@ -64,6 +64,10 @@ int daemon_open(struct daemon *d, const struct pping_opts *o);
  * loop's clock. */
 void daemon_clock_start(struct daemon *d, __u64 now);
 
+/* Read the ring buffer and deliver its events (in packet order in a
+ * replay). */
+void daemon_consume_events(struct daemon *d);
+
 /* Has SIGINT or SIGTERM come? */
 bool daemon_stop_requested(void);
 /* Say which signal stopped the run, if one did. */

@@ -22,6 +22,11 @@ struct event_sink {
 	unsigned long long rtt_events;
 	unsigned long long flow_events;
 	unsigned long long malformed;     /* records of an unexpected size */
+	/* A replay on several threads: events read from the ring wait here
+	 * until event_sink_release() puts them in the packets' order. */
+	bool holding;
+	struct held_event *held;
+	size_t n_held, cap_held;
 };
 
 struct ring_buffer *events_open(int map_fd, struct event_sink *sink);
@@ -32,5 +37,17 @@ struct ring_buffer *events_open(int map_fd, struct event_sink *sink);
  * events over this way.
  */
 void event_sink_deliver(void *ctx, const struct pping_event *e);
+
+/*
+ * A replay on several threads: from now on, hold the events read from the
+ * ring instead of delivering them. The workers' events reach the ring
+ * interleaved; each carries its packet's place in the batch (pkt_seq),
+ * and event_sink_release() delivers the held ones in that order, the
+ * events of one packet in the order it made them: the order one thread
+ * would have delivered them in.
+ */
+void event_sink_hold(struct event_sink *s);
+void event_sink_release(struct event_sink *s);
+void event_sink_free(struct event_sink *s);
 
 #endif /* PPING_EVENTS_H */

@@ -314,6 +314,9 @@ static const struct opt_entry opts[] = {
 	{ "read", 0, "FILE", OPT_STRING, FIELD(read_path),
 	  .noun = "a capture file name",
 	  .help = "replay a capture (pcap or pcapng; Ethernet, Linux cooked or raw IP) through the same programs, on the capture's clock, as fast as the CPU allows" },
+	{ "threads", 0, "N", OPT_UINT, FIELD(threads),
+	  .min = 0, .max = REPLAY_MAX_THREADS, .def = 0, .zero = "one per online CPU",
+	  .help = "with --read: run packets on N threads, both directions of a flow on the same one; the output is the same as with 1, unless the flow map fills (which flows get an entry then depends on timing)" },
 	{ "local-net", 0, "CIDR", OPT_SPECIAL, .set = set_local_net,
 	  .help = "with --read: addresses on our side (repeatable, up to " STR(CAPTURE_MAX_LOCAL_NETS) "); their packets count as leaving, packets to them as arriving, others are skipped. Without it both ends of every flow are measured" },
 	{ "include", 0, "CIDR", OPT_SPECIAL, .set = set_include,
@@ -481,6 +484,10 @@ static int check_live_options(const struct pping_opts *o)
 {
 	if (o->n_local_nets) {
 		fprintf(stderr, "pping: --local-net is for --read (a live interface knows its directions)\n");
+		return EXIT_USAGE;
+	}
+	if (o->threads) {
+		fprintf(stderr, "pping: --threads is for --read (live, packets run on the CPUs that receive them)\n");
 		return EXIT_USAGE;
 	}
 	if (!o->n_ifaces) {

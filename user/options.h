@@ -33,6 +33,9 @@ enum xdp_attach_how {
 	XDP_ATTACH_NETLINK,    /* the netlink attachment, undone by the guard */
 };
 
+/* --threads: replay workers at most. */
+#define REPLAY_MAX_THREADS 64
+
 struct pping_opts {
 	/* -i: the interfaces to monitor, in the order given (slot order) */
 	char ifnames[PPING_MAX_IFACES][IF_NAMESIZE];
@@ -66,6 +69,8 @@ struct pping_opts {
 	const char *metrics_arg;      /* as typed, for messages */
 	/* Offline mode (issue 7). */
 	const char *read_path;        /* --read; NULL: live on ifnames */
+	int threads;                  /* --threads: replay workers; 0: one per online CPU,
+				       * up to REPLAY_MAX_THREADS */
 	struct local_net local_nets[CAPTURE_MAX_LOCAL_NETS];
 	int n_local_nets;
 	/* Filters in the datapath (issue 17). */

@@ -2,6 +2,7 @@
 /* Running a capture's packets through the programs, on the capture's clock. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -9,6 +10,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "options.h"
 #include "privs.h"
 #include "replay.h"
 #include "pping_tc.skel.h"
@@ -34,10 +36,16 @@
 #define REPLAY_CLEANUP_MAX_WAIT_NS (60 * NS_PER_S)
 
 int replay_open(struct replay *r, const char *path,
-		const struct local_net *nets, int n_nets)
+		const struct local_net *nets, int n_nets, int threads)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
 	memset(r, 0, sizeof(*r));
 	r->prog_fd[0] = r->prog_fd[1] = -1;
+	if (!threads)
+		threads = cpus < 1 ? 1 : cpus > REPLAY_MAX_THREADS ?
+			  REPLAY_MAX_THREADS : (int)cpus;
+	r->threads = threads;
 	return capture_open(&r->cap, path, nets, n_nets);
 }
 
@@ -59,24 +67,11 @@ void replay_set_progs(struct replay *r, int out_fd, int in_fd)
 
 int replay_feed(struct replay *r, const struct capture_pkt *p)
 {
-	struct __sk_buff skb = {
-		.tstamp = p->time_ns,
-		.wire_len = p->wire_len,
-		.cb = { p->big_len },
-	};
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
-			    .data_in = p->frame,
-			    .data_size_in = p->data_len,
-			    .ctx_in = &skb,
-			    .ctx_size_in = sizeof(skb),
-			    .repeat = 1);
-	int err;
+	int err = replay_test_run(r->prog_fd[p->dir & 1], p, 0);
 
-	err = bpf_prog_test_run_opts(r->prog_fd[p->dir & 1], &opts);
-	if (err)
-		return -errno;
-	r->fed++;
-	return 0;
+	if (!err)
+		r->fed++;
+	return err;
 }
 
 bool replay_cleanup_ready(const struct replay *r, __u32 max_flows, __u64 due,
@@ -91,6 +86,30 @@ bool replay_flush_ready(const struct replay *r)
 	return r->fed - r->fed_at_flush >= REPLAY_BATCH;
 }
 
+/*
+ * Run the batch on the workers, then deliver its events in packet order.
+ * Returns 0 or -1 (printed).
+ */
+static int run_batch(struct daemon *d)
+{
+	struct replay *r = &d->rp;
+	__u64 first = r->fed - r->pool.n;
+	__u32 at = 0;
+	int err;
+
+	if (!r->pool.n)
+		return 0;
+	err = replay_pool_run(&r->pool, &at);
+	daemon_consume_events(d);
+	if (err) {
+		pr_warn("%s: packet %llu of those replayed: the test run failed: %s\n",
+			r->cap.path, (unsigned long long)(first + at + 1),
+			strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
 int replay_loop(struct daemon *d)
 {
 	static struct capture_pkt p;
@@ -98,8 +117,17 @@ int replay_loop(struct daemon *d)
 	__u64 started = mono_ns();
 	int ret = EXIT_OK, n, err;
 
-	replay_set_progs(r, bpf_program__fd(d->bpf.tc->progs.pping_tc_egress),
-			 bpf_program__fd(d->bpf.tc->progs.pping_tc_ingress));
+	err = replay_pool_init(&r->pool, r->threads,
+			       bpf_program__fd(d->bpf.tc->progs.pping_tc_egress),
+			       bpf_program__fd(d->bpf.tc->progs.pping_tc_ingress));
+	if (err) {
+		pr_warn("cannot start %d replay threads: %s\n", r->threads,
+			strerror(-err));
+		return EXIT_FAIL;
+	}
+	/* Events wait for their batch to end, with one thread as with
+	 * several, so both deliver them at the same points. */
+	event_sink_hold(&d->sink);
 	while (!daemon_stop_requested()) {
 		n = capture_next(&r->cap, &p);
 		if (n <= 0) {
@@ -108,20 +136,19 @@ int replay_loop(struct daemon *d)
 		}
 		if (r->fed == 0)   /* the capture's clock starts */
 			daemon_clock_start(d, p.time_ns);
-		/* Work due before this packet is done as of its time. */
-		if (sched_run(&d->sched, p.time_ns) < 0) {
-			ret = EXIT_FAIL;
-			break;
+		/* Work due before this packet is done as of its time, after
+		 * the packets before it: the batch ends there. */
+		if (replay_pool_full(&r->pool) || sched_pending(&d->sched, p.time_ns)) {
+			if (run_batch(d) || sched_run(&d->sched, p.time_ns) < 0) {
+				ret = EXIT_FAIL;
+				break;
+			}
 		}
-		err = replay_feed(r, &p);
-		if (err) {
-			pr_warn("%s: packet %llu: the test run failed: %s\n",
-				r->cap.path, (unsigned long long)r->cap.read,
-				strerror(-err));
-			ret = EXIT_FAIL;
-			break;
-		}
+		replay_pool_add(&r->pool, &p);
+		r->fed++;
 	}
+	if (run_batch(d))
+		ret = EXIT_FAIL;
 	daemon_say_stopped();
 	r->run_ns = mono_ns() - started;
 	return ret;
@@ -132,9 +159,10 @@ void replay_summary(const struct replay *r)
 	const struct capture *c = &r->cap;
 	double s = r->run_ns / 1e9;
 
-	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s)\n",
+	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s, %d thread%s)\n",
 		(unsigned long long)r->fed, (unsigned long long)c->read, c->path,
-		s, s > 0 ? r->fed / s : 0.0);
+		s, s > 0 ? r->fed / s : 0.0, r->pool.n_workers,
+		r->pool.n_workers == 1 ? "" : "s");
 	if (c->foreign || c->unusable || c->time_back)
 		pr_warn("%s: skipped %llu packets with neither end in --local-net and %llu too short for their link header; %llu packets were earlier than the one before\n",
 			c->path, (unsigned long long)c->foreign,
@@ -147,5 +175,6 @@ void replay_summary(const struct replay *r)
 
 void replay_close(struct replay *r)
 {
+	replay_pool_free(&r->pool);
 	capture_close(&r->cap);
 }

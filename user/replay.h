@@ -14,6 +14,7 @@
 
 #include "capture.h"
 #include "pping.h"
+#include "replay_pool.h"
 
 struct daemon;
 struct datapath_config;
@@ -25,11 +26,14 @@ struct replay {
 	__u64 fed_at_cleanup; /* fed when the last cleanup pass ran */
 	__u64 fed_at_flush;   /* fed when events were last read and flushed */
 	__u64 run_ns;         /* wall time spent replaying */
+	int threads;          /* --threads, resolved: 1 or more */
+	struct replay_pool pool;
 };
 
-/* Open the capture. Returns 0 or -1 (printed). */
+/* Open the capture, to be run on `threads` threads (0: one per online
+ * CPU). Returns 0 or -1 (printed). */
 int replay_open(struct replay *r, const char *path,
-		const struct local_net *nets, int n_nets);
+		const struct local_net *nets, int n_nets, int threads);
 
 /*
  * What a replay asks of the datapath: a zero hash seed for the flow and

@@ -75,3 +75,18 @@ int sched_run(struct schedule *s, __u64 now)
 	}
 	return 0;
 }
+
+bool sched_pending(const struct schedule *s, __u64 now)
+{
+	const struct sched_job *j;
+	int i;
+
+	for (i = 0; i < s->n; i++) {
+		j = &s->jobs[i];
+		if (j->done || now < j->next)
+			continue;
+		if (!j->ready || j->ready(s->ctx, j->next, now))
+			return true;
+	}
+	return false;
+}

@@ -59,4 +59,7 @@ void sched_start(struct schedule *s, __u64 now);
  */
 int sched_run(struct schedule *s, __u64 now);
 
+/* Would sched_run(s, now) run any job? (ready() must not change state.) */
+bool sched_pending(const struct schedule *s, __u64 now);
+
 #endif /* PPING_SCHEDULE_H */

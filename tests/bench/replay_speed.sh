@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Replay speed of `pping --read`: packets per second through the BPF
-# programs (BPF_PROG_TEST_RUN, one run per packet, on one CPU: the replay
-# is one thread and a test run executes on the calling CPU), against a
-# plain libpcap read of the same file. Target (issue 7): at least 1M
-# packets/s on one core.
+# programs (BPF_PROG_TEST_RUN, one run per packet; a test run executes on
+# the calling CPU), on one thread and on one per CPU (--threads), against a
+# plain libpcap read of the same file. Targets: at least 1M packets/s on
+# one core (issue 7); --threads 2 at least 1.7 x --threads 1 of the same
+# build, with byte-identical output (issue 18).
 #
 # Capture: tests/tools/pcapgen, REPLAY_FLOWS (default 1000) flows of
-# REPLAY_EXCHANGES (default 665) request/reply/ACK exchanges, plus handshake
-# and FIN exchange: 2,001,000 packets, 1 ms server RTT, 2 ms client RTT, one
-# exchange per flow every 10 ms (6.7 s of capture time), 100-byte payloads
-# captured with a snap length of 128 bytes (as `tcpdump -s 128` would).
+# REPLAY_EXCHANGES (default 500) request/reply/ACK exchanges, plus handshake
+# and FIN exchange: about 1.5M packets, 1 ms server RTT, 2 ms client RTT,
+# one exchange per flow every 10 ms (5 s of capture time), 100-byte
+# payloads captured with a snap length of 128 bytes (as `tcpdump -s 128`
+# would).
 #
 # Readers, each run REPLAY_REPS (default 3) times, interleaved; the table
 # shows medians:
@@ -19,9 +21,11 @@
 #   pping            pping --read FILE -F jsonl -w /dev/null -v: default
 #                    sampling (100 ms rate limit: 1 identifier per flow
 #                    direction and 100 ms)
-#   pping-rl0        the same with --rate-limit 0: every data packet is an
-#                    identifier, every reply a sample (1.33M RTT records
-#                    formatted and written)
+#   pping-rl0        the same with --rate-limit 0 and --threads 1: every
+#                    data packet is an identifier, every reply a sample
+#                    (1M RTT records formatted and written)
+#   pping-rl0-tN     the same with --threads N, N the online CPUs; its
+#                    output must be cmp-equal to pping-rl0's
 # packets/s is packets over wall time: pping's from its own -v line (the
 # replay loop alone, without loading the programs), the others from the
 # whole command. CPU is user + system seconds of the whole command.
@@ -32,7 +36,9 @@ cd "$(dirname "$0")/../.." || exit 1
 
 GEN=build/tests/pcapgen
 FLOWS=${REPLAY_FLOWS:-1000}
-EXCH=${REPLAY_EXCHANGES:-665}
+EXCH=${REPLAY_EXCHANGES:-500}
+NCPU=$(nproc)
+SPEEDUP_TARGET=1.7
 REPS=${REPLAY_REPS:-3}
 TARGET=1000000
 
@@ -65,12 +71,17 @@ timed() {
 		'BEGIN { printf "%.3f %.2f\n", w / 1e9, c / hz }' >"$out"
 }
 
+identical=yes
 for r in $(seq "$REPS"); do
 	timed "$WORK/libpcap.$r" "$GEN" --count "$CAP" >"$WORK/libpcap.out.$r"
 	timed "$WORK/tcpdump.$r" tcpdump -r "$CAP" -w /dev/null 2>/dev/null
 	timed "$WORK/pping.$r" ./pping --read "$CAP" -F jsonl -w /dev/null -v 2>"$WORK/pping.err.$r"
-	timed "$WORK/pping-rl0.$r" ./pping --read "$CAP" --rate-limit 0 -F jsonl -w /dev/null -v \
-		2>"$WORK/pping-rl0.err.$r"
+	timed "$WORK/pping-rl0.$r" ./pping --read "$CAP" --rate-limit 0 --threads 1 -F jsonl \
+		-w "$WORK/rl0.out" -v 2>"$WORK/pping-rl0.err.$r"
+	timed "$WORK/pping-rl0-tN.$r" ./pping --read "$CAP" --rate-limit 0 --threads "$NCPU" \
+		-F jsonl -w "$WORK/rl0-tN.out" -v 2>"$WORK/pping-rl0-tN.err.$r"
+	cmp -s "$WORK/rl0.out" "$WORK/rl0-tN.out" || identical=no
+	rm -f "$WORK/rl0.out" "$WORK/rl0-tN.out"
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -85,7 +96,7 @@ rate() {
 		tcpdump)
 			awk -v n="$PKTS" '{ print n / $1 }' "$WORK/tcpdump.$r" ;;
 		pping*)
-			sed -n 's/^pping: replayed .*(\([0-9]*\) packets\/s).*/\1/p' "$WORK/$1.err.$r" ;;
+			sed -n 's/^pping: replayed .*(\([0-9]*\) packets\/s.*/\1/p' "$WORK/$1.err.$r" ;;
 		esac
 	done | median
 }
@@ -96,7 +107,7 @@ cpu() {
 
 base=$(rate libpcap)
 printf '%-11s %14s %10s %11s\n' reader packets/s "CPU s" "vs libpcap"
-for rd in libpcap tcpdump pping pping-rl0; do
+for rd in libpcap tcpdump pping pping-rl0 pping-rl0-tN; do
 	pps=$(rate $rd)
 	printf '%-11s %14.0f %10s %11.3f\n' "$rd" "${pps:-0}" "$(cpu $rd)" \
 		"$(awk -v a="${pps:-0}" -v b="$base" 'BEGIN { print b ? a / b : 0 }')"
@@ -106,3 +117,7 @@ for rd in pping pping-rl0; do
 	samples=$(sed -n 's/.*RTT samples \([0-9]*\).*/\1/p' "$WORK/$rd.err.1")
 	echo "$rd: $samples RTT samples per run; >= 1M packets/s: $(awk -v p="${pps:-0}" -v t=$TARGET 'BEGIN { print (p >= t) ? "yes" : "no" }')"
 done
+one=$(rate pping-rl0)
+all=$(rate pping-rl0-tN)
+echo "--threads $NCPU vs --threads 1 at --rate-limit 0: $(awk -v a="${all:-0}" -v b="${one:-0}" 'BEGIN { printf "%.2f", b ? a / b : 0 }') x" \
+	"(target >= $SPEEDUP_TARGET x on 2 CPUs: $(awk -v a="${all:-0}" -v b="${one:-0}" -v t=$SPEEDUP_TARGET 'BEGIN { print (b && a / b >= t) ? "met" : "missed" }')); output byte-identical: $identical"

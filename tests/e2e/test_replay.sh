@@ -33,7 +33,7 @@
 #                      capture time (a replay paces passes by packets too)
 #   timestamps-*       json "timestamp" (epoch ns) and ppviz times equal the
 #                      capture time of the echoing packet
-#   verbose-summary    -v: "replayed N packets of N read ... packets/s"
+#   verbose-summary    -v: "replayed N packets of N read ... packets/s, N threads"
 #   truncated-*        a file cut inside a packet record: exit 1, stderr
 #                      names the file and the packet, and exactly the
 #                      samples of the packets before it are in the output
@@ -43,7 +43,13 @@
 #                      file; empty-capture (a header, no packet): exit 0,
 #                      no output
 #   deterministic-evicting  degradation evicting flows (3000 flows,
-#                      --max-flows 512): two replays still identical
+#                      --max-flows 512): two replays on one thread still
+#                      identical
+#   threads-identical-*  --threads 2 and 3 give byte for byte the output of
+#                      --threads 1 (400 flows, both families, many records
+#                      at equal capture times, cleanup removing closed and
+#                      idle flows): standard, jsonl, jsonl -a 1s, ppviz
+#   usage-threads-*    --threads without --read, or above 64: exit 2
 #   write-error        -w /dev/full: exit 1, "cannot write output"
 #   local-net-both-ends  --local-net covering both ends gives the output of
 #                      naming the lower (client) side
@@ -240,11 +246,11 @@ exact malformed-local-net "$WORK/mal.exp" "$WORK/mal.pcap" '^(10\.2\.|fd00:2::)'
 
 # -v summary: every packet of the file replayed, and a rate.
 pk=$(count_of "$WORK/v4.exp" packets)
-if grep -qE "^pping: replayed $pk packets of $pk read from .*v4\.pcap in [0-9.]+ s \([0-9]+ packets/s\)" \
+if grep -qE "^pping: replayed $pk packets of $pk read from .*v4\.pcap in [0-9.]+ s \([0-9]+ packets/s, [0-9]+ threads?\)" \
 	"$WORK/exact-rtt-ipv4.err"; then
 	pass verbose-summary
 else
-	fail verbose-summary "want 'replayed $pk packets of $pk read ... packets/s)': $(grep replayed "$WORK/exact-rtt-ipv4.err")"
+	fail verbose-summary "want 'replayed $pk packets of $pk read ... packets/s, N threads)': $(grep replayed "$WORK/exact-rtt-ipv4.err")"
 fi
 
 # ---- link types ----------------------------------------------------------------
@@ -313,6 +319,40 @@ for args in "-F jsonl" "-F jsonl -a 1s" "-F standard"; do
 		fail "$name" "$(cmp "$WORK/det1.out" "$WORK/det2.out" 2>&1)"
 	fi
 done
+# Several threads: both directions of a flow on one thread, the events put
+# back in packet order at the end of each batch, so the output is the one
+# thread's, byte for byte (with records of many flows at equal capture
+# times, which only the packets' order sorts). 3 threads on 2 CPUs too.
+gen thr -f 46 -n 400 -k 30 --rtt-server 3ms --rtt-client 1ms --spacing 10ms --idle-gap 400s ||
+	fail gen thr
+for args in "-F standard" "-F jsonl" "-F jsonl -a 1s" "-F ppviz"; do
+	name=threads-identical-$(tr -d ' ' <<<"${args#-F }" | tr -s '-' '-')
+	# shellcheck disable=SC2086 # args is a list of options
+	replay "$WORK/thr1.out" "$WORK/thr1.err" --read "$WORK/thr.pcap" --rate-limit 0 --threads 1 $args
+	s1=$RP_STATUS
+	bad=
+	for t in 2 3; do
+		# shellcheck disable=SC2086
+		replay "$WORK/thr$t.out" "$WORK/thr$t.err" --read "$WORK/thr.pcap" --rate-limit 0 --threads $t $args
+		if [ "$RP_STATUS" != 0 ] || ! cmp -s "$WORK/thr1.out" "$WORK/thr$t.out"; then
+			bad="--threads $t: exit $RP_STATUS, $(cmp "$WORK/thr1.out" "$WORK/thr$t.out" 2>&1 | head -1)"
+			break
+		fi
+	done
+	lines=$(grep -c . "$WORK/thr1.out")
+	if [ "$s1" != 0 ]; then
+		fail "$name" "exit $s1 with --threads 1: $(tail -1 "$WORK/thr1.err")"
+	elif [ "$lines" -lt 5 ]; then
+		fail "$name" "only $lines lines of output"
+	elif [ -n "$bad" ]; then
+		fail "$name" "$bad"
+	elif ! grep -Eq "removed flows closed [1-9][0-9]*, .* idle [1-9]" "$WORK/thr3.err"; then
+		fail "$name" "cleanup removed no flow: $(grep -m1 'cleanup:' "$WORK/thr3.err")"
+	else
+		pass "$name"
+	fi
+done
+
 # -a: the intervals follow the capture's clock: the run spans 6 s of
 # capture time, so there are about 6 global records whatever the wall time.
 replay "$WORK/agg.out" "$WORK/agg.err" --read "$WORK/det.pcap" --rate-limit 0 -F jsonl -a 1s
@@ -508,15 +548,18 @@ expect_usage usage-local-net-bad-prefix "--local-net" --read "$WORK/v4.pcap" --l
 expect_usage usage-local-net-not-an-address "--local-net" --read "$WORK/v4.pcap" --local-net example.com
 expect_usage usage-local-net-empty-prefix "--local-net" --read "$WORK/v4.pcap" --local-net 10.1.0.0/
 expect_usage usage-local-net-without-read "--local-net" -i lo --local-net 10.1.0.0/16
+expect_usage usage-threads-without-read "--threads" -i lo --threads 2
+expect_usage usage-threads-range "--threads" --read "$WORK/v4.pcap" --threads 65
 
 # ---- edge cases --------------------------------------------------------------------
 
 # Degradation evicts flows in the order cleanup walks the map: a replay
-# fixes the hash seed, so even evicting runs are identical.
+# fixes the hash seed, so even evicting runs are identical on one thread
+# (on several, which flow wins a free entry depends on timing).
 gen evict -n 3000 -k 40 --spacing 1s || fail gen evict
-replay "$WORK/ev1.out" "$WORK/ev1.err" --read "$WORK/evict.pcap" --max-flows 512 -F jsonl
+replay "$WORK/ev1.out" "$WORK/ev1.err" --read "$WORK/evict.pcap" --max-flows 512 -F jsonl --threads 1
 s1=$RP_STATUS
-replay "$WORK/ev2.out" "$WORK/ev2.err" --read "$WORK/evict.pcap" --max-flows 512 -F jsonl
+replay "$WORK/ev2.out" "$WORK/ev2.err" --read "$WORK/evict.pcap" --max-flows 512 -F jsonl --threads 1
 evicted=$(sed -n 's/.* evicted \([0-9]*\);.*/\1/p' "$WORK/ev1.err")
 if [ "$s1" != 0 ] || [ "$RP_STATUS" != 0 ]; then
 	fail deterministic-evicting "exit $s1/$RP_STATUS: $(tail -1 "$WORK/ev2.err")"

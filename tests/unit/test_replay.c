@@ -8,6 +8,7 @@
  * the time.
  */
 #include "harness.h"
+#include "replay_pool.h"
 #include "pping_tc.skel.h"
 
 /* A capture time well away from the monotonic clock of the test run. */
@@ -152,7 +153,49 @@ static bool test_live_ignores_tstamp(void)
 	return true;
 }
 
+/*
+ * --threads: both directions of a flow go to the same worker (TCP by
+ * addresses and ports, ICMP by addresses and echo id), and flows that
+ * differ only in a port spread over the workers.
+ */
+static bool test_replay_flow_worker(void)
+{
+	const struct tuple *ts[] = { &T4, &T6 };
+	struct tuple t;
+	struct pkt out, in;
+	__u32 n, w, seen, i, k;
+
+	for (n = 2; n <= 8; n++) {
+		for (k = 0; k < 2; k++) {
+			seen = 0;
+			for (i = 0; i < 64; i++) {
+				t = *ts[k];
+				t.lport = (__u16)(40000 + i);
+				build_ts(&out, &t, PPING_DIR_OUT, TCPF_ACK, 1, 0, 10);
+				build_ts(&in, &t, PPING_DIR_IN, TCPF_ACK, 2, 1, 0);
+				w = replay_flow_worker(out.data, out.len, n);
+				CHECK(expect(w < n, "worker %u of %u", w, n));
+				CHECK(expect_eq("worker of the reply",
+						replay_flow_worker(in.data, in.len, n), w));
+				seen |= 1U << w;
+				build_not_tcp(&out, &t, PPING_DIR_OUT, k ? PKT_IPPROTO_ICMPV6 :
+					      PKT_IPPROTO_ICMP, 8);
+				build_not_tcp(&in, &t, PPING_DIR_IN, k ? PKT_IPPROTO_ICMPV6 :
+					      PKT_IPPROTO_ICMP, 8);
+				CHECK(expect_eq("worker of the echo reply",
+						replay_flow_worker(in.data, in.len, n),
+						replay_flow_worker(out.data, out.len, n)));
+			}
+			CHECK(expect_eq("workers used by 64 flows", seen, (1U << n) - 1));
+		}
+	}
+	CHECK(expect_eq("one worker", replay_flow_worker(out.data, out.len, 1), 0));
+	CHECK(expect_eq("a runt frame", replay_flow_worker(out.data, 10, 4), 0));
+	return true;
+}
+
 DEFINE_TESTS(replay,
+	{ "replay_flow_worker", test_replay_flow_worker },
 	{ "replay_capture_time", test_replay_capture_time },
 	{ "replay_wire_len", test_replay_wire_len },
 	{ "replay_big_tcp", test_replay_big_tcp },
