@@ -18,9 +18,10 @@
 #   libpcap          tests/tools/pcapgen --count: pcap_next_ex over the file,
 #                    touching each packet's last byte (the floor)
 #   tcpdump          tcpdump -r FILE -w /dev/null (read and re-write)
-#   pping            pping --read FILE -F jsonl -w /dev/null -v: default
-#                    sampling (100 ms rate limit: 1 identifier per flow
-#                    direction and 100 ms)
+#   pping            pping --read FILE -F jsonl -w /dev/null -v --threads 1:
+#                    default sampling (100 ms rate limit: 1 identifier per
+#                    flow direction and 100 ms)
+#   pping-tN         the same with --threads N, N the online CPUs
 #   pping-rl0        the same with --rate-limit 0 and --threads 1: every
 #                    data packet is an identifier, every reply a sample
 #                    (1M RTT records formatted and written)
@@ -75,7 +76,10 @@ identical=yes
 for r in $(seq "$REPS"); do
 	timed "$WORK/libpcap.$r" "$GEN" --count "$CAP" >"$WORK/libpcap.out.$r"
 	timed "$WORK/tcpdump.$r" tcpdump -r "$CAP" -w /dev/null 2>/dev/null
-	timed "$WORK/pping.$r" ./pping --read "$CAP" -F jsonl -w /dev/null -v 2>"$WORK/pping.err.$r"
+	timed "$WORK/pping.$r" ./pping --read "$CAP" -F jsonl -w /dev/null -v --threads 1 \
+		2>"$WORK/pping.err.$r"
+	timed "$WORK/pping-tN.$r" ./pping --read "$CAP" -F jsonl -w /dev/null -v --threads "$NCPU" \
+		2>"$WORK/pping-tN.err.$r"
 	timed "$WORK/pping-rl0.$r" ./pping --read "$CAP" --rate-limit 0 --threads 1 -F jsonl \
 		-w "$WORK/rl0.out" -v 2>"$WORK/pping-rl0.err.$r"
 	timed "$WORK/pping-rl0-tN.$r" ./pping --read "$CAP" --rate-limit 0 --threads "$NCPU" \
@@ -107,7 +111,7 @@ cpu() {
 
 base=$(rate libpcap)
 printf '%-11s %14s %10s %11s\n' reader packets/s "CPU s" "vs libpcap"
-for rd in libpcap tcpdump pping pping-rl0 pping-rl0-tN; do
+for rd in libpcap tcpdump pping pping-tN pping-rl0 pping-rl0-tN; do
 	pps=$(rate $rd)
 	printf '%-11s %14.0f %10s %11.3f\n' "$rd" "${pps:-0}" "$(cpu $rd)" \
 		"$(awk -v a="${pps:-0}" -v b="$base" 'BEGIN { print b ? a / b : 0 }')"
@@ -117,6 +121,9 @@ for rd in pping pping-rl0; do
 	samples=$(sed -n 's/.*RTT samples \([0-9]*\).*/\1/p' "$WORK/$rd.err.1")
 	echo "$rd: $samples RTT samples per run; >= 1M packets/s: $(awk -v p="${pps:-0}" -v t=$TARGET 'BEGIN { print (p >= t) ? "yes" : "no" }')"
 done
+one=$(rate pping)
+all=$(rate pping-tN)
+echo "--threads $NCPU vs --threads 1 at the default rate limit: $(awk -v a="${all:-0}" -v b="${one:-0}" 'BEGIN { printf "%.2f", b ? a / b : 0 }') x"
 one=$(rate pping-rl0)
 all=$(rate pping-rl0-tN)
 echo "--threads $NCPU vs --threads 1 at --rate-limit 0: $(awk -v a="${all:-0}" -v b="${one:-0}" 'BEGIN { printf "%.2f", b ? a / b : 0 }') x" \
