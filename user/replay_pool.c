@@ -27,7 +27,7 @@ static __u32 mix(__u32 h, const __u8 *b, size_t n)
  */
 __u32 replay_flow_worker(const __u8 *f, __u32 len, __u32 n)
 {
-	__u32 off = 12, l4 = 0, alen = 0, a = 0, h;
+	__u32 off = 12, l4 = 0, alen = 0, a = 0, h, i;
 	__u16 proto;
 	__u8 next = 0;
 
@@ -51,6 +51,20 @@ __u32 replay_flow_worker(const __u8 *f, __u32 len, __u32 n)
 		alen = 16;
 		next = f[off + 6];
 		l4 = off + 40;
+		/* Past extension headers, which one direction may carry and
+		 * the other not; a fragment leaves the ports out. */
+		for (i = 0; i < 8 && l4 + 8 <= len; i++) {
+			if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+			    next == IPPROTO_DSTOPTS) {
+				next = f[l4];
+				l4 += (f[l4 + 1] + 1) * 8;
+			} else if (next == IPPROTO_FRAGMENT) {
+				l4 = 0;
+				break;
+			} else {
+				break;
+			}
+		}
 	} else {
 		return 0;
 	}

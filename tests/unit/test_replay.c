@@ -189,6 +189,23 @@ static bool test_replay_flow_worker(void)
 			CHECK(expect_eq("workers used by 64 flows", seen, (1U << n) - 1));
 		}
 	}
+	/* An IPv6 segment with extension headers and its reply without: the
+	 * ports past the chain still count, so both find one worker. */
+	for (i = 0; i < 16; i++) {
+		t = T6;
+		t.lport = (__u16)(41000 + i);
+		pkt_init(&out);
+		pkt_eth(&out, PKT_ETH_P_IPV6);
+		pkt_ipv6(&out, t.local, t.remote, PKT_IPPROTO_HOPOPTS);
+		pkt_ipv6_ext(&out, PKT_IPPROTO_HOPOPTS, PKT_IPPROTO_DSTOPTS, 8);
+		pkt_ipv6_ext(&out, PKT_IPPROTO_DSTOPTS, PKT_IPPROTO_TCP, 16);
+		pkt_tcp(&out, t.lport, t.rport, TCPF_ACK, NULL);
+		pkt_finish(&out);
+		build_ts(&in, &t, PPING_DIR_IN, TCPF_ACK, 2, 1, 0);
+		CHECK(expect_eq("worker of the reply to an extension chain",
+				replay_flow_worker(in.data, in.len, 7),
+				replay_flow_worker(out.data, out.len, 7)));
+	}
 	CHECK(expect_eq("one worker", replay_flow_worker(out.data, out.len, 1), 0));
 	CHECK(expect_eq("a runt frame", replay_flow_worker(out.data, 10, 4), 0));
 	return true;
