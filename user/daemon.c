@@ -150,14 +150,15 @@ static __u64 aggregate_after(void *ctx, __u64 now)
 }
 
 /* Output is never held back: events are read and flushed every loop
- * iteration live, every batch of packets in a replay. */
+ * iteration live; a replay writes them out after every batch of packets
+ * itself (replay.c), without ending the batches here. */
 static bool flush_ready(void *ctx, __u64 due, __u64 now)
 {
 	struct daemon *d = ctx;
 
 	(void)due;
 	(void)now;
-	return !d->replaying || replay_flush_ready(&d->rp);
+	return !d->replaying;
 }
 
 static int job_flush(void *ctx, __u64 due, __u64 now)
@@ -167,7 +168,6 @@ static int job_flush(void *ctx, __u64 due, __u64 now)
 	(void)due;
 	(void)now;
 	daemon_consume_events(d);
-	d->rp.fed_at_flush = d->rp.fed;
 	/* A full disk or a closed pipe ends the run. */
 	if (output_flush(&d->out)) {
 		pr_warn("cannot write output: %s\n", strerror(errno));

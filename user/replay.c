@@ -16,13 +16,6 @@
 #include "pping_tc.skel.h"
 
 /*
- * Events are read back, and the output checked, every this many packets,
- * well before the ring can fill: a packet causes at most three events of
- * 120 bytes in the ring.
- */
-#define REPLAY_BATCH 1024
-
-/*
  * A cleanup pass walks every bucket of both maps however few entries they
  * hold (3.5 ms for the default maps with the for-each walk). A live run
  * has one a second; a replay, going through capture time a thousand times
@@ -81,33 +74,61 @@ bool replay_cleanup_ready(const struct replay *r, __u32 max_flows, __u64 due,
 	       now - due >= REPLAY_CLEANUP_MAX_WAIT_NS;
 }
 
-bool replay_flush_ready(const struct replay *r)
-{
-	return r->fed - r->fed_at_flush >= REPLAY_BATCH;
-}
-
 /*
- * Run the batch on the workers, then deliver its events in packet order.
- * Returns 0 or -1 (printed).
+ * Wait for the batch launched last and read its events (held until
+ * deliver()). Returns 0 or -1 (printed).
  */
-static int run_batch(struct daemon *d)
+static int finish_batch(struct daemon *d)
 {
 	struct replay *r = &d->rp;
-	__u64 first = r->fed - r->pool.n;
-	__u32 at = 0;
+	__u32 at = 0, size = 0;
 	int err;
 
-	if (!r->pool.n)
-		return 0;
-	err = replay_pool_run(&r->pool, &at);
-	daemon_consume_events(d);
+	err = replay_pool_wait(&r->pool, &at, &size);
+	ring_buffer__consume(d->rb);
 	if (err) {
 		pr_warn("%s: packet %llu of those replayed: the test run failed: %s\n",
-			r->cap.path, (unsigned long long)(first + at + 1),
+			r->cap.path,
+			(unsigned long long)(r->fed - replay_pool_filled(&r->pool) -
+					     size + at + 1),
 			strerror(-err));
 		return -1;
 	}
 	return 0;
+}
+
+/* Write out the events read: in packet order, then flushed (output is
+ * never held back). Returns 0 or -1 (printed). */
+static int deliver(struct daemon *d)
+{
+	event_sink_release(&d->sink);
+	if (output_flush(&d->out)) {
+		pr_warn("cannot write output: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The batch filled so far goes to the workers; while they run it, the
+ * events of the batch before are written out.
+ */
+static int next_batch(struct daemon *d)
+{
+	if (finish_batch(d))
+		return -1;
+	if (replay_pool_filled(&d->rp.pool))
+		replay_pool_launch(&d->rp.pool);
+	return deliver(d);
+}
+
+/* Every packet read so far run and its events written: where periodic
+ * work is due, and at the end. */
+static int drain(struct daemon *d)
+{
+	if (next_batch(d) || finish_batch(d))
+		return -1;
+	return deliver(d);
 }
 
 int replay_loop(struct daemon *d)
@@ -126,7 +147,7 @@ int replay_loop(struct daemon *d)
 		return EXIT_FAIL;
 	}
 	/* Events wait for their batch to end, with one thread as with
-	 * several, so both deliver them at the same points. */
+	 * several, so both write them at the same points. */
 	event_sink_hold(&d->sink);
 	while (!daemon_stop_requested()) {
 		n = capture_next(&r->cap, &p);
@@ -137,17 +158,21 @@ int replay_loop(struct daemon *d)
 		if (r->fed == 0)   /* the capture's clock starts */
 			daemon_clock_start(d, p.time_ns);
 		/* Work due before this packet is done as of its time, after
-		 * the packets before it: the batch ends there. */
-		if (replay_pool_full(&r->pool) || sched_pending(&d->sched, p.time_ns)) {
-			if (run_batch(d) || sched_run(&d->sched, p.time_ns) < 0) {
+		 * every packet before it. */
+		if (sched_pending(&d->sched, p.time_ns)) {
+			if (drain(d) || sched_run(&d->sched, p.time_ns) < 0) {
 				ret = EXIT_FAIL;
 				break;
 			}
+		} else if (replay_pool_filled(&r->pool) == REPLAY_POOL_BATCH &&
+			   next_batch(d)) {
+			ret = EXIT_FAIL;
+			break;
 		}
 		replay_pool_add(&r->pool, &p);
 		r->fed++;
 	}
-	if (run_batch(d))
+	if (drain(d))
 		ret = EXIT_FAIL;
 	daemon_say_stopped();
 	r->run_ns = mono_ns() - started;

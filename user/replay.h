@@ -24,7 +24,6 @@ struct replay {
 	int prog_fd[PPING_DIR_MAX];
 	__u64 fed;            /* packets run through the programs */
 	__u64 fed_at_cleanup; /* fed when the last cleanup pass ran */
-	__u64 fed_at_flush;   /* fed when events were last read and flushed */
 	__u64 run_ns;         /* wall time spent replaying */
 	int threads;          /* --threads, resolved: 1 or more */
 	struct replay_pool pool;
@@ -53,10 +52,6 @@ int replay_feed(struct replay *r, const struct capture_pkt *p);
  * now (see replay.c)? */
 bool replay_cleanup_ready(const struct replay *r, __u32 max_flows,
 			  __u64 due, __u64 now);
-
-/* Have enough packets gone through since the last flush to read the
- * events back and flush the output? */
-bool replay_flush_ready(const struct replay *r);
 
 /* --read: every packet of the file through the programs, the daemon's
  * schedule on capture time. Returns the exit code. */

@@ -98,25 +98,29 @@ int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
 	return 0;
 }
 
-static int feed(struct replay_pool *p, __u32 i)
+/* The batch that runs: the one not being filled. */
+static struct replay_batch *run_batch_of(struct replay_pool *p)
 {
-	const struct capture_pkt *pkt = &p->pkts[i];
-
-	/* 1 + the place in the batch, which the packet's events carry. */
-	return replay_test_run(p->prog_fd[pkt->dir & 1], pkt, i + 1);
+	return &p->batch[!p->fill];
 }
 
-/* A worker's share of the batch; it stops at its first failure. */
+/* A worker's share of the running batch; it stops at its first failure. */
 static void work(struct replay_worker *w)
 {
-	__u32 k;
+	struct replay_pool *p = w->pool;
+	const struct replay_batch *b = run_batch_of(p);
+	const struct capture_pkt *pkt;
+	__u32 k, i;
 	int err;
 
-	for (k = 0; k < w->n; k++) {
-		err = feed(w->pool, w->idx[k]);
+	for (k = 0; k < b->cnt[w->id]; k++) {
+		i = b->idx[w->id][k];
+		pkt = &b->pkts[i];
+		/* 1 + the place in the batch, which the packet's events carry. */
+		err = replay_test_run(p->prog_fd[pkt->dir & 1], pkt, i + 1);
 		if (err) {
 			w->err = err;
-			w->err_at = w->idx[k];
+			w->err_at = i;
 			break;
 		}
 	}
@@ -136,6 +140,36 @@ static void *worker_main(void *arg)
 	}
 }
 
+static int batch_init(struct replay_batch *b, int n)
+{
+	int i;
+
+	b->pkts = malloc(REPLAY_POOL_BATCH * sizeof(*b->pkts));
+	b->idx = calloc(n, sizeof(*b->idx));
+	b->cnt = calloc(n, sizeof(*b->cnt));
+	if (!b->pkts || !b->idx || !b->cnt)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		b->idx[i] = malloc(REPLAY_POOL_BATCH * sizeof(**b->idx));
+		if (!b->idx[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void batch_free(struct replay_batch *b, int n)
+{
+	int i;
+
+	if (b->idx)
+		for (i = 0; i < n; i++)
+			free(b->idx[i]);
+	free(b->idx);
+	free(b->cnt);
+	free(b->pkts);
+	memset(b, 0, sizeof(*b));
+}
+
 int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
 {
 	int i, err;
@@ -144,22 +178,25 @@ int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
 	p->n_workers = n < 1 ? 1 : n;
 	p->prog_fd[0] = out_fd;
 	p->prog_fd[1] = in_fd;
-	p->pkts = malloc(REPLAY_POOL_BATCH * sizeof(*p->pkts));
 	p->w = calloc(p->n_workers, sizeof(*p->w));
-	if (!p->pkts || !p->w)
-		goto nomem;
+	if (!p->w || batch_init(&p->batch[0], p->n_workers) ||
+	    batch_init(&p->batch[1], p->n_workers)) {
+		replay_pool_free(p);
+		return -ENOMEM;
+	}
 	for (i = 0; i < p->n_workers; i++) {
 		p->w[i].pool = p;
-		p->w[i].idx = malloc(REPLAY_POOL_BATCH * sizeof(*p->w[i].idx));
-		if (!p->w[i].idx)
-			goto nomem;
+		p->w[i].id = i;
 	}
 	if (p->n_workers == 1)
 		return 0;
-	if (pthread_barrier_init(&p->start, NULL, p->n_workers) ||
-	    pthread_barrier_init(&p->done, NULL, p->n_workers))
-		goto nomem;
-	for (i = 1; i < p->n_workers; i++) {
+	/* The workers and the thread that launches and waits. */
+	if (pthread_barrier_init(&p->start, NULL, p->n_workers + 1) ||
+	    pthread_barrier_init(&p->done, NULL, p->n_workers + 1)) {
+		replay_pool_free(p);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->n_workers; i++) {
 		err = pthread_create(&p->w[i].thread, NULL, worker_main, &p->w[i]);
 		/* The replay then fails; the threads already started wait
 		 * on the barrier until the process exits. */
@@ -168,32 +205,41 @@ int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
 	}
 	p->started = true;
 	return 0;
-nomem:
-	replay_pool_free(p);
-	return -ENOMEM;
 }
 
 void replay_pool_add(struct replay_pool *p, const struct capture_pkt *pkt)
 {
-	struct capture_pkt *c = &p->pkts[p->n];
-	struct replay_worker *w;
+	struct replay_batch *b = &p->batch[p->fill];
+	struct capture_pkt *c = &b->pkts[b->n];
+	__u32 w;
 
 	/* Only what the programs read: the frame as far as it goes. */
 	memcpy(c, pkt, offsetof(struct capture_pkt, frame) + pkt->data_len);
-	w = &p->w[replay_flow_worker(pkt->frame, pkt->data_len, p->n_workers)];
-	w->idx[w->n++] = p->n++;
+	w = replay_flow_worker(pkt->frame, pkt->data_len, p->n_workers);
+	b->idx[w][b->cnt[w]++] = b->n++;
 }
 
-int replay_pool_run(struct replay_pool *p, __u32 *failed_at)
+void replay_pool_launch(struct replay_pool *p)
 {
+	p->fill = !p->fill;
+	p->running = true;
+	if (p->started)
+		pthread_barrier_wait(&p->start);
+	else
+		work(&p->w[0]);
+}
+
+int replay_pool_wait(struct replay_pool *p, __u32 *failed_at, __u32 *size)
+{
+	struct replay_batch *b = run_batch_of(p);
 	int i, err = 0;
 	__u32 at = 0;
 
-	if (p->started)
-		pthread_barrier_wait(&p->start);
-	work(&p->w[0]);
+	if (!p->running)
+		return 0;
 	if (p->started)
 		pthread_barrier_wait(&p->done);
+	p->running = false;
 	for (i = 0; i < p->n_workers; i++) {
 		struct replay_worker *w = &p->w[i];
 
@@ -201,12 +247,14 @@ int replay_pool_run(struct replay_pool *p, __u32 *failed_at)
 			err = w->err;
 			at = w->err_at;
 		}
-		w->n = 0;
 		w->err = 0;
+		b->cnt[i] = 0;
 	}
-	p->n = 0;
-	if (err && failed_at)
+	if (failed_at)
 		*failed_at = at;
+	if (size)
+		*size = b->n;
+	b->n = 0;
 	return err;
 }
 
@@ -215,19 +263,17 @@ void replay_pool_free(struct replay_pool *p)
 	int i;
 
 	if (p->started) {
+		replay_pool_wait(p, NULL, NULL);
 		p->quit = true;
 		pthread_barrier_wait(&p->start);
-		for (i = 1; i < p->n_workers; i++)
+		for (i = 0; i < p->n_workers; i++)
 			pthread_join(p->w[i].thread, NULL);
 		pthread_barrier_destroy(&p->start);
 		pthread_barrier_destroy(&p->done);
 		p->started = false;
 	}
-	if (p->w)
-		for (i = 0; i < p->n_workers; i++)
-			free(p->w[i].idx);
+	batch_free(&p->batch[0], p->n_workers);
+	batch_free(&p->batch[1], p->n_workers);
 	free(p->w);
-	free(p->pkts);
 	p->w = NULL;
-	p->pkts = NULL;
 }

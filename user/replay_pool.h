@@ -3,15 +3,19 @@
  * Replay on several threads (--read --threads N). The replay loop reads
  * the capture and deals its packets into a batch; each packet goes to the
  * worker its flow hashes to (addresses and ports, the same for both
- * directions), so every flow keeps its packets' order. A batch runs when
- * the daemon's schedule has work due or the batch is full: every worker
- * feeds its packets to the programs at once, and the batch ends when all
- * of them are done. So periodic work (cleanup, intervals, flushing) sees
- * exactly the packets before it, as with one thread; the events, which
- * reach the ring interleaved, are put back in packet order by the place
- * each packet had in its batch (pping_event.pkt_seq).
+ * directions), so every flow keeps its packets' order. A batch ends when
+ * the daemon's schedule has work due or the batch is full. It is then
+ * launched: the workers feed its packets to the programs while the loop
+ * reads the next batch and writes out the events of the one before. So
+ * the reading and the output of one thread overlap with the test runs of
+ * the others. Where work is due, the loop waits for every packet before
+ * it, so periodic work (cleanup, intervals) sees exactly those packets, as
+ * with one thread; the events, which reach the ring interleaved, are put
+ * back in packet order by the place each packet had in its batch
+ * (pping_event.pkt_seq).
  *
- * The calling thread is worker 0; with one worker no thread is started.
+ * With one worker no thread is started: a launch runs the batch at once on
+ * the calling thread.
  */
 #ifndef PPING_REPLAY_POOL_H
 #define PPING_REPLAY_POOL_H
@@ -23,27 +27,35 @@
 #include "capture.h"
 
 /* Packets in a batch at most: the ring buffer must hold their events
- * (at most three of 128 bytes each) until the batch ends. */
+ * (at most three of 128 bytes each) until the batch's end is read. */
 #define REPLAY_POOL_BATCH 2048
 
 struct replay_pool;
 
+/* Packets of the capture in order, each marked with its worker. */
+struct replay_batch {
+	struct capture_pkt *pkts;
+	__u32 n;
+	__u32 **idx;          /* per worker: its packets' places, in order */
+	__u32 *cnt;           /* per worker: how many */
+};
+
 struct replay_worker {
 	struct replay_pool *pool;
 	pthread_t thread;
-	__u32 *idx;           /* its packets' places in the batch, in order */
-	__u32 n;
-	int err;              /* -errno of the first failed test run, or 0 */
-	__u32 err_at;         /* ... and the place of its packet */
+	int id;
+	int err;              /* -errno of its first failed test run, or 0 */
+	__u32 err_at;         /* ... and the place of that packet */
 };
 
 struct replay_pool {
 	int n_workers;
 	int prog_fd[2];       /* by enum pping_dir */
-	struct capture_pkt *pkts;   /* the batch */
-	__u32 n;
+	struct replay_batch batch[2];
+	int fill;             /* the batch being filled; the other one runs */
+	bool running;         /* the other one was launched and not waited for */
 	struct replay_worker *w;
-	pthread_barrier_t start, done;
+	pthread_barrier_t start, done;   /* the workers and the launching thread */
 	bool quit;
 	bool started;         /* threads running */
 };
@@ -51,21 +63,29 @@ struct replay_pool {
 /* n workers (1 or more). Returns 0 or -errno. */
 int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd);
 
-/* Is there room for another packet in the batch? */
-static inline bool replay_pool_full(const struct replay_pool *p)
+/* Packets in the batch being filled. */
+static inline __u32 replay_pool_filled(const struct replay_pool *p)
 {
-	return p->n == REPLAY_POOL_BATCH;
+	return p->batch[p->fill].n;
 }
 
-/* Add a packet (copied) to the batch, for the worker of its flow. */
+/* Add a packet (copied) to the batch being filled, for the worker of its
+ * flow. The caller keeps the batch below REPLAY_POOL_BATCH. */
 void replay_pool_add(struct replay_pool *p, const struct capture_pkt *pkt);
 
 /*
- * Run the batch on every worker and wait for all of them; the batch is
- * then empty. Returns 0, or the first (in batch order) test run's -errno,
- * with the packet's place in the batch in *failed_at.
+ * Launch the batch filled so far (after replay_pool_wait for the one
+ * before) and start filling the other. With threads this returns at once;
+ * with one worker it runs the batch first.
  */
-int replay_pool_run(struct replay_pool *p, __u32 *failed_at);
+void replay_pool_launch(struct replay_pool *p);
+
+/*
+ * Wait for the launched batch, if any. Returns 0, or the first (in batch
+ * order) failed test run's -errno, with the packet's place in the batch
+ * in *failed_at and the batch's size in *size.
+ */
+int replay_pool_wait(struct replay_pool *p, __u32 *failed_at, __u32 *size);
 
 void replay_pool_free(struct replay_pool *p);
 
