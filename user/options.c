@@ -316,7 +316,7 @@ static const struct opt_entry opts[] = {
 	  .help = "replay a capture (pcap or pcapng; Ethernet, Linux cooked or raw IP) through the same programs, on the capture's clock, as fast as the CPU allows" },
 	{ "threads", 0, "N", OPT_UINT, FIELD(threads),
 	  .min = 0, .max = REPLAY_MAX_THREADS, .def = 0, .zero = "one per online CPU",
-	  .help = "with --read: run packets on N threads, both directions of a flow on the same one; the output is the same as with 1, unless the flow map fills (which flows get an entry then depends on timing)" },
+	  .help = "with --read: run packets on N worker threads, both directions of a flow on the same one, while the main thread reads the capture and writes the output (1: the main thread does it all in turn); the output is the same as with 1, unless the flow map fills (which flows get an entry then depends on timing)" },
 	{ "local-net", 0, "CIDR", OPT_SPECIAL, .set = set_local_net,
 	  .help = "with --read: addresses on our side (repeatable, up to " STR(CAPTURE_MAX_LOCAL_NETS) "); their packets count as leaving, packets to them as arriving, others are skipped. Without it both ends of every flow are measured" },
 	{ "include", 0, "CIDR", OPT_SPECIAL, .set = set_include,
