@@ -129,8 +129,12 @@ static __always_inline void flow_account(struct flow_state *fs,
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
 
-	__sync_fetch_and_add(&st->pkts, h->segs);
-	__sync_fetch_and_add(&st->bytes, h->len);
+	/* Plain adds: only the hook that sees this direction's packets
+	 * writes them, and a flow's packets come on one CPU (one queue). If
+	 * they do not, a lost add miscounts a packet: not worth a locked
+	 * instruction on every packet. */
+	st->pkts += h->segs;
+	st->bytes += h->len;
 	/* Both hooks pass here, usually on different CPUs: a store on every
 	 * packet would move the line between them each time. Cleanup reads
 	 * last_seen to a second, so a millisecond's staleness is free. */

@@ -116,7 +116,9 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	flow_account(fs, h);
 	seg = seq_track(fs, p, h, cnt, &resent);
 	use = flow_method(fs, p);
-	samples = cnt->rtt_samples;   /* per CPU: only this program moves it */
+	/* per CPU: only this program moves it; read only for -a, where it
+	 * tells whether this packet gave a sample */
+	samples = config.aggregate_subnets ? cnt->rtt_samples : 0;
 
 	if (out || config.include_local) {
 		if (use == USE_TS)

@@ -226,8 +226,7 @@ static bool test_sched_order_and_capacity(void)
 }
 
 /* The replay's pacing: a due cleanup pass waits for an eighth of the flow
- * map's worth of packets, or a minute of capture time; output is flushed
- * every 1024 packets. */
+ * map's worth of packets, or a minute of capture time. */
 static bool test_replay_pacing(void)
 {
 	struct replay r = {};
@@ -248,11 +247,52 @@ static bool test_replay_pacing(void)
 	    !expect(replay_cleanup_ready(&r, 1024, T0, T0 + minute),
 		    "not ready after a minute"))
 		return false;
-	r.fed_at_flush = 1000 - 1023;
-	if (!expect(!replay_flush_ready(&r), "flush after 1023 packets"))
+	return true;
+}
+
+/*
+ * sched_pending says whether sched_run would run anything, without running
+ * it: the replay ends its batches there. Checked against sched_run itself
+ * at every step: a job not yet due, due but not ready, ready, a one-shot
+ * job done.
+ */
+static bool test_sched_pending(void)
+{
+	const struct sched_job jobs[] = {
+		{ .name = "ready-gated", .period_ns = 10, .run = run0, .ready = ready_fn },
+		{ .name = "once", .period_ns = 25, .run = run1, .once = true },
+	};
+	static const struct { __u64 t; bool ready; bool want; } steps[] = {
+		{ T0 + 5, true, false },    /* nothing due */
+		{ T0 + 10, false, false },  /* due, not ready */
+		{ T0 + 12, true, true },    /* ready now */
+		{ T0 + 15, true, false },   /* ran: next at T0 + 20 */
+		{ T0 + 25, false, true },   /* the one-shot job */
+		{ T0 + 26, false, false },  /* it is done; the other not ready */
+		{ T0 + 27, true, true },
+	};
+	struct schedule s;
+	struct log l;
+	int runs, i;
+
+	memset(&l, 0, sizeof(l));
+	if (!start(&s, &l, jobs, 2))
 		return false;
-	r.fed_at_flush = 1000 - 1024;
-	return expect(replay_flush_ready(&r), "no flush after 1024 packets");
+	for (i = 0; i < (int)(sizeof(steps) / sizeof(steps[0])); i++) {
+		l.ready = steps[i].ready;
+		runs = l.runs[0] + l.runs[1];
+		if (!expect(sched_pending(&s, steps[i].t) == steps[i].want,
+			    "step %d: pending %d, want %d", i, !steps[i].want,
+			    steps[i].want))
+			return false;
+		if (sched_run(&s, steps[i].t) < 0)
+			return false;
+		if (!expect((l.runs[0] + l.runs[1] != runs) == steps[i].want,
+			    "step %d: sched_run %s", i,
+			    steps[i].want ? "ran nothing" : "ran a job"))
+			return false;
+	}
+	return true;
 }
 
 DEFINE_TESTS(schedule,
@@ -262,5 +302,6 @@ DEFINE_TESTS(schedule,
 	{ "sched_after", test_sched_after },
 	{ "sched_once_and_errors", test_sched_once_and_errors },
 	{ "sched_order_and_capacity", test_sched_order_and_capacity },
-	{ "replay_pacing", test_replay_pacing }
+	{ "replay_pacing", test_replay_pacing },
+	{ "sched_pending", test_sched_pending }
 );
