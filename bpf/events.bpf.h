@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Counters and ring buffer events. A reservation that fails is counted, never
- * dropped silently: the daemon reports events_lost.
+ * Ring buffer events. A reservation that fails is counted, never dropped
+ * silently: the daemon reports events_lost.
  */
 #ifndef PPING_EVENTS_BPF_H
 #define PPING_EVENTS_BPF_H
@@ -38,12 +38,6 @@ static __always_inline __u64 submit_flags(void)
 		return BPF_RB_NO_WAKEUP;
 	return (avail & mark) != ((avail - PPING_EVENT_RING_BYTES) & mark) ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
-/* The counters of the interface in this slot, on this CPU. */
-static __always_inline struct pping_counters *get_counters(__u32 slot)
-{
-	return bpf_map_lookup_elem(&counters, &slot);
 }
 
 static __always_inline void fill_flow_counts(struct pping_event *e,

@@ -7,25 +7,11 @@
 #define PPING_FLOW_BPF_H
 
 #include "parse.bpf.h"
+#include "packet.bpf.h"
+#include "counters.bpf.h"
 #include "events.bpf.h"
 #include "admission.bpf.h"
-
-/* What a hook knows about the packet besides its headers. */
-struct hook_pkt {
-	__u64 now;     /* ns, monotonic */
-	__u32 len;     /* frame bytes seen by the hook */
-	__u32 segs;    /* wire packets (a GSO packet counts all its segments) */
-	__u8 hook;     /* enum pping_hook */
-	__u8 dir;      /* enum pping_dir of this packet */
-	__u8 iface;    /* slot of the interface (iface.bpf.h) */
-	__u32 pkt_seq; /* a replay: the packet's place in its batch (pping_event) */
-};
-
-/* TSval a is newer than the packed last value (wrap-aware, strictly). */
-static __always_inline bool ts_newer(__u32 a, __u64 last)
-{
-	return !(last & PPING_TS_VALID) || (__s32)(a - (__u32)last) > 0;
-}
+#include "identifiers.bpf.h"
 
 static __always_inline void flow_key_from_pkt(struct flow_key *key,
 					      const struct pkt_info *p,

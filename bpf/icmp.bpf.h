@@ -10,6 +10,9 @@
 #ifndef PPING_ICMP_BPF_H
 #define PPING_ICMP_BPF_H
 
+#include "flow.bpf.h"
+#include "counters.bpf.h"
+#include "sampling.bpf.h"
 #include "match.bpf.h"
 
 static __always_inline void icmp_sample(const struct flow_key *key,

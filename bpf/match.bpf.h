@@ -10,7 +10,10 @@
 #ifndef PPING_MATCH_BPF_H
 #define PPING_MATCH_BPF_H
 
-#include "sampling.bpf.h"
+#include "maps.bpf.h"
+#include "packet.bpf.h"
+#include "events.bpf.h"
+#include "identifiers.bpf.h"
 
 static __always_inline __u32 saturate_u32(__u64 v)
 {

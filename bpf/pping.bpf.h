@@ -14,8 +14,15 @@
 #ifndef PPING_BPF_H
 #define PPING_BPF_H
 
+#include "config.bpf.h"
+#include "parse.bpf.h"
+#include "packet.bpf.h"
+#include "counters.bpf.h"
 #include "filter.bpf.h"
 #include "iface.bpf.h"
+#include "flow.bpf.h"
+#include "sampling.bpf.h"
+#include "match.bpf.h"
 #include "seqack.bpf.h"
 #include "icmp.bpf.h"
 #include "subnets.bpf.h"

@@ -14,67 +14,10 @@
 #define PPING_SAMPLING_BPF_H
 
 #include "config.bpf.h"
-#include "id_slots.bpf.h"
-
-/*
- * A compare-and-exchange that fails means another CPU changed the word
- * first; the claim is then judged again against the new value, because it
- * may still be valid (another CPU claimed an older TSval, or, with no rate
- * limit, a different slot). Bounded so a hot flow cannot keep a CPU here.
- */
-#define CLAIM_TRIES 3
-
-/*
- * Advance a packed last-TSval word to tsval if tsval is newer. Returns true
- * for exactly one caller per new value; an older (reordered) value never
- * moves the word back, so there is no ping-pong between old and new.
- */
-static __always_inline bool claim_newer_ts(__u64 *last, __u32 tsval)
-{
-	__u64 old;
-	int i;
-
-	for (i = 0; i < CLAIM_TRIES; i++) {
-		old = *(volatile __u64 *)last;
-		if (!ts_newer(tsval, old))
-			return false;
-		if (__sync_val_compare_and_swap(last, old,
-						PPING_TS_VALID | tsval) == old)
-			return true;
-	}
-	return false;
-}
-
-/*
- * The same for the 32-bit last-TSecr word, where 0 means "none yet": a
- * genuine TSecr of 0 then only costs one extra lookup later, since this
- * word just saves lookups (the delete still prevents double reports).
- */
-static __always_inline bool claim_newer_tsecr(__u32 *last, __u32 tsecr)
-{
-	__u32 old;
-	int i;
-
-	for (i = 0; i < CLAIM_TRIES; i++) {
-		old = *(volatile __u32 *)last;
-		if (old && (__s32)(tsecr - old) <= 0)
-			return false;
-		if (__sync_val_compare_and_swap(last, old, tsecr) == old)
-			return true;
-	}
-	return false;
-}
-
-/* The identifier map key of TSval tsval sent in direction dir of key. */
-static __always_inline void ts_key_init(struct ts_key *tk,
-					const struct flow_key *key,
-					__u32 tsval, __u8 dir)
-{
-	tk->flow = *key;
-	tk->tsval = tsval;
-	tk->dir = dir;
-	tk->pad[0] = tk->pad[1] = tk->pad[2] = 0;
-}
+#include "maps.bpf.h"
+#include "parse.bpf.h"
+#include "packet.bpf.h"
+#include "identifiers.bpf.h"
 
 static __always_inline bool can_elicit_reply(const struct pkt_info *p)
 {

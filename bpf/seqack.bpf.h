@@ -23,6 +23,10 @@
 #ifndef PPING_SEQACK_BPF_H
 #define PPING_SEQACK_BPF_H
 
+#include "parse.bpf.h"
+#include "packet.bpf.h"
+#include "identifiers.bpf.h"
+#include "sampling.bpf.h"
 #include "match.bpf.h"
 
 /* Sequence number a is after b, modulo 2^32. */

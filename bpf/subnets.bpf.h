@@ -8,7 +8,10 @@
 #ifndef PPING_SUBNETS_BPF_H
 #define PPING_SUBNETS_BPF_H
 
-#include "flow.bpf.h"
+#include "config.bpf.h"
+#include "maps.bpf.h"
+#include "parse.bpf.h"
+#include "packet.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);

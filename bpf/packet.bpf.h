@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The packet context every helper takes besides the parsed headers
+ * (struct pkt_info, parse.bpf.h): what the hook knows about the packet.
+ */
+#ifndef PPING_PACKET_BPF_H
+#define PPING_PACKET_BPF_H
+
+#include <linux/types.h>
+
+/* What a hook knows about the packet besides its headers. */
+struct hook_pkt {
+	__u64 now;     /* ns, monotonic */
+	__u32 len;     /* frame bytes seen by the hook */
+	__u32 segs;    /* wire packets (a GSO packet counts all its segments) */
+	__u8 hook;     /* enum pping_hook */
+	__u8 dir;      /* enum pping_dir of this packet */
+	__u8 iface;    /* slot of the interface (iface.bpf.h) */
+	__u32 pkt_seq; /* a replay: the packet's place in its batch (pping_event) */
+};
+
+#endif /* PPING_PACKET_BPF_H */
