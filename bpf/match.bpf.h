@@ -66,9 +66,9 @@ static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 static __always_inline bool sample_fresh(__u64 sent, const struct hook_pkt *h,
 					 struct pping_counters *cnt)
 {
-	if (h->now < sent)
-		return false;
-	if (h->now - sent >= PPING_TS_STALE_NS) {
+	/* Either way the identifier is gone: counted, so every one is
+	 * accounted for (matched, stale, passed or outstanding). */
+	if (h->now < sent || h->now - sent >= PPING_TS_STALE_NS) {
 		cnt->ts_stale++;
 		return false;
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Two CPUs send the same packets of one flow at the same time, as when a
- * flow's packets are spread over queues. Each TSval must become exactly one
+ * flow's packets are spread over queues (claims_race); or one the data and
+ * the other its ACKs, as the two hooks do (slot_race). Each TSval must become exactly one
  * identifier (one CPU wins the "first" claim; the other never even tries to
  * insert), and with a rate limit no slot may be taken twice.
  *
@@ -35,6 +36,9 @@ struct racer {
 	int cpu;
 	__u32 n;
 	__u64 period_ns;   /* injected time between TSvals; 0: the live clock */
+	/* 0: send data with TSval i (egress). Else the peer's ACK echoing
+	 * TSval i - echo_lag (ingress), from step echo_lag + 1 on. */
+	__u32 echo_lag;
 	__u32 done;        /* TSvals run so far (atomic) */
 	bool running;      /* in a test run (atomic) */
 	const struct racer *other;
@@ -85,9 +89,17 @@ static void *race(void *arg)
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
 
 		keep_step(r, i);
+		if (r->echo_lag && i <= r->echo_lag) {
+			__atomic_store_n(&r->done, i, __ATOMIC_RELEASE);
+			continue;
+		}
 		__atomic_store_n(&r->running, true, __ATOMIC_SEQ_CST);
 		r->overlaps += __atomic_load_n(&r->other->running, __ATOMIC_SEQ_CST);
-		build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, i, 0, 100);
+		if (r->echo_lag)
+			build_ts(&p, &T4, PPING_DIR_IN, TCPF_ACK, 7000 + i,
+				 i - r->echo_lag, 0);
+		else
+			build_ts(&p, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_PSH, i, 0, 100);
 		opts.data_in = p.data;
 		opts.data_size_in = (__u32)p.len;
 		if (r->period_ns) {
@@ -107,10 +119,26 @@ static void *race(void *arg)
 	return NULL;
 }
 
+/* Run the two racers to the end, one thread each. */
+static bool run_racers(struct racer r[2])
+{
+	pthread_t th[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, race, &r[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 2; i++)
+		if (r[i].err)
+			return fail("test run on CPU %d: %s", r[i].cpu,
+				    strerror(r[i].err));
+	return true;
+}
+
 static bool run_race(struct env *e, __u32 n, __u64 period_ns)
 {
 	struct racer r[2];
-	pthread_t th[2];
 	int i;
 
 	e->hold_events = true;
@@ -122,14 +150,8 @@ static bool run_race(struct env *e, __u32 n, __u64 period_ns)
 			.period_ns = period_ns,
 			.other = &r[1 - i],
 		};
-	for (i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, race, &r[i]);
-	for (i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
-	for (i = 0; i < 2; i++)
-		if (r[i].err)
-			return fail("test run on CPU %d: %s", r[i].cpu,
-				    strerror(r[i].err));
+	if (!run_racers(r))
+		return false;
 	/* Not a verdict: a busy machine may run them one after the other. */
 	printf("  claims race: %llu of %u runs began while the other CPU was in one\n",
 	       (unsigned long long)(r[0].overlaps + r[1].overlaps), 2 * n);
@@ -245,6 +267,69 @@ static bool test_claims_race(void)
 	return true;
 }
 
+/*
+ * One CPU sends data, each packet a new TSval and (no rate limit) an
+ * identifier; the other at the same time sends the peer's ACKs echoing the
+ * TSval echo_lag packets back, so stores into the flow's slots and takes
+ * from them meet. Every identifier must leave exactly one way: matched
+ * (one sample), passed by a newer echo, or still outstanding in a slot or
+ * in the map (lag 3 keeps more outstanding than the two slots hold).
+ */
+static bool slot_race(__u32 n, __u32 lag)
+{
+	struct flow_state fs;
+	struct pping_counters c;
+	struct racer r[2];
+	struct env_cfg cfg = CFG_TC;
+	__u64 in_slots = 0, in_map, left;
+	struct env *e;
+	int i, d;
+
+	cfg.rate_limit_ns = 0;
+	CHECK(fixture_env(&e, &cfg));
+	e->hold_events = true;
+	for (i = 0; i < 2; i++)
+		r[i] = (struct racer){
+			.prog_fd = bpf_program__fd(i ? e->tc->progs.pping_tc_ingress :
+						   e->tc->progs.pping_tc_egress),
+			.cpu = i % (int)sysconf(_SC_NPROCESSORS_ONLN),
+			.n = n,
+			.echo_lag = i ? lag : 0,
+			.other = &r[1 - i],
+		};
+	CHECK(run_racers(r));
+	CHECK(read_counters(e, &c));
+	CHECK(flow_lookup(e, &T4, &fs));
+	for (d = 0; d < PPING_DIR_MAX; d++)
+		for (i = 0; i < PPING_ID_SLOTS; i++)
+			in_slots += fs.dir[d].ids[i].sent > PPING_ID_SLOT_BUSY &&
+				    (fs.dir[d].ids[i].tag_ago & PPING_ID_SLOT_TS);
+	in_map = (__u64)map_entries(e->ts_fd, sizeof(struct ts_key));
+	CHECK(expect_eq("map entries: stored - taken", in_map, c.ts_in_map - c.ts_deleted));
+	left = c.rtt_samples + c.ts_stale + c.ts_passed + in_slots + in_map;
+	CHECK(expect(c.ts_created == left,
+		     "lag %u: created %llu, but matched %llu + not a sample %llu + passed %llu + in slots %llu + in the map %llu = %llu",
+		     lag, (unsigned long long)c.ts_created,
+		     (unsigned long long)c.rtt_samples, (unsigned long long)c.ts_stale,
+		     (unsigned long long)c.ts_passed, (unsigned long long)in_slots,
+		     (unsigned long long)in_map, (unsigned long long)left));
+	CHECK(expect(c.ts_created >= n, "lag %u: %llu identifiers for %u TSvals", lag,
+		     (unsigned long long)c.ts_created, n));
+	printf("  slot race, echo lag %u: %llu identifiers, %llu matched (%llu taken from the map), %llu echoed before the send time read, %llu passed, %llu still outstanding; %llu of %u runs overlapped\n",
+	       lag, (unsigned long long)c.ts_created, (unsigned long long)c.rtt_samples,
+	       (unsigned long long)c.ts_deleted, (unsigned long long)c.ts_stale,
+	       (unsigned long long)c.ts_passed,
+	       (unsigned long long)(in_slots + in_map),
+	       (unsigned long long)(r[0].overlaps + r[1].overlaps), 2 * n);
+	return true;
+}
+
+static bool test_slot_race(void)
+{
+	return slot_race(20000, 1) && slot_race(20000, 3);
+}
+
 DEFINE_TESTS(race,
-	{ "claims_race", test_claims_race }
+	{ "claims_race", test_claims_race },
+	{ "slot_race", test_slot_race }
 );
