@@ -123,14 +123,37 @@ static __always_inline void report_sample(const struct flow_key *key,
 }
 
 /*
+ * Does an echo of tsecr fall within the identifiers in st's slots: is
+ * there one of them at or after it?
+ */
+static __always_inline bool ts_slot_covers(const struct flow_dir_state *st,
+					   __u32 tsecr)
+{
+	const struct id_slot *s;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < PPING_ID_SLOTS; i++) {
+		s = &st->ids[i];
+		if (*(volatile __u64 *)&s->sent > PPING_ID_SLOT_BUSY &&
+		    (s->tag_ago & PPING_ID_SLOT_TS) && (__s32)(s->id - tsecr) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Take the identifier an echo of tsecr closes from the flow slots of st:
- * true with its send time and burst if this CPU took it. Identifiers the
- * echo has passed (older TSvals) are dropped on the way, counted: echoes
- * only move forward (a receiver echoes the TSval of the oldest segment it
- * has not yet acknowledged), so theirs will never come.
+ * true with its send time and burst if this CPU took it. An echo within
+ * the identifiers outstanding also drops, counted, those it has passed
+ * (older TSvals): once an identifier's own echo has come, an older one's
+ * will not be matched any more (as with the identifier map, where such an
+ * echo claims the last-TSecr word). An echo beyond all of them drops
+ * nothing: on some paths the echo of an identifier still comes after one
+ * of a later TSval that was not an identifier (seen with BIG TCP).
  */
 static __always_inline bool ts_slot_take(struct flow_dir_state *st, __u32 tsecr,
-					 __u64 *sent_at, __u64 *burst,
+					 bool within, __u64 *sent_at, __u64 *burst,
 					 struct pping_counters *cnt)
 {
 	bool took = false;
@@ -149,6 +172,8 @@ static __always_inline bool ts_slot_take(struct flow_dir_state *st, __u32 tsecr,
 		id = s->id;
 		if (!(tag_ago & PPING_ID_SLOT_TS) || (__s32)(tsecr - id) < 0)
 			continue;   /* SEQ/ACK, or not echoed yet */
+		if (id != tsecr && !within)
+			continue;   /* passed by an echo beyond them all: kept */
 		if (__sync_val_compare_and_swap(&s->sent, sent, 0) != sent)
 			continue;
 		if (id != tsecr) {
@@ -176,7 +201,8 @@ static __always_inline void match_packet(const struct flow_key *key,
 	if (!(p->tcp_flags & TCP_FLAG_ACK_B))
 		return;
 	if (config.ts_slots &&
-	    ts_slot_take(st, p->tsecr, &sent.sent, &sent.burst, cnt)) {
+	    ts_slot_take(st, p->tsecr, ts_slot_covers(st, p->tsecr),
+			 &sent.sent, &sent.burst, cnt)) {
 		if (sample_fresh(sent.sent, h, cnt))
 			report_sample(key, fs, ts_dir, h->now - sent.sent,
 				      sent.burst, PPING_METHOD_TS, h, cnt);
@@ -191,9 +217,14 @@ static __always_inline void match_packet(const struct flow_key *key,
 		return;
 
 	ts_key_init(&tk, key, p->tsecr, ts_dir);
-	if (take_identifier(&tk, h, cnt, &sent))
-		report_sample(key, fs, ts_dir, h->now - sent.sent, sent.burst,
-			      PPING_METHOD_TS, h, cnt);
+	if (!take_identifier(&tk, h, cnt, &sent))
+		return;
+	report_sample(key, fs, ts_dir, h->now - sent.sent, sent.burst,
+		      PPING_METHOD_TS, h, cnt);
+	/* An identifier's own echo came: older ones in the slots are
+	 * passed for good. */
+	if (config.ts_slots)
+		ts_slot_take(st, p->tsecr, true, &sent.sent, &sent.burst, cnt);
 }
 
 #endif /* PPING_MATCH_BPF_H */

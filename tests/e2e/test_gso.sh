@@ -33,7 +33,8 @@ e=$(figure "packets egress")
 te=$(grep -o "(TCP [0-9]*" "$PP_ERR" | head -1 | awk '{ print $NF }')
 s=$(figure "RTT samples")
 n=$(figure "identifiers stored")
-echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s"
+passed=$(figure "passed by a newer echo")
+echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s, passed by a newer echo ${passed:-?}"
 if [ "$PP_STATUS" != 0 ] || [ -z "$e" ]; then
 	fail bigtcp-ipv6 "pping status $PP_STATUS: $(tail -2 "$PP_ERR")"
 elif [ $((e - te)) -gt 10 ]; then
