@@ -294,6 +294,20 @@ static bool test_idle_cleanup(void)
 	return true;
 }
 
+/* TSval 5 of T4 echoed as late as a match may be (the staleness bound):
+ * no sample, counted as stale. */
+static bool stale_echo_unmatched(struct env *e)
+{
+	struct pping_counters c;
+
+	env_advance(e, PPING_TS_STALE_NS);
+	CHECK(ack_echo(e, &T4, 5));
+	CHECK(expect_eq("RTT events from a stale identifier",
+			count_events(e, PPING_EVENT_RTT), 0));
+	CHECK(read_counters(e, &c));
+	return expect_eq("ts_stale", c.ts_stale, 1);
+}
+
 /* An identifier in a flow slot whose echo comes as late as a match may
  * (the staleness bound): not matched. */
 static bool test_stale_slot_identifier(void)
@@ -306,12 +320,7 @@ static bool test_stale_slot_identifier(void)
 	CHECK(ts_lookup(e, &T4, 5, PPING_DIR_OUT, NULL));
 	CHECK(read_counters(e, &c));
 	CHECK(expect_eq("ts_in_map", c.ts_in_map, 0));
-	env_advance(e, PPING_TS_STALE_NS);
-	CHECK(ack_echo(e, &T4, 5));
-	CHECK(expect_eq("RTT events from a stale identifier",
-			count_events(e, PPING_EVENT_RTT), 0));
-	CHECK(read_counters(e, &c));
-	CHECK(expect_eq("ts_stale", c.ts_stale, 1));
+	CHECK(stale_echo_unmatched(e));
 	CHECK(expect_no_ts(e, &T4, 5, PPING_DIR_OUT));
 	return true;
 }
@@ -337,12 +346,7 @@ static bool test_stale_identifier(void)
 	k.dir = PPING_DIR_OUT;
 	CHECK(expect(bpf_map_lookup_elem(e->ts_fd, &k, &v) == 0, "no identifier"));
 	CHECK(expect_eq("identifier's time", v.sent, ENV_CLOCK_START));
-	env_advance(e, PPING_TS_STALE_NS);
-	CHECK(ack_echo(e, &T4, 5));
-	CHECK(expect_eq("RTT events from a stale identifier",
-			count_events(e, PPING_EVENT_RTT), 0));
-	CHECK(read_counters(e, &c));
-	CHECK(expect_eq("ts_stale", c.ts_stale, 1));
+	CHECK(stale_echo_unmatched(e));
 
 	CHECK(expect(bpf_map_update_elem(e->ts_fd, &k, &v, BPF_ANY) == 0, "re-adding"));
 	/* The flow's TSval goes all the way round back to 5. */
