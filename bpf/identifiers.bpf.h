@@ -147,12 +147,5 @@ static __always_inline bool id_slot_store(struct flow_dir_state *st, __u32 id,
 	return false;
 }
 
-/* The start of the burst a slot's identifier sent at sent belongs to. */
-static __always_inline __u64 id_slot_burst(__u64 sent, __u32 tag_ago)
-{
-	__s32 ago = (__s32)(tag_ago << 1) >> 1;   /* sign-extend 31 bits */
-
-	return sent - (__s64)ago;
-}
 
 #endif /* PPING_IDENTIFIERS_BPF_H */

@@ -182,7 +182,7 @@ static __always_inline bool ts_slot_take(struct flow_dir_state *st, __u32 tsecr,
 		}
 		took = true;
 		*sent_at = sent;
-		*burst = id_slot_burst(sent, tag_ago);
+		*burst = pping_id_slot_burst(sent, tag_ago);
 	}
 	return took;
 }

@@ -239,7 +239,7 @@ static __always_inline void seq_match(const struct flow_key *key,
 			continue;
 		if (!first || sent < first) {
 			first = sent;
-			burst = id_slot_burst(sent, tag_ago);
+			burst = pping_id_slot_burst(sent, tag_ago);
 		}
 	}
 	if (!first || h->now < first)

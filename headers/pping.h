@@ -139,6 +139,16 @@ struct id_slot {
 			       * 31-bit signed (bursts last at most 1 s) */
 };
 
+/* The start of the burst a slot's identifier, sent at sent, belongs to
+ * (the datapath's matchers and the unit tests read it alike). */
+static inline __attribute__((always_inline))
+__u64 pping_id_slot_burst(__u64 sent, __u32 tag_ago)
+{
+	__s32 ago = (__s32)(tag_ago << 1) >> 1;   /* sign-extend 31 bits */
+
+	return sent - (__s64)ago;
+}
+
 /*
  * State of one direction of a flow: what sampling needs for the
  * identifiers this direction sends, and what matching keeps about them.

@@ -620,12 +620,10 @@ bool ts_find(struct env *e, const struct tuple *t, __u32 tsval, __u8 dir,
 	const struct id_slot *slot;
 	struct flow_state fs;
 	struct ts_key k;
-	__s32 ago;
 
 	if (flow_lookup(e, t, &fs) && (slot = ts_slot_of(&fs, tsval, dir))) {
-		ago = (__s32)(slot->tag_ago << 1) >> 1;
 		v->sent = slot->sent;
-		v->burst = slot->sent - (__s64)ago;
+		v->burst = pping_id_slot_burst(slot->sent, slot->tag_ago);
 		return true;
 	}
 	memset(&k, 0, sizeof(k));
