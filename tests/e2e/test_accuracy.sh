@@ -28,6 +28,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/check.sh
 . tests/lib/netns.sh
 . tests/lib/pping.sh
+. tests/lib/samples.sh
 
 PCAP_RTT=${PCAP_RTT:-build/tests/pcap_rtt}
 ACC_RTTS=${ACC_RTTS:-10 50 200}
@@ -69,51 +70,6 @@ teardown() {
 trap teardown EXIT
 
 # ---- statistics -------------------------------------------------------------
-
-# stats < RTTs in ns, one per line: "N MEDIAN_MS P90_MS" (median: mean of
-# the middle two for an even count; p90: nearest rank, the ceil(0.9 N)-th).
-# pping's and the capture's samples go through this same function.
-stats() {
-	sort -g | awk '{ v[NR] = $1 / 1e6 }
-		END {
-			if (!NR) { print 0, "-", "-"; exit }
-			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-			k = int((9 * NR + 9) / 10)
-			printf "%d %.3f %.3f\n", NR, m, v[k]
-		}'
-}
-
-# pair PPING_LINES PCAP_LINES: both "EPOCH_NS RTT_NS FLOW" in time order.
-# Pairs each pping sample with the capture's sample of the same flow that
-# completed closest in time (within 1 ms: the hooks and the tap are
-# microseconds apart, samples of a flow about a millisecond), and prints
-# "PAIRED PPING_ONLY PCAP_ONLY MEAN_DIFF_US MAX_ABS_DIFF_US" (pping minus
-# capture RTT). Equal counts could still hide misses offset by duplicates;
-# the unpaired ones on either side cannot.
-pair() {
-	awk 'FNR == NR { pt[NR] = $1; pr[NR] = $2; pf[NR] = $3; np = NR; next }
-	     { ct[FNR] = $1; cr[FNR] = $2; cf[FNR] = $3; nc = FNR }
-	     END {
-		W = 1000000
-		lo = 1
-		for (i = 1; i <= np; i++) {
-			while (lo <= nc && ct[lo] < pt[i] - W) lo++
-			best = 0; bd = W + 1
-			for (k = lo; k <= nc && ct[k] <= pt[i] + W; k++) {
-				if (used[k] || cf[k] != pf[i]) continue
-				d = pt[i] - ct[k]; if (d < 0) d = -d
-				if (d < bd) { bd = d; best = k }
-			}
-			if (!best) { ponly++; continue }
-			used[best] = 1; n++
-			dr = pr[i] - cr[best]; sum += dr
-			if (dr < 0) dr = -dr
-			if (dr > mx) mx = dr
-		}
-		printf "%d %d %d %.1f %.1f\n", n, ponly, nc - n,
-			n ? sum / n / 1e3 : 0, mx / 1e3
-	     }' "$1" "$2"
-}
 
 # within A B TOL: |A - B| <= TOL
 within() {
@@ -186,23 +142,13 @@ run() {
 	TD_PID=
 
 	# Like with like: the RTTs of connections to port 5201 that pping
-	# matched on arriving packets (the only kind without -l). Not jq: it
-	# holds numbers as doubles, which round epoch nanoseconds to 256 ns.
-	awk 'function f(k,   r) {
-		if (!match($0, "\"" k "\":(\"[^\"]*\"|[^,}]*)")) return ""
-		r = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
-		gsub(/"/, "", r)
-		return r
-	     }
-	     f("rtt") != "" && f("match_on_egress") == "false" &&
-	     (f("src_port") == 5201 || f("dest_port") == 5201) {
-		print f("timestamp"), f("rtt"), f("src_ip") ":" f("src_port") "+" f("dest_ip") ":" f("dest_port")
-	     }' "$pp" >"$ppl"
+	# matched on arriving packets (the only kind without -l).
+	json_samples "$pp" 5201 >"$ppl"
 	"$PCAP_RTT" -l "$CLI_IP4" -l "$CLI_IP6" -p 5201 "$cap" >"$pcl" 2>"$pce"
 
-	read -r pn pmed pp90 <<<"$(cut -d' ' -f2 "$ppl" | stats)"
-	read -r cn cmed cp90 <<<"$(cut -d' ' -f2 "$pcl" | stats)"
-	pairs=$(pair "$ppl" "$pcl")
+	read -r pn pmed pp90 <<<"$(cut -d' ' -f2 "$ppl" | sample_stats)"
+	read -r cn cmed cp90 <<<"$(cut -d' ' -f2 "$pcl" | sample_stats)"
+	pairs=$(pair_samples "$ppl" "$pcl")
 	read -r ssr ssm <<<"$(sort -g "$ssf" | awk '{ r[NR] = $1; if (NR == 1 || $2 < m) m = $2 }
 		END { if (NR) printf "%s %s\n", r[int((NR + 1) / 2)], m; else print "- -" }')"
 	drops=$(sed -n 's/^\([0-9]*\) packets* dropped by kernel.*/\1/p' "$tde")
@@ -211,7 +157,7 @@ run() {
 
 	echo "$name: pcap n=$cn median $cmed p90 $cp90 ms; pping n=$pn median $pmed p90 $pp90 ms;" \
 		"ss rtt $ssr minrtt $ssm ms"
-	read -r pa po co dm dx <<<"$pairs"
+	read -r pa po co dm dx _ _ <<<"$pairs"
 	echo "  $name: paired $pa, pping only $po, pcap only $co; RTT pping-pcap mean $dm us, max |diff| $dx us"
 
 	if [ "$ist" != 0 ]; then

@@ -11,20 +11,25 @@
 #   seq-loss-*             with the relay dropping 2% of the client's frames
 #                          (seeded): pping's retransmission count equals an
 #                          independent count from a tcpdump capture at the
-#                          same interface (live, and replaying the capture), Karn's rule drops identifiers, no
-#                          sample is near a retransmission timeout (a sample
-#                          from a resent range would be), and the median
-#                          stays within 1 ms of ping's RTT
+#                          same interface (live, and replaying the capture),
+#                          Karn's rule drops identifiers, no sample is near a
+#                          retransmission timeout, the 90th percentile is
+#                          within 5 ms of the capture's (whose rules take no
+#                          sample from a resent range; one would add a round
+#                          trip), and the median stays within 1 ms of ping's
 #   seq-ground-truth       the same capture through tests/tools/pcap_rtt
 #                          -m seq, an independent implementation of the
 #                          rules: pping replaying it (--read -r 0) gives the
-#                          very same RTTs, to the ns, and the live run's
-#                          median is within 0.1 ms of the capture's
+#                          very same RTTs, to the ns; live, at least half of
+#                          the capture's samples are samples of the same
+#                          identifier, none shorter than the capture's
+#                          (but for 0.1 ms)
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
 . tests/lib/netns.sh
 . tests/lib/pping.sh
+. tests/lib/samples.sh
 . tests/lib/wait.sh
 
 ONEWAY_MS=${ONEWAY_MS:-5}
@@ -137,7 +142,17 @@ pping_cleanup_files
 LOSS_PCT=2
 LOSS_SEED=7
 RTO_MIN_MS=150     # Linux's RTO is at least 200 ms: a sample this long is one
-P90_SLACK_MS=2
+# A sample from a resent range adds a round trip (10 ms) to a quarter of
+# the samples; live pping also sees arrivals later than the capture does
+# when the machine is loaded (a millisecond at the 90th percentile seen).
+P90_SLACK_MS=5
+# Identifiers live and in the capture left within this of each other (the
+# egress hook runs microseconds before the tap), and a live RTT may be this
+# much shorter than the capture's of the same identifier (-12 us seen):
+# the capture's times are whole microseconds, and replaying with -M moves
+# an arrival stamped before the packet ahead of it to that one's time.
+PAIR_WINDOW_NS=50000
+EARLY_US=100
 
 # Segments resending data already seen sent, counted from `tcpdump -nn -S`
 # lines of a capture at the interface pping watches, per direction of each
@@ -192,7 +207,7 @@ wait_line "$TD_PID" "$WORK/td.err" "listening on" || sleep 1
 in_srv timeout 30 iperf3 -s -1 >/dev/null 2>&1 &
 SRV=$!
 sleep 0.3
-if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 0; then
+if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 0 -F jsonl; then
 	fail seq-loss "pping did not start: $(tail -3 "$PP_ERR")"
 	kill "$SRV" 2>/dev/null
 else
@@ -212,12 +227,15 @@ else
 	replayed=$(./pping --read "$WORK/loss.pcap" -r 0 2>&1 >/dev/null |
 		grep -E '^pping: RTT samples by method' | sed -E 's/.*retransmitted ([0-9]+).*/\1/')
 	td_drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$WORK/td.err")
-	vals=$(rtt_values "$PP_OUT" ":5201\\+")
-	n=$(grep -c . <<<"$vals")
-	med=$(median <<<"$vals")
-	max=$(sort -g <<<"$vals" | tail -1)
-	p90=$(sort -g <<<"$vals" | awk '{ v[NR] = $1 } END { if (NR) print v[int((9 * NR + 9) / 10)] }')
-	echo "  seq-loss: retransmissions: pping ${got:-?} live, ${replayed:-?} replaying the capture; the capture $want (tcpdump dropped ${td_drops:-?}); identifiers dropped by Karn's rule ${dropped_ids:-?}; $n samples, median ${med:-none} ms, p90 ${p90:-none} ms, max ${max:-none} ms (ping $ping_ms ms)"
+	# The live samples, and the capture's by the rules of SAMPLING_DESIGN.md
+	# applied by an independent program: "EPOCH_NS RTT_NS FLOW" each.
+	json_samples "$PP_OUT" 5201 >"$WORK/live.lst"
+	./build/tests/pcap_rtt -m seq -M -l "$CLI_IP4" -p 5201 "$WORK/loss.pcap" \
+		>"$WORK/gt.lst" 2>"$WORK/gt.err"
+	read -r n med p90 <<<"$(cut -d' ' -f2 "$WORK/live.lst" | sample_stats)"
+	read -r gt_n gt_med gt_p90 <<<"$(cut -d' ' -f2 "$WORK/gt.lst" | sample_stats)"
+	max=$(cut -d' ' -f2 "$WORK/live.lst" | sort -g | awk 'END { if (NR) printf "%.3f\n", $1 / 1e6 }')
+	echo "  seq-loss: retransmissions: pping ${got:-?} live, ${replayed:-?} replaying the capture; the capture $want (tcpdump dropped ${td_drops:-?}); identifiers dropped by Karn's rule ${dropped_ids:-?}; live $n samples, median $med ms, p90 $p90 ms, max ${max:-none} ms; the capture's rules $gt_n samples, median $gt_med ms, p90 $gt_p90 ms (ping $ping_ms ms)"
 	if [ "$PP_STATUS" != 0 ] || [ -z "$got" ]; then
 		fail seq-loss-retrans "pping status $PP_STATUS: $(tail -3 "$PP_ERR")"
 	elif [ "$want" -lt 3 ]; then
@@ -235,15 +253,18 @@ else
 	fi
 	if [ "${dropped_ids:-0}" -le 0 ]; then
 		fail seq-loss-karn "no identifier was dropped by a retransmission"
-	elif [ "$n" -lt $MIN_SAMPLES ]; then
-		fail seq-loss-karn "only $n samples"
+	elif [ "$n" -lt $MIN_SAMPLES ] || [ "$gt_n" -lt $MIN_SAMPLES ]; then
+		fail seq-loss-karn "only $n samples live, $gt_n by the capture's rules: $(cat "$WORK/gt.err")"
 	elif awk -v m="$max" -v r=$RTO_MIN_MS 'BEGIN { exit !(m >= r) }'; then
 		fail seq-loss-karn "a sample of $max ms: as long as a retransmission timeout"
-	elif awk -v a="$p90" -v b="$ping_ms" -v t=$P90_SLACK_MS 'BEGIN { exit !(a > b + t) }'; then
+	elif awk -v a="$p90" -v b="$gt_p90" -v t=$P90_SLACK_MS 'BEGIN { exit !(a > b + t) }'; then
 		# A sample from a resent range measures the recovery too (a
 		# round trip or more): without Karn's rule a quarter of the
-		# samples here are such, with it none.
-		fail seq-loss-karn "p90 $p90 ms: more than $P90_SLACK_MS ms above ping's $ping_ms ms"
+		# samples here are such, with it none. The capture's rules
+		# take none either, and its packets waited in the same relay,
+		# so a loaded machine moves both nearly alike (ping's RTT
+		# does not: CI once saw a p90 2.7 ms above it).
+		fail seq-loss-karn "p90 $p90 ms: more than $P90_SLACK_MS ms above the capture's $gt_p90 ms"
 	else
 		pass seq-loss-karn
 	fi
@@ -256,19 +277,31 @@ else
 
 	# --- seq-ground-truth ---------------------------------------------
 	name=seq-ground-truth
-	./build/tests/pcap_rtt -m seq -M -l "$CLI_IP4" "$WORK/loss.pcap" 2>"$WORK/gt.err" |
+	./build/tests/pcap_rtt -m seq -M -l "$CLI_IP4" "$WORK/loss.pcap" 2>/dev/null |
 		awk '{ print $2 }' | sort -n >"$WORK/gt.rtt"
 	./pping --read "$WORK/loss.pcap" --local-net "$CLI_IP4/32" -r 0 -F jsonl 2>/dev/null |
 		jq -r 'select(.rtt != null) | .rtt' | sort -n >"$WORK/pp.rtt"
-	gt_n=$(grep -c . "$WORK/gt.rtt")
-	gt_med=$(awk '{ print $1 / 1e6 }' "$WORK/gt.rtt" | median)
-	echo "  $name: the capture's rules give $gt_n RTTs (median ${gt_med:-none} ms), pping replaying it $(grep -c . "$WORK/pp.rtt"); live median ${med:-none} ms"
-	if [ "$gt_n" -lt $MIN_SAMPLES ]; then
-		fail $name "only $gt_n RTTs in the capture: $(cat "$WORK/gt.err")"
-	elif ! cmp -s "$WORK/gt.rtt" "$WORK/pp.rtt"; then
+	# The live run's samples of the identifiers the capture's rules also
+	# chose, paired by the instant the identifier left (the egress hook
+	# and the tap microseconds apart). Which segments become identifiers
+	# depends on when ACKs free the flow's identifier slots, and live
+	# pping sees ACKs later than the capture stamps them (after the
+	# interface's queue, by milliseconds on a loaded machine), so live
+	# chooses partly other ones: half in common is asked for, nearly all
+	# are on an idle machine. A live RTT is as long as the capture's or
+	# longer (but for EARLY_US): the hooks read the clock after the
+	# capture stamps an arriving packet and before it stamps a leaving
+	# one.
+	departures <"$WORK/gt.lst" >"$WORK/gt.dep"
+	departures <"$WORK/live.lst" >"$WORK/live.dep"
+	read -r pa lo co _ _ dmed dmin <<<"$(pair_samples "$WORK/live.dep" "$WORK/gt.dep" $PAIR_WINDOW_NS)"
+	echo "  $name: the capture's rules give $(grep -c . "$WORK/gt.rtt") RTTs, pping replaying it $(grep -c . "$WORK/pp.rtt"); live, the same identifiers $pa, live only $lo, capture only $co; RTT live-capture median $dmed us, least $dmin us"
+	if ! cmp -s "$WORK/gt.rtt" "$WORK/pp.rtt"; then
 		fail $name "the replay's RTTs differ from the capture's: $(diff "$WORK/gt.rtt" "$WORK/pp.rtt" | head -4 | tr '\n' ' ')"
-	elif ! awk -v a="$med" -v b="$gt_med" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.1) }'; then
-		fail $name "live median $med ms vs the capture's $gt_med ms (tolerance 0.1 ms)"
+	elif [ $((pa * 2)) -lt "$gt_n" ]; then
+		fail $name "only $pa of the capture's $gt_n samples were live samples of the same identifier"
+	elif ! awk -v d="$dmin" -v t=$EARLY_US 'BEGIN { exit !(d >= -t) }'; then
+		fail $name "a live RTT $dmin us shorter than the capture's of the same identifier (tolerance $EARLY_US us)"
 	else
 		pass $name
 	fi
