@@ -86,6 +86,27 @@ void hist_merge(struct histogram *dst, const struct histogram *src)
 		dst->bucket[b] += src->bucket[b];
 }
 
+void hist_merge_agg(struct histogram *h, const struct agg_hist *src)
+{
+	__u64 count = 0;
+	unsigned int b;
+
+	/* The count from the buckets themselves: each is its own atomic add
+	 * in the datapath, so they are what the quantiles must agree with. */
+	for (b = 0; b < HIST_BUCKETS; b++) {
+		h->bucket[b] += src->bucket[b];
+		count += src->bucket[b];
+	}
+	if (count == 0)
+		return;
+	if (h->count == 0 || src->min < h->min)
+		h->min = src->min;
+	if (src->max > h->max)
+		h->max = src->max;
+	h->count += count;
+	h->sum = add_sat(h->sum, src->sum);
+}
+
 /* Nominal midpoint: for the open last bucket, as if it were as wide as the
  * other buckets of its octave (its neighbour's width). */
 static __u64 bucket_mid(unsigned int b)
