@@ -3,7 +3,8 @@
 # IP length field is 0; pping must still parse them, or it misses most bulk
 # data and, worse, times a later small packet that repeats a TSval the big
 # one carried first. Checks: every egress packet of the transfer is parsed
-# as TCP, and every identifier stored is matched.
+# as TCP, and every identifier stored is matched, but those whose segment
+# was lost (passed by the echo of a newer one, each with a resend).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
@@ -34,14 +35,22 @@ te=$(grep -o "(TCP [0-9]*" "$PP_ERR" | head -1 | awk '{ print $NF }')
 s=$(figure "RTT samples")
 n=$(figure "identifiers stored")
 passed=$(figure "passed by a newer echo")
-echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s, passed by a newer echo ${passed:-?}"
+resent=$(figure "TCP segments retransmitted")
+echo "  egress packets $e, parsed as TCP $te; identifiers $n, samples $s, passed by a newer echo ${passed:-?}; segments retransmitted ${resent:-?}"
 if [ "$PP_STATUS" != 0 ] || [ -z "$e" ]; then
 	fail bigtcp-ipv6 "pping status $PP_STATUS: $(tail -2 "$PP_ERR")"
 elif [ $((e - te)) -gt 10 ]; then
 	# A few are neighbour discovery and MLD, which are not TCP.
 	fail bigtcp-ipv6 "$((e - te)) of $e egress packets not parsed as TCP"
-elif [ "$s" -lt 50 ] || [ $((n - s)) -gt 3 ]; then
-	fail bigtcp-ipv6 "$s samples from $n identifiers"
+elif [ "$s" -lt 50 ] || [ -z "$passed" ] || [ -z "$resent" ] ||
+	[ $((n - s - passed)) -gt 3 ]; then
+	fail bigtcp-ipv6 "$s samples from $n identifiers, ${passed:-?} passed by a newer echo"
+elif [ "$passed" -gt "$resent" ]; then
+	# An identifier is passed when its segment never arrived (the
+	# receiver's backlog overflows on a loaded machine: 2 to 8 of about
+	# 180 here, with hundreds of segments resent); each one is a loss,
+	# so a resend.
+	fail bigtcp-ipv6 "$passed identifiers passed by a newer echo, but only $resent segments resent"
 else
 	pass bigtcp-ipv6
 fi
