@@ -2,8 +2,8 @@
 /*
  * In-kernel RTT aggregation (config.agg_kernel: -a, live). With -a nobody
  * reads RTT events one by one, so instead of a ring-buffer record per
- * sample the datapath adds the sample to its subnet's histograms: one of
- * its method's RTTs, one of queueing delays. The daemon reads and deletes
+ * sample the datapath adds the sample to its subnet's histograms of its
+ * method: one of RTTs, one of queueing delays, in one entry. The daemon reads and deletes
  * them at each -a interval (and every second for --metrics), one
  * generation at a time (struct agg_key), and adds them to what the RTT
  * events would have built (user/aggregate.c). Off, the verifier prunes
@@ -11,7 +11,7 @@
  *
  * Histograms are shared by all CPUs and updated with atomic adds: the
  * cost is per sample, not per packet (samples are rate-limited per flow),
- * and per-CPU copies would take 4 KiB per CPU per subnet and kind.
+ * and per-CPU copies would take 8 KiB per CPU per subnet and method.
  */
 #ifndef PPING_AGGREGATE_BPF_H
 #define PPING_AGGREGATE_BPF_H
@@ -21,28 +21,30 @@
 #include "identifiers.bpf.h"
 
 /* Entries are made as subnets send samples: no preallocation of the
- * default 2,048 histograms (8 MiB) a run with few subnets never uses. */
+ * default 1,536 entries (12 MiB) a run with few subnets never uses. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS * PPING_AGG_KINDS * 2);
+	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS * PPING_METHOD_MAX * 2);
 	__type(key, struct agg_key);
-	__type(value, struct agg_hist);
+	__type(value, struct agg_entry);
 } agg_hists SEC(".maps");
 
-/* A histogram is too large for the stack: new entries start from this
- * one, never written. */
+/* An entry is too large for the stack: new ones start from this one,
+ * never written. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct agg_hist);
+	__type(value, struct agg_entry);
 } agg_zero SEC(".maps");
 
-/* The queueing-delay window of each subnet, kept across generations. */
+/* The queueing-delay window of each subnet, kept across generations.
+ * Twice the subnets the daemon tracks: subnets beyond those make windows
+ * too until the daemon's next read deletes them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS);
+	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS * 2);
 	__type(key, struct subnet_key);
 	__type(value, struct agg_window);
 } agg_windows SEC(".maps");
@@ -99,11 +101,11 @@ static __always_inline void agg_store_max(__u64 *p, __u64 v)
 	}
 }
 
-/* The histogram of key, made if it is the subnet's first sample of its
- * kind in this generation; NULL if the map is full. */
-static __always_inline struct agg_hist *agg_hist_of(const struct agg_key *key)
+/* The entry of key, made at the subnet's first sample of its method in
+ * this generation; NULL if the map is full. */
+static __always_inline struct agg_entry *agg_entry_of(const struct agg_key *key)
 {
-	struct agg_hist *h = bpf_map_lookup_elem(&agg_hists, key);
+	struct agg_entry *h = bpf_map_lookup_elem(&agg_hists, key);
 	__u32 zero = 0;
 	void *z;
 
@@ -117,40 +119,36 @@ static __always_inline struct agg_hist *agg_hist_of(const struct agg_key *key)
 	return bpf_map_lookup_elem(&agg_hists, key);
 }
 
-static __always_inline bool agg_hist_add(struct agg_key *key, __u64 v)
+/* Two atomic adds; min and max only change, by compare-and-swap, when the
+ * sample is a new extreme, which after the first few is rare. */
+static __always_inline void agg_hist_add(struct agg_hist *h, __u64 v)
 {
-	struct agg_hist *h = agg_hist_of(key);
-
-	if (!h)
-		return false;
-	/* The minimum's 0 means empty: a 0 ns sample counts as 1 ns there. */
 	agg_store_min(&h->min, v ?: 1);
 	agg_store_max(&h->max, v);
 	__sync_fetch_and_add(&h->bucket[agg_bucket(v)], 1);
 	__sync_fetch_and_add(&h->sum, v);
-	__sync_fetch_and_add(&h->count, 1);
-	return true;
 }
 
 /*
- * Add rtt to the subnet's window and return the window's minimum, this
- * sample included, as user/aggregate.c's window_add and
+ * Add rtt to the subnet's window and set *min to the window's minimum,
+ * this sample included, as user/aggregate.c's window_add and
  * aggregate_window_min do: slots of config.qdelay_slot_ns, the minimum of
- * the last PPING_AGG_WINDOW_SLOTS of them. NULL window: 0.
+ * the last PPING_AGG_WINDOW_SLOTS of them. False if the subnet has no
+ * window (the map full).
  */
-static __always_inline __u64 agg_window_min(const struct subnet_key *sk,
-					    __u64 rtt, __u64 now)
+static __always_inline bool agg_window_min(const struct subnet_key *sk,
+					   __u64 rtt, __u64 now, __u64 *min)
 {
 	struct agg_window *w = bpf_map_lookup_elem(&agg_windows, sk);
 	struct agg_window empty = {};
-	__u64 id, tag, packed, min = 0;
+	__u64 id, tag, packed;
 	__u32 i, at;
 
 	if (!w) {
 		bpf_map_update_elem(&agg_windows, sk, &empty, BPF_NOEXIST);
 		w = bpf_map_lookup_elem(&agg_windows, sk);
 		if (!w)
-			return 0;
+			return false;
 	}
 	id = now / config.qdelay_slot_ns;
 	tag = id & PPING_AGG_SLOT_ID_MASK;
@@ -179,6 +177,8 @@ static __always_inline __u64 agg_window_min(const struct subnet_key *sk,
 			old = seen;
 		}
 	}
+	/* The sample itself, if every try to store it lost a race. */
+	*min = rtt ?: 1;
 	for (i = 0; i < PPING_AGG_WINDOW_SLOTS; i++) {
 		__u64 v = w->slot[i], m = v & PPING_AGG_SLOT_RTT_MASK;
 
@@ -187,10 +187,10 @@ static __always_inline __u64 agg_window_min(const struct subnet_key *sk,
 		if (!v || ((tag - (v >> PPING_AGG_SLOT_RTT_BITS)) &
 			   PPING_AGG_SLOT_ID_MASK) >= PPING_AGG_WINDOW_SLOTS)
 			continue;
-		if (!min || m < min)
-			min = m;
+		if (m < *min)
+			*min = m;
 	}
-	return min;
+	return true;
 }
 
 /*
@@ -206,7 +206,9 @@ static __always_inline void agg_sample(const struct flow_key *fk, __u8 dir,
 	const __u8 *addr = dir == PPING_DIR_OUT ? fk->remote_addr : fk->local_addr;
 	__u32 gen = *(volatile __u32 *)&runtime.agg_gen & 1;
 	struct agg_key key = {};
-	__u64 w[2], min, qdelay;
+	struct agg_entry *h;
+	__u64 w[2], min;
+	bool windowed;
 
 	__builtin_memcpy(w, addr, sizeof(w));
 	if (fk->ipv == 4) {
@@ -221,16 +223,20 @@ static __always_inline void agg_sample(const struct flow_key *fk, __u8 dir,
 	key.subnet.iface = fk->iface;
 	key.gen = gen;
 
-	min = agg_window_min(&key.subnet, rtt, now);
-	qdelay = rtt >= min ? rtt - min : 0;
-	key.kind = method < PPING_METHOD_MAX ? method : PPING_METHOD_TS;
-	if (!agg_hist_add(&key, rtt)) {
+	/* Without a window (the window map full) the sample is its own
+	 * minimum, as a subnet's first sample is. Either map full counts the
+	 * sample once. */
+	windowed = agg_window_min(&key.subnet, rtt, now, &min);
+	if (!windowed)
+		min = rtt;
+	key.method = method < PPING_METHOD_MAX ? method : PPING_METHOD_TS;
+	h = agg_entry_of(&key);
+	if (!h || !windowed)
 		cnt->agg_full++;
+	if (!h)
 		return;
-	}
-	key.kind = PPING_AGG_QDELAY;
-	if (!agg_hist_add(&key, qdelay))
-		cnt->agg_full++;
+	agg_hist_add(&h->rtt, rtt);
+	agg_hist_add(&h->qdelay, rtt >= min ? rtt - min : 0);
 	/* The daemon turned the generation while this sample was added
 	 * (it waits a millisecond before reading, far longer than a program
 	 * runs, so this is rare): if it read and deleted the histogram

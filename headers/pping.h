@@ -339,8 +339,9 @@ struct pping_counters {
 	__u64 retrans;                    /* TCP segments resending sent data */
 	__u64 reordered;                  /* TCP segments beyond the highest sent */
 	__u64 icmp_echo[PPING_HOOK_MAX];  /* ICMP echo requests and replies */
-	__u64 agg_full;                   /* config.agg_kernel: samples not added, the
-					   * histogram or window map full */
+	__u64 agg_full;                   /* config.agg_kernel: samples not added (the
+					   * histogram map full) or whose subnet's window
+					   * was not kept (the window map full) */
 	__u64 agg_late;                   /* ... added while the daemon turned the
 					   * generation: maybe read a read late */
 };
@@ -384,11 +385,6 @@ struct subnet_traffic {
 #define PPING_HIST_MAX_BITS 36
 #define PPING_HIST_BUCKETS  ((PPING_HIST_MAX_BITS - PPING_HIST_SUB_BITS + 1) << PPING_HIST_SUB_BITS)
 
-/* What a histogram holds: RTTs of one method (enum pping_method), or the
- * queueing delay of all of them. */
-#define PPING_AGG_QDELAY PPING_METHOD_MAX
-#define PPING_AGG_KINDS  (PPING_METHOD_MAX + 1)
-
 /*
  * Histograms are kept per generation: the daemon flips runtime.agg_gen,
  * then reads and deletes the entries of the generation before, so each
@@ -397,20 +393,28 @@ struct subnet_traffic {
  */
 struct agg_key {
 	struct subnet_key subnet;
-	__u8 kind;            /* enum pping_method, or PPING_AGG_QDELAY */
+	__u8 method;          /* enum pping_method */
 	__u8 gen;             /* runtime.agg_gen & 1 when added */
 	__u8 pad[6];
 };
 
 /* One histogram, shared by all CPUs (atomic adds: per-CPU copies would
- * take 4 KiB per CPU per subnet and kind). Counts are 32-bit: the daemon
- * reads them at least every -a interval. */
+ * take 8 KiB per CPU per subnet and method). Bucket counts are 32-bit:
+ * the daemon reads them at least every -a interval; the sample count is
+ * their sum. min 0 is "none yet", so a 0 ns sample is kept there as 1
+ * (bucket 0 says it was 0). */
 struct agg_hist {
-	__u64 count;
 	__u64 sum;
 	__u64 min;
 	__u64 max;
 	__u32 bucket[PPING_HIST_BUCKETS];
+};
+
+/* A subnet's samples of one method in one generation: their RTTs and
+ * their queueing delays, found with one lookup. */
+struct agg_entry {
+	struct agg_hist rtt;
+	struct agg_hist qdelay;
 };
 
 /*

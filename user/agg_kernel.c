@@ -31,13 +31,16 @@ int agg_kernel_open(struct agg_kernel *k, struct aggregate *a, int hists_fd,
 	k->max_keys = info.max_entries;
 	a->kernel_windows_fd = windows_fd;
 	k->keys = calloc(k->max_keys, sizeof(*k->keys));
-	return k->keys ? 0 : -ENOMEM;
+	k->untracked = calloc(k->max_keys, sizeof(*k->untracked));
+	return k->keys && k->untracked ? 0 : -ENOMEM;
 }
 
 void agg_kernel_close(struct agg_kernel *k)
 {
 	free(k->keys);
+	free(k->untracked);
 	k->keys = NULL;
+	k->untracked = NULL;
 }
 
 /* The keys of generation gen. Collected before any is deleted: a delete
@@ -64,18 +67,31 @@ static void import_windows(struct agg_kernel *k, struct aggregate *a,
 	struct agg_window w;
 	void *prev = NULL;
 
+	/* Windows of subnets the table has no room for (their samples are
+	 * overflow) would fill the window map for good: they are deleted
+	 * (the datapath makes them again if those subnets go on), but only
+	 * while the table is full. Otherwise an untracked window is a new
+	 * subnet's whose first samples are in the generation not read yet. */
+	bool full = a->used >= a->cfg.max_subnets;
+	__u32 n = 0, i;
+
 	while (!bpf_map_get_next_key(k->windows_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(k->windows_fd, &next, &w))
-			aggregate_set_window(a, &next, &w, now);
+		if (!bpf_map_lookup_elem(k->windows_fd, &next, &w) &&
+		    !aggregate_set_window(a, &next, &w, now) && full &&
+		    n < k->max_keys)
+			k->untracked[n++] = next;
 		key = next;
 		prev = &key;
 	}
+	/* After the walk, which a delete would restart. */
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(k->windows_fd, &k->untracked[i]);
 }
 
 int agg_kernel_read(struct agg_kernel *k, struct aggregate *a, __u64 now)
 {
 	__u8 old = *k->gen & 1;
-	struct agg_hist h;
+	struct agg_entry e;
 	__u32 i, n;
 
 	__atomic_store_n(k->gen, *k->gen + 1, __ATOMIC_SEQ_CST);
@@ -86,12 +102,12 @@ int agg_kernel_read(struct agg_kernel *k, struct aggregate *a, __u64 now)
 	}
 	n = keys_of(k, old);
 	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(k->hists_fd, &k->keys[i], &h))
+		if (bpf_map_lookup_elem(k->hists_fd, &k->keys[i], &e))
 			continue;
 		bpf_map_delete_elem(k->hists_fd, &k->keys[i]);
-		aggregate_add_hist(a, &k->keys[i], &h, now);
+		aggregate_add_entry(a, &k->keys[i], &e, now);
 	}
-	k->hists += n;
+	k->entries += n;
 	k->reads++;
 	import_windows(k, a, now);
 	return 0;

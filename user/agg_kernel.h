@@ -20,8 +20,9 @@ struct agg_kernel {
 	volatile __u32 *gen;     /* runtime.agg_gen, in the programs' .data */
 	bool settle;             /* live: programs run concurrently with reads */
 	struct agg_key *keys;    /* room for every entry of agg_hists */
+	struct subnet_key *untracked;   /* ... and of windows to delete */
 	__u32 max_keys;
-	__u64 reads, hists;      /* reads done, histograms taken */
+	__u64 reads, entries;    /* reads done, entries (subnet and method) taken */
 };
 
 /* For aggregation a, which forgets a subnet's window with the subnet. */

@@ -299,43 +299,38 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 	s->last_active = e->time_ns;
 }
 
-void aggregate_add_hist(struct aggregate *a, const struct agg_key *k,
-			const struct agg_hist *h, __u64 now)
+void aggregate_add_entry(struct aggregate *a, const struct agg_key *k,
+			 const struct agg_entry *e, __u64 now)
 {
 	struct subnet_stats *s = lookup(a, &k->subnet, true);
-	__u8 m = k->kind;
+	__u8 m = k->method < PPING_METHOD_MAX ? k->method : PPING_METHOD_TS;
+	__u64 n = 0;
+	unsigned int b;
 
+	for (b = 0; b < HIST_BUCKETS; b++)
+		n += e->rtt.bucket[b];
+	if (!n)
+		return;
 	if (!s) {
-		/* As aggregate_rtt counts an event: RTTs, not delays. */
-		if (m != PPING_AGG_QDELAY) {
-			a->overflow.rtts += h->count;
-			a->overflow_total.rtts += h->count;
-		}
+		a->overflow.rtts += n;
+		a->overflow_total.rtts += n;
 		return;
 	}
-	if (!h->count)
-		return;
-	if (m == PPING_AGG_QDELAY) {
-		if (s->qdelay)
-			hist_merge_agg(s->qdelay, h);
-		if (s->qdelay_total)
-			hist_merge_agg(s->qdelay_total, h);
-	} else {
-		if (m >= PPING_METHOD_MAX)
-			m = PPING_METHOD_TS;
-		if (s->rtt)
-			hist_merge_agg(s->rtt, h);
-		if (s->qdelay_total) {
-			if (!s->rtt_total[m])
-				s->rtt_total[m] = hist_new();
-			if (s->rtt_total[m])
-				hist_merge_agg(s->rtt_total[m], h);
-		}
+	if (s->rtt) {
+		hist_merge_agg(s->rtt, &e->rtt);
+		hist_merge_agg(s->qdelay, &e->qdelay);
+	}
+	if (s->qdelay_total) {
+		if (!s->rtt_total[m])
+			s->rtt_total[m] = hist_new();
+		if (s->rtt_total[m])
+			hist_merge_agg(s->rtt_total[m], &e->rtt);
+		hist_merge_agg(s->qdelay_total, &e->qdelay);
 	}
 	s->last_active = now;
 }
 
-void aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
+bool aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
 			  const struct agg_window *w, __u64 now)
 {
 	struct subnet_stats *s = lookup(a, k, false);
@@ -343,7 +338,7 @@ void aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
 	int i;
 
 	if (!s)
-		return;
+		return false;
 	/* A slot's number is kept modulo 2^28 (pping.h): the full one is
 	 * the latest at or before now with those low bits. */
 	for (i = 0; i < AGG_WINDOW_SLOTS; i++) {
@@ -354,6 +349,7 @@ void aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
 		s->slot_min[i] = v ? v & PPING_AGG_SLOT_RTT_MASK : 0;
 		s->slot_id[i] = v && back <= cur ? cur - back : 0;
 	}
+	return true;
 }
 
 static bool traffic_any(const struct subnet_traffic *t)

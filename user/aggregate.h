@@ -97,15 +97,16 @@ void aggregate_subnet_of(const struct aggregate *a, struct subnet_key *k,
  * forgetting idle subnets, without -a). */
 void aggregate_rtt(struct aggregate *a, const struct pping_event *e);
 
-/* One histogram of the datapath's (in-kernel aggregation): into the
- * subnet's histograms, as if each of its samples had come as an event at
- * time now. */
-void aggregate_add_hist(struct aggregate *a, const struct agg_key *k,
-			const struct agg_hist *h, __u64 now);
+/* One entry of the datapath's histograms (in-kernel aggregation): into
+ * the subnet's histograms, as if each of its samples had come as an event
+ * at time now. */
+void aggregate_add_entry(struct aggregate *a, const struct agg_key *k,
+			 const struct agg_entry *e, __u64 now);
 
 /* The datapath's queueing-delay window of a subnet (in-kernel
- * aggregation) becomes the subnet's, for the records' window minimum. */
-void aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
+ * aggregation) becomes the subnet's, for the records' window minimum.
+ * False if the subnet is not tracked (the table full). */
+bool aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
 			  const struct agg_window *w, __u64 now);
 
 /*

@@ -43,8 +43,8 @@ void hist_reset(struct histogram *h);
 void hist_add(struct histogram *h, __u64 v);
 /* Add src's samples to dst, as if each had been hist_add'ed to it. */
 void hist_merge(struct histogram *dst, const struct histogram *src);
-/* Add the datapath's histogram of samples (struct agg_hist) to h, as if
- * each had been hist_add'ed to it. */
+/* Add the datapath's histogram of samples (struct agg_hist, in-kernel
+ * aggregation) to h, as if each had been hist_add'ed to it. */
 void hist_merge_agg(struct histogram *h, const struct agg_hist *src);
 
 /*

@@ -267,15 +267,15 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.subnet_map,
 					       cfg->max_subnets ?: 1);
-	/* In-kernel aggregation: each subnet's histograms, a method's RTTs
-	 * and the queueing delays (more kinds when it sees several methods),
-	 * in two generations; and its window. Allocated as used. */
+	/* In-kernel aggregation: each subnet's histograms of each method it
+	 * sees, in two generations, and its window (aggregate.bpf.h says
+	 * why twice the subnets). Allocated as used. */
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.agg_hists, cfg->agg_kernel ?
-					       cfg->max_subnets * PPING_AGG_KINDS * 2 : 1);
+					       cfg->max_subnets * PPING_METHOD_MAX * 2 : 1);
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.agg_windows, cfg->agg_kernel ?
-					       cfg->max_subnets : 1);
+					       cfg->max_subnets * 2 : 1);
 	if (err) {
 		pr_warn("cannot size the maps: %s\n", strerror(-err));
 		return err;

@@ -80,7 +80,7 @@ if pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl; then
 	want=$(reported_samples "$PP_ERR")
 	kernel=$(grep -E '^pping: RTTs aggregated in the kernel' "$PP_ERR")
 	echo "  ${kernel#pping: }"
-	if [ -z "$kernel" ] || ! grep -q 'not added (maps full) 0, added while a read turned the generation 0$' <<<"$kernel"; then
+	if [ -z "$kernel" ] || ! grep -q 'without a window (maps full) 0, added while a read turned the generation 0$' <<<"$kernel"; then
 		fail aggregate-sample-count "live -a did not aggregate in the kernel, or lost samples: ${kernel:-no summary line}"
 	elif [ -n "$want" ] && [ "$sum_rtts" = "$want" ] && [ "$want" -gt 10 ]; then
 		pass aggregate-sample-count
