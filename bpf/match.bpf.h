@@ -12,6 +12,7 @@
 
 #include "maps.bpf.h"
 #include "packet.bpf.h"
+#include "aggregate.bpf.h"
 #include "events.bpf.h"
 #include "identifiers.bpf.h"
 
@@ -115,6 +116,10 @@ static __always_inline void report_sample(const struct flow_key *key,
 	cnt->samples[method < PPING_METHOD_MAX ? method : 0]++;
 	if (!claim_report(st, burst)) {
 		cnt->rtt_unreported++;
+		return;
+	}
+	if (config.agg_kernel) {
+		agg_sample(key, id_dir, rtt, h->now, method, cnt);
 		return;
 	}
 	emit_rtt_event(key, fs, id_dir, rtt, h->now, method,

@@ -22,6 +22,7 @@
 #include "iface.bpf.h"
 #include "flow.bpf.h"
 #include "sampling.bpf.h"
+#include "aggregate.bpf.h"
 #include "match.bpf.h"
 #include "seqack.bpf.h"
 #include "icmp.bpf.h"

@@ -339,13 +339,21 @@ struct pping_counters {
 	__u64 retrans;                    /* TCP segments resending sent data */
 	__u64 reordered;                  /* TCP segments beyond the highest sent */
 	__u64 icmp_echo[PPING_HOOK_MAX];  /* ICMP echo requests and replies */
+	__u64 agg_full;                   /* config.agg_kernel: samples not added (the
+					   * histogram map full) or whose subnet's window
+					   * was not kept (the window map full) */
+	__u64 agg_late;                   /* ... added while the daemon turned the
+					   * generation: maybe read a read late */
 };
 
 /*
  * Aggregation (-a): TCP traffic per subnet of the remote end, counted per
  * packet by the datapath (the only place that sees every packet). RTT
- * statistics per subnet are built by the daemon from the RTT events it
- * already receives, which costs the datapath nothing more.
+ * statistics per subnet: live, the datapath adds each sample to its
+ * subnet's histograms (struct agg_hist) instead of sending an event,
+ * since with -a nobody reads events one by one; a replay builds them from
+ * its events, in packet order, so any number of threads gives the same
+ * records.
  */
 struct subnet_key {
 	__u8 addr[16];        /* the remote address masked to its prefix, IPv4-mapped */
@@ -365,6 +373,64 @@ struct subnet_traffic {
 	 * they send a packet, and when they give an RTT sample. */
 	__u64 flows;
 	__u64 flows_sampled;
+};
+
+/*
+ * In-kernel RTT aggregation (-a, live). Log-linear buckets: each power of
+ * two of nanoseconds cut into 2^PPING_HIST_SUB_BITS equal ones, values
+ * from 2^PPING_HIST_MAX_BITS (68.7 s) up in the last; user/histogram.h
+ * uses the same, so the daemon adds the datapath's buckets to its own.
+ */
+#define PPING_HIST_SUB_BITS 5
+#define PPING_HIST_MAX_BITS 36
+#define PPING_HIST_BUCKETS  ((PPING_HIST_MAX_BITS - PPING_HIST_SUB_BITS + 1) << PPING_HIST_SUB_BITS)
+
+/*
+ * Histograms are kept per generation: the daemon flips runtime.agg_gen,
+ * then reads and deletes the entries of the generation before, so each
+ * read takes exactly the samples since the previous one, with their own
+ * minimum and maximum.
+ */
+struct agg_key {
+	struct subnet_key subnet;
+	__u8 method;          /* enum pping_method */
+	__u8 gen;             /* runtime.agg_gen & 1 when added */
+	__u8 pad[6];
+};
+
+/* One histogram, shared by all CPUs (atomic adds: per-CPU copies would
+ * take 8 KiB per CPU per subnet and method). Bucket counts are 32-bit:
+ * the daemon reads them at least every -a interval; the sample count is
+ * their sum. min 0 is "none yet", so a 0 ns sample is kept there as 1
+ * (bucket 0 says it was 0). */
+struct agg_hist {
+	__u64 sum;
+	__u64 min;
+	__u64 max;
+	__u32 bucket[PPING_HIST_BUCKETS];
+};
+
+/* A subnet's samples of one method in one generation: their RTTs and
+ * their queueing delays, found with one lookup. */
+struct agg_entry {
+	struct agg_hist rtt;
+	struct agg_hist qdelay;
+};
+
+/*
+ * The queueing-delay window of a subnet: AGG_WINDOW_SLOTS slots of
+ * window/slots each, each the minimum RTT of its slot. The slot's number
+ * and minimum share one word, so one compare-and-swap updates both:
+ * number (modulo 2^28) in the top bits, RTT (clamped below 2^36 ns) in the
+ * low ones; 0 is an empty slot.
+ */
+#define PPING_AGG_WINDOW_SLOTS 10
+#define PPING_AGG_SLOT_RTT_BITS 36
+#define PPING_AGG_SLOT_ID_MASK ((1ULL << (64 - PPING_AGG_SLOT_RTT_BITS)) - 1)
+#define PPING_AGG_SLOT_RTT_MASK ((1ULL << PPING_AGG_SLOT_RTT_BITS) - 1)
+
+struct agg_window {
+	__u64 slot[PPING_AGG_WINDOW_SLOTS];
 };
 
 enum pping_rtt_type {
@@ -429,6 +495,9 @@ struct pping_config {
 	__u8 icmp;              /* measure ICMP echo (not --no-icmp) */
 	__u8 ts_slots;          /* TSval identifiers in the flow's slots first
 				 * (0: all in ts_map; unit tests of the map) */
+	__u8 agg_kernel;        /* -a live: RTTs into agg_hists, no RTT events */
+	__u8 pad[4];
+	__u64 qdelay_slot_ns;   /* agg_kernel: --qdelay-window / PPING_AGG_WINDOW_SLOTS */
 };
 
 /*
@@ -475,7 +544,8 @@ struct pping_runtime {
 	__u64 sampled_mask;    /* bits in the sampled-flows bitmap - 1 */
 	__u32 agg_interval;    /* -a: number of the interval in progress, from 1
 				* (a flow's 0 means "never counted") */
-	__u32 pad2;
+	__u32 agg_gen;         /* config.agg_kernel: histograms are added to
+				* generation agg_gen & 1 (struct agg_key) */
 };
 
 #define PPING_RUNTIME_DEFAULTS { \

@@ -14,8 +14,8 @@ mkdir -p build
 	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
 	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
 	echo
-	echo "## Flow scale: map memory and ns per packet (build/tests/bench_flow_scale)"
-	./build/tests/bench_flow_scale ${BENCH_FLOW_SIZES:-1000 100000 1000000}
+	echo "## Flow scale: map memory, ns per packet, ns per RTT sample under -a (build/tests/bench_flow_scale -a)"
+	./build/tests/bench_flow_scale -a ${BENCH_FLOW_SIZES:-1000 100000 1000000}
 	echo
 	echo "## Coverage under overload (tests/bench/coverage.sh)"
 	./tests/bench/coverage.sh

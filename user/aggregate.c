@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "agg_print.h"
 #include "aggregate.h"
@@ -27,6 +28,7 @@ int aggregate_init(struct aggregate *a, const struct agg_config *cfg,
 {
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg;
+	a->kernel_windows_fd = -1;
 	pping_subnet_mask(a->mask_v4, 4, cfg->prefix_v4);
 	pping_subnet_mask(a->mask_v6, 6, cfg->prefix_v6);
 	/* Load factor at most one half keeps probe chains short. */
@@ -230,6 +232,8 @@ static void expire_idle(struct aggregate *a, __u64 now)
 			continue;
 		if (is_idle(a, s, now)) {
 			subnet_map_forget(&a->traffic, &s->key);
+			if (a->kernel_windows_fd >= 0)
+				bpf_map_delete_elem(a->kernel_windows_fd, &s->key);
 			free_stats(s);
 			continue;
 		}
@@ -293,6 +297,59 @@ void aggregate_rtt(struct aggregate *a, const struct pping_event *e)
 		hist_add(s->qdelay_total, qdelay);
 	}
 	s->last_active = e->time_ns;
+}
+
+void aggregate_add_entry(struct aggregate *a, const struct agg_key *k,
+			 const struct agg_entry *e, __u64 now)
+{
+	struct subnet_stats *s = lookup(a, &k->subnet, true);
+	__u8 m = k->method < PPING_METHOD_MAX ? k->method : PPING_METHOD_TS;
+	__u64 n = 0;
+	unsigned int b;
+
+	for (b = 0; b < HIST_BUCKETS; b++)
+		n += e->rtt.bucket[b];
+	if (!n)
+		return;
+	if (!s) {
+		a->overflow.rtts += n;
+		a->overflow_total.rtts += n;
+		return;
+	}
+	if (s->rtt) {
+		hist_merge_agg(s->rtt, &e->rtt);
+		hist_merge_agg(s->qdelay, &e->qdelay);
+	}
+	if (s->qdelay_total) {
+		if (!s->rtt_total[m])
+			s->rtt_total[m] = hist_new();
+		if (s->rtt_total[m])
+			hist_merge_agg(s->rtt_total[m], &e->rtt);
+		hist_merge_agg(s->qdelay_total, &e->qdelay);
+	}
+	s->last_active = now;
+}
+
+bool aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
+			  const struct agg_window *w, __u64 now)
+{
+	struct subnet_stats *s = lookup(a, k, false);
+	__u64 cur = now / slot_len(a);
+	int i;
+
+	if (!s)
+		return false;
+	/* A slot's number is kept modulo 2^28 (pping.h): the full one is
+	 * the latest at or before now with those low bits. */
+	for (i = 0; i < AGG_WINDOW_SLOTS; i++) {
+		__u64 v = w->slot[i];
+		__u64 back = ((cur & PPING_AGG_SLOT_ID_MASK) -
+			      (v >> PPING_AGG_SLOT_RTT_BITS)) & PPING_AGG_SLOT_ID_MASK;
+
+		s->slot_min[i] = v ? v & PPING_AGG_SLOT_RTT_MASK : 0;
+		s->slot_id[i] = v && back <= cur ? cur - back : 0;
+	}
+	return true;
 }
 
 static bool traffic_any(const struct subnet_traffic *t)

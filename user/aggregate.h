@@ -28,7 +28,7 @@
 #include "subnet_map.h"
 
 /* The queueing-delay window is kept as this many slots of minima. */
-#define AGG_WINDOW_SLOTS 10
+#define AGG_WINDOW_SLOTS PPING_AGG_WINDOW_SLOTS
 
 struct agg_config {
 	__u64 interval_ns;      /* -a; 0: no per-interval records */
@@ -79,6 +79,9 @@ struct aggregate {
 	__u64 interval_start;       /* the programs' clock */
 	__u64 expired_at;           /* last idle check without -a (sample time) */
 	__u64 records;
+	/* In-kernel aggregation (agg_kernel.h): the datapath's window map,
+	 * whose entry goes with a forgotten subnet; -1 without. */
+	int kernel_windows_fd;
 };
 
 /* map_fd: the datapath's subnet_map, or -1 when traffic is not counted. */
@@ -93,6 +96,18 @@ void aggregate_subnet_of(const struct aggregate *a, struct subnet_key *k,
 /* One RTT event: into the histograms of the replying end's subnet (after
  * forgetting idle subnets, without -a). */
 void aggregate_rtt(struct aggregate *a, const struct pping_event *e);
+
+/* One entry of the datapath's histograms (in-kernel aggregation): into
+ * the subnet's histograms, as if each of its samples had come as an event
+ * at time now. */
+void aggregate_add_entry(struct aggregate *a, const struct agg_key *k,
+			 const struct agg_entry *e, __u64 now);
+
+/* The datapath's queueing-delay window of a subnet (in-kernel
+ * aggregation) becomes the subnet's, for the records' window minimum.
+ * False if the subnet is not tracked (the table full). */
+bool aggregate_set_window(struct aggregate *a, const struct subnet_key *k,
+			  const struct agg_window *w, __u64 now);
 
 /*
  * End of an interval at time now (the programs' clock): read the

@@ -81,6 +81,8 @@ static void aggregate_at(struct daemon *d, __u64 at)
 {
 	struct pping_counters c;
 
+	if (d->agg_in_kernel)
+		agg_kernel_read(&d->aggk, &d->agg, at);
 	if (counters_read(bpf_map__fd(d->bpf.tc->maps.counters), &c))
 		return;
 	aggregate_flush(&d->agg, &d->out, &c, &d->sink.clock, at);
@@ -129,6 +131,17 @@ static int job_subnet_read(void *ctx, __u64 due, __u64 now)
 	aggregate_read_traffic(&d->agg, d->replaying ? due : now);
 	if (++d->subnet_reads % COVERAGE_READS == 0)
 		d->bpf.tc->data->runtime.agg_interval++;
+	return 0;
+}
+
+/* -a and --metrics with in-kernel aggregation: the RTT histograms are
+ * read every second, so /metrics is as fresh as with events; an interval
+ * record takes what its reads gathered. */
+static int job_kernel_rtts(void *ctx, __u64 due, __u64 now)
+{
+	struct daemon *d = ctx;
+
+	agg_kernel_read(&d->aggk, &d->agg, d->replaying ? due : now);
 	return 0;
 }
 
@@ -292,6 +305,8 @@ static int add_jobs(struct daemon *d)
 		  .run = job_aggregate, .after = aggregate_after },
 		{ .name = "subnets", .period_ns = SUBNET_READ_NS,
 		  .run = job_subnet_read },
+		{ .name = "kernel-rtts", .period_ns = SUBNET_READ_NS,
+		  .run = job_kernel_rtts },
 		{ .name = "flush", .ready = flush_ready, .run = job_flush },
 		{ .name = "reopen", .ready = reopen_ready, .run = job_reopen },
 		{ .name = "housekeeping", .period_ns = HOUSEKEEPING_NS,
@@ -310,6 +325,7 @@ static int add_jobs(struct daemon *d)
 		if ((j->run == job_duration && (!o->duration_ns || d->replaying)) ||
 		    (j->run == job_aggregate && !o->aggregate_ns) ||
 		    (j->run == job_subnet_read && (o->aggregate_ns || !o->metrics)) ||
+		    (j->run == job_kernel_rtts && (!d->agg_in_kernel || !o->metrics)) ||
 		    (j->run == job_housekeeping && d->replaying) ||
 		    (j->run == job_cleanup && !d->up.cleaning))
 			continue;
@@ -355,7 +371,30 @@ static int open_aggregation(struct daemon *d)
 	}
 	d->aggregating = true;
 	d->sink.agg = &d->agg;
+	if (o->aggregate_ns)
+		pr_info("RTT histograms built %s\n", d->agg_in_kernel ?
+			"in the kernel (--aggregate-in kernel): no event per sample" :
+			"from RTT events (--aggregate-in events)");
+	if (d->agg_in_kernel &&
+	    agg_kernel_open(&d->aggk, &d->agg, bpf_map__fd(d->bpf.tc->maps.agg_hists),
+			    bpf_map__fd(d->bpf.tc->maps.agg_windows),
+			    &d->bpf.tc->data->runtime.agg_gen, !d->replaying)) {
+		pr_warn("cannot allocate the aggregation tables\n");
+		return -1;
+	}
 	return 0;
+}
+
+/* -a: where the RTT histograms are built (--aggregate-in). */
+static bool aggregate_in_kernel(const struct daemon *d)
+{
+	const struct pping_opts *o = d->o;
+
+	if (!o->aggregate_ns)
+		return false;
+	if (o->agg_where == AGG_AUTO)
+		return !d->replaying;
+	return o->agg_where == AGG_KERNEL;
 }
 
 /*
@@ -409,6 +448,8 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 	cfg->max_subnets = o->aggregate_ns || o->metrics ? o->agg_max_subnets : 0;
 	cfg->subnet_prefix_v4 = o->agg_prefix_v4;
 	cfg->subnet_prefix_v6 = o->agg_prefix_v6;
+	cfg->agg_kernel = d->agg_in_kernel;
+	cfg->qdelay_window_ns = o->qdelay_window_ns;
 	if (d->replaying)
 		replay_datapath_config(cfg);
 }
@@ -510,6 +551,7 @@ int daemon_open(struct daemon *d, const struct pping_opts *o)
 		return daemon_close(d, EXIT_FAIL);
 	d->sink.out = &d->out;
 	d->sink.print = !o->aggregate_ns;
+	d->agg_in_kernel = aggregate_in_kernel(d);
 	d->sink.ifaces = d->ifc;
 	d->sink.n_ifaces = d->n_ifaces;
 	if (open_metrics(d) || open_datapath(d))
@@ -546,6 +588,12 @@ int daemon_close(struct daemon *d, int ret)
 		if (counters_read(fd, &totals) == 0) {
 			counters_print_summary(stderr, NULL, &totals);
 			upkeep_print_summary(stderr, &d->up, &totals);
+			if (d->agg_in_kernel)
+				fprintf(stderr, "pping: RTTs aggregated in the kernel: %llu subnet entries in %llu reads; samples not added or without a window (maps full) %llu, added while a read turned the generation %llu\n",
+					(unsigned long long)d->aggk.entries,
+					(unsigned long long)d->aggk.reads,
+					(unsigned long long)totals.agg_full,
+					(unsigned long long)totals.agg_late);
 		}
 	}
 	/* In reverse: an XDP program of a later interface is a clone of the
@@ -557,6 +605,7 @@ int daemon_close(struct daemon *d, int ret)
 	ring_buffer__free(d->rb);
 	if (d->aggregating)
 		aggregate_free(&d->agg);
+	agg_kernel_close(&d->aggk);
 	metrics_stop(&d->metrics);
 	/* A run that measured leaves a complete file; a start that failed
 	 * before the loop leaves none of its own. */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "agg_kernel.h"
 #include "aggregate.h"
 #include "attach.h"
 #include "events.h"
@@ -39,6 +40,8 @@ struct daemon {
 	struct upkeep up;
 	struct aggregate agg;
 	bool aggregating;           /* agg initialised (-a or --metrics) */
+	bool agg_in_kernel;         /* -a: the datapath aggregates RTTs (aggk) */
+	struct agg_kernel aggk;
 	struct event_sink sink;
 	struct ring_buffer *rb;
 	struct schedule sched;

@@ -86,6 +86,31 @@ void hist_merge(struct histogram *dst, const struct histogram *src)
 		dst->bucket[b] += src->bucket[b];
 }
 
+void hist_merge_agg(struct histogram *h, const struct agg_hist *src)
+{
+	__u64 count = 0, min = src->min;
+	unsigned int b;
+
+	/* The count is the buckets' own: each is its own atomic add in the
+	 * datapath, and they are what the quantiles must agree with. */
+	for (b = 0; b < HIST_BUCKETS; b++) {
+		h->bucket[b] += src->bucket[b];
+		count += src->bucket[b];
+	}
+	if (count == 0)
+		return;
+	/* The datapath keeps a 0 ns minimum as 1 (0 is "none yet"); bucket
+	 * 0 holds exactly the zeros. */
+	if (src->bucket[0])
+		min = 0;
+	if (h->count == 0 || min < h->min)
+		h->min = min;
+	if (src->max > h->max)
+		h->max = src->max;
+	h->count += count;
+	h->sum = add_sat(h->sum, src->sum);
+}
+
 /* Nominal midpoint: for the open last bucket, as if it were as wide as the
  * other buckets of its octave (its neighbour's width). */
 static __u64 bucket_mid(unsigned int b)

@@ -15,10 +15,13 @@
 
 #include <linux/types.h>
 
-#define HIST_SUB_BITS 5                      /* 32 linear sub-buckets per power of two */
+#include "pping.h"
+
+/* The datapath's histograms (in-kernel aggregation) share the layout. */
+#define HIST_SUB_BITS PPING_HIST_SUB_BITS    /* 32 linear sub-buckets per power of two */
 #define HIST_SUB      (1U << HIST_SUB_BITS)
-#define HIST_MAX_BITS 36                     /* values >= 2^36 ns (68.7 s) land in the last bucket */
-#define HIST_BUCKETS  ((HIST_MAX_BITS - HIST_SUB_BITS + 1) * HIST_SUB)   /* 1024 */
+#define HIST_MAX_BITS PPING_HIST_MAX_BITS    /* values >= 2^36 ns (68.7 s) land in the last bucket */
+#define HIST_BUCKETS  PPING_HIST_BUCKETS     /* 1024 */
 
 struct histogram {
 	__u64 count;
@@ -40,6 +43,9 @@ void hist_reset(struct histogram *h);
 void hist_add(struct histogram *h, __u64 v);
 /* Add src's samples to dst, as if each had been hist_add'ed to it. */
 void hist_merge(struct histogram *dst, const struct histogram *src);
+/* Add the datapath's histogram of samples (struct agg_hist, in-kernel
+ * aggregation) to h, as if each had been hist_add'ed to it. */
+void hist_merge_agg(struct histogram *h, const struct agg_hist *src);
 
 /*
  * Value at quantile q in [0,1]: the midpoint of the bucket that holds the

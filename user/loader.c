@@ -227,6 +227,8 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->filter_ports = cfg->ports != NULL;
 	pping_subnet_config(c, cfg->max_subnets != 0, cfg->subnet_prefix_v4,
 			    cfg->subnet_prefix_v6);
+	c->agg_kernel = cfg->agg_kernel;
+	c->qdelay_slot_ns = cfg->qdelay_window_ns / PPING_AGG_WINDOW_SLOTS ?: 1;
 }
 
 static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
@@ -265,6 +267,15 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.subnet_map,
 					       cfg->max_subnets ?: 1);
+	/* In-kernel aggregation: each subnet's histograms of each method it
+	 * sees, in two generations, and its window (aggregate.bpf.h says
+	 * why twice the subnets). Allocated as used. */
+	if (!err)
+		err = bpf_map__set_max_entries(tc->maps.agg_hists, cfg->agg_kernel ?
+					       cfg->max_subnets * PPING_METHOD_MAX * 2 : 1);
+	if (!err)
+		err = bpf_map__set_max_entries(tc->maps.agg_windows, cfg->agg_kernel ?
+					       cfg->max_subnets * 2 : 1);
 	if (err) {
 		pr_warn("cannot size the maps: %s\n", strerror(-err));
 		return err;

@@ -36,6 +36,9 @@ struct datapath_config {
 	__u32 max_subnets;    /* subnet map entries for -a; 0: no per-subnet traffic */
 	__u8 subnet_prefix_v4;
 	__u8 subnet_prefix_v6;
+	bool agg_kernel;      /* -a: RTTs into the datapath's histograms, no
+			       * RTT events (bpf/aggregate.bpf.h) */
+	__u64 qdelay_window_ns;   /* agg_kernel: --qdelay-window */
 };
 
 struct pping_bpf {

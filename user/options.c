@@ -133,6 +133,12 @@ const char *xdp_mode_name(enum xdp_attach_mode m)
 	       opt_value_name(xdp_modes, ARRAY_SIZE(xdp_modes), m);
 }
 
+static const struct opt_name agg_wheres[] = {
+	{ "auto", AGG_AUTO, NULL },
+	{ "kernel", AGG_KERNEL, NULL },
+	{ "events", AGG_EVENTS, NULL },
+};
+
 static const struct opt_name tc_attaches[] = {
 	{ "auto", TC_ATTACH_AUTO, NULL },
 	{ "tcx", TC_ATTACH_TCX, "bpf_link" },
@@ -394,6 +400,9 @@ static const struct opt_entry opts[] = {
 	  .min = NS_PER_S, .max = 3600 * NS_PER_S, .def = 300 * NS_PER_S,
 	  .eg = "5m",
 	  .help = "queueing delay is the RTT minus the subnet's minimum RTT over this sliding window" },
+	{ "aggregate-in", 0, "WHERE", OPT_CHOICE, FIELD(agg_where),
+	  NAMES(agg_wheres), .def = AGG_AUTO,
+	  .help = "where -a builds its RTT histograms: kernel (the datapath adds each sample, no event per sample), events (the daemon, from one event per sample) or auto (kernel live; events in a replay, so every --threads gives the same records)" },
 	{ "metrics", 0, "[ADDR:]PORT", OPT_SPECIAL, .set = set_metrics,
 	  .help = "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default " METRICS_ADDR_DEFAULT "; IPv6 as [::1]:PORT)" },
 	{ "probe", 0, NULL, OPT_FLAG, FIELD(probe),

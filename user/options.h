@@ -33,6 +33,13 @@ enum xdp_attach_how {
 	XDP_ATTACH_NETLINK,    /* the netlink attachment, undone by the guard */
 };
 
+/* --aggregate-in: where -a builds its RTT histograms. */
+enum agg_where {
+	AGG_AUTO,             /* kernel live, events in a replay */
+	AGG_KERNEL,           /* the datapath, no event per sample */
+	AGG_EVENTS,           /* the daemon, from one event per sample */
+};
+
 /* --threads: replay workers at most. */
 #define REPLAY_MAX_THREADS 64
 
@@ -64,6 +71,7 @@ struct pping_opts {
 	__u8 agg_prefix_v6;
 	__u32 agg_max_subnets;
 	__u64 qdelay_window_ns;
+	enum agg_where agg_where;
 	bool metrics;                 /* --metrics given */
 	struct sockaddr_storage metrics_addr;
 	const char *metrics_arg;      /* as typed, for messages */

@@ -39,7 +39,17 @@
  * The ring buffer is drained between chunks of runs, outside the timed
  * part, so it never fills (events lost are counted anyway).
  *
- * Usage: bench_flow_scale [-r ROUNDS] [FLOWS...]
+ * -a adds the cost of an RTT sample under -a, both ways (at the first
+ * FLOWS, --rate-limit 0, so every reply is a sample, all of one /24):
+ * "events", the datapath sending each sample through the ring buffer and
+ * the daemon's aggregate_rtt adding it; "kernel", the datapath adding it
+ * to its histograms (bpf/aggregate.bpf.h) and the daemon's
+ * agg_kernel_read taking them after each pass. Datapath: kern ns per
+ * steady reply, each a match and a sample. Userspace: wall time of the
+ * ring buffer reads (events) or of the histogram reads (kernel), per
+ * sample.
+ *
+ * Usage: bench_flow_scale [-a] [-r ROUNDS] [FLOWS...]
  *        (default 2 steady rounds; 1000 100000 1000000 flows). Needs root.
  */
 #include <errno.h>
@@ -52,6 +62,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agg_kernel.h"
+#include "aggregate.h"
 #include "counters.h"
 #include "loader.h"
 #include "pping_tc.skel.h"
@@ -163,16 +175,21 @@ static void frames_free(struct frames *f)
 
 struct timing {
 	__u64 kern_ns, wall_ns, runs;
+	__u64 user_ns;   /* reading the ring buffer, outside wall_ns */
 };
 
 struct events {
 	__u64 rtt, flow, other;
+	struct aggregate *agg;   /* -a by events: RTT events go here */
 };
 
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct events *ev = ctx;
 	const struct pping_event *e = data;
+
+	if (ev->agg && size >= sizeof(*e) && e->type == PPING_EVENT_RTT)
+		aggregate_rtt(ev->agg, e);
 
 	if (size < sizeof(*e))
 		ev->other++;
@@ -215,8 +232,10 @@ static int run_pass(int prog_fd, const struct frames *f,
 		}
 		t->wall_ns += now_ns() - t0;
 		t->runs += end - start;
+		t0 = now_ns();
 		if (rb && ring_buffer__consume(rb) < 0)
 			return -EIO;
+		t->user_ns += now_ns() - t0;
 	}
 	return 0;
 }
@@ -377,6 +396,185 @@ out:
 	return err;
 }
 
+static double per_run(__u64 ns, __u64 runs)
+{
+	return runs ? (double)ns / runs : 0;
+}
+
+/* ========================================================================
+ * -a: the cost of an RTT sample, by events and in the kernel
+ * ======================================================================== */
+
+enum agg_way { AGG_BY_EVENTS, AGG_BY_KERNEL, AGG_WAYS };
+#define AGG_REPS 5   /* runs of each way, interleaved; medians printed */
+
+struct agg_result {
+	struct timing in;          /* steady replies: a sample each */
+	__u64 samples;             /* in the records the daemon would print */
+	__u64 events, late, full;
+};
+
+/* The subnets of the records' histograms, summed. */
+static __u64 agg_samples(const struct aggregate *a)
+{
+	const struct subnet_stats *st;
+	__u64 n = 0;
+	__u32 pos = 0;
+
+	while ((st = aggregate_next(a, &pos)))
+		n += st->rtt ? st->rtt->count : 0;
+	return n;
+}
+
+static int agg_bench(__u32 n, int rounds, enum agg_way way,
+		     struct frames *data, struct frames *ack,
+		     struct agg_result *r)
+{
+	struct datapath_config cfg = {
+		.has_l2 = true,
+		.max_flows = n,
+		.max_timestamps = n,
+		.sampling = {
+			.burst_window_ns = 4 * MS,
+			.burst = 1,
+			.rtt_type = PPING_RTT_MIN,
+		},
+		/* -a as the daemon loads it, live */
+		.max_subnets = PPING_DEFAULT_MAX_SUBNETS,
+		.subnet_prefix_v4 = 24,
+		.subnet_prefix_v6 = 48,
+		.agg_kernel = way == AGG_BY_KERNEL,
+		.qdelay_window_ns = 300000 * MS,
+	};
+	const struct agg_config ac = {
+		.interval_ns = 1000 * MS,
+		.prefix_v4 = 24,
+		.prefix_v6 = 48,
+		.max_subnets = PPING_DEFAULT_MAX_SUBNETS,
+		.window_ns = 300000 * MS,
+	};
+	struct events ev = {};
+	struct ring_buffer *rb = NULL;
+	struct agg_kernel k = {};
+	struct aggregate agg = {};
+	struct pping_counters c;
+	struct timing t = {};
+	struct pping_bpf b;
+	int err, rnd, egress, ingress;
+
+	memset(r, 0, sizeof(*r));
+	err = pping_bpf_load(&b, &cfg);
+	if (err)
+		goto out;
+	err = aggregate_init(&agg, &ac, bpf_map__fd(b.tc->maps.subnet_map));
+	if (!err && way == AGG_BY_KERNEL)
+		err = agg_kernel_open(&k, &agg, bpf_map__fd(b.tc->maps.agg_hists),
+				      bpf_map__fd(b.tc->maps.agg_windows),
+				      &b.tc->data->runtime.agg_gen, false);
+	if (err)
+		goto out;
+	ev.agg = way == AGG_BY_EVENTS ? &agg : NULL;
+	egress = bpf_program__fd(b.tc->progs.pping_tc_egress);
+	ingress = bpf_program__fd(b.tc->progs.pping_tc_ingress);
+	rb = ring_buffer__new(bpf_map__fd(b.tc->maps.events), on_event, &ev, NULL);
+	if (!rb) {
+		err = -errno;
+		goto out;
+	}
+	frames_set_ts(data, TSVAL_BASE, 0);
+	err = run_pass(egress, data, rb, &t);
+	frames_set_ts(ack, PEER_TSVAL_BASE, TSVAL_BASE);
+	err = err ?: run_pass(ingress, ack, rb, &t);
+	for (rnd = 1; !err && rnd <= rounds; rnd++) {
+		frames_set_ts(data, TSVAL_BASE + rnd, PEER_TSVAL_BASE + rnd - 1);
+		err = run_pass(egress, data, rb, &t);
+		frames_set_ts(ack, PEER_TSVAL_BASE + rnd, TSVAL_BASE + rnd);
+		err = err ?: run_pass(ingress, ack, rb, &r->in);
+		if (!err && way == AGG_BY_KERNEL) {
+			__u64 t0 = now_ns();
+
+			err = agg_kernel_read(&k, &agg, now_ns());
+			r->in.user_ns += now_ns() - t0;
+		}
+	}
+	/* What the first passes left (kernel) is read untimed. */
+	if (!err && way == AGG_BY_KERNEL)
+		err = agg_kernel_read(&k, &agg, now_ns());
+	if (!err && ring_buffer__consume(rb) < 0)
+		err = -EIO;
+	if (!err && counters_read(bpf_map__fd(b.tc->maps.counters), &c) == 0) {
+		r->late = c.agg_late;
+		r->full = c.agg_full;
+	}
+	r->samples = agg_samples(&agg);
+	r->events = ev.rtt;
+out:
+	ring_buffer__free(rb);
+	agg_kernel_close(&k);
+	aggregate_free(&agg);
+	pping_bpf_destroy(&b);
+	return err;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median over the repetitions of what f takes from a result. */
+static double agg_median(const struct agg_result *r,
+			 double (*f)(const struct agg_result *))
+{
+	double v[AGG_REPS];
+	int i;
+
+	for (i = 0; i < AGG_REPS; i++)
+		v[i] = f(&r[i]);
+	qsort(v, AGG_REPS, sizeof(v[0]), cmp_double);
+	return v[AGG_REPS / 2];
+}
+
+static double agg_datapath(const struct agg_result *r)
+{
+	return per_run(r->in.kern_ns, r->in.runs);
+}
+
+static double agg_user(const struct agg_result *r)
+{
+	return per_run(r->in.user_ns, r->in.runs);
+}
+
+static void print_agg(__u32 n, int rounds, struct agg_result r[AGG_WAYS][AGG_REPS])
+{
+	static const char *const names[AGG_WAYS] = { "events", "kernel" };
+	double dp[AGG_WAYS], us[AGG_WAYS];
+	int w;
+
+	printf("\nAn RTT sample under -a, %u flows in one /24, --rate-limit 0, %d steady\n"
+	       "rounds, medians of %d runs of each way, interleaved: datapath kern ns per\n"
+	       "steady reply (a match and a sample); userspace wall ns per sample\n"
+	       "(events: ring reads with aggregate_rtt; kernel: agg_kernel_read after\n"
+	       "each pass); samples in the records, events read, samples added late or\n"
+	       "not at all (map full), of the last run\n", n, rounds, AGG_REPS);
+	printf("%8s %9s %10s %9s %10s %10s %6s %6s\n", "way", "datapath",
+	       "userspace", "total", "samples", "events", "late", "full");
+	for (w = 0; w < AGG_WAYS; w++) {
+		const struct agg_result *last = &r[w][AGG_REPS - 1];
+
+		dp[w] = agg_median(r[w], agg_datapath);
+		us[w] = agg_median(r[w], agg_user);
+		printf("%8s %9.0f %10.0f %9.0f %10llu %10llu %6llu %6llu\n", names[w],
+		       dp[w], us[w], dp[w] + us[w], (unsigned long long)last->samples,
+		       (unsigned long long)last->events,
+		       (unsigned long long)last->late, (unsigned long long)last->full);
+	}
+	printf("kernel - events: datapath %+.0f ns, userspace %+.0f ns, total %+.0f ns per sample\n",
+	       dp[AGG_BY_KERNEL] - dp[AGG_BY_EVENTS], us[AGG_BY_KERNEL] - us[AGG_BY_EVENTS],
+	       dp[AGG_BY_KERNEL] + us[AGG_BY_KERNEL] - dp[AGG_BY_EVENTS] - us[AGG_BY_EVENTS]);
+}
+
 /* ========================================================================
  * Output
  * ======================================================================== */
@@ -392,11 +590,6 @@ static void print_rate(__u64 ns)
 	else
 		snprintf(s, sizeof(s), "0");
 	printf(" %6s", s);
-}
-
-static double per_run(__u64 ns, __u64 runs)
-{
-	return runs ? (double)ns / runs : 0;
 }
 
 static void print_memory(__u32 n, const struct mem *m)
@@ -462,7 +655,8 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [-r ROUNDS] [FLOWS...]\n"
+	fprintf(f, "usage: %s [-a] [-r ROUNDS] [FLOWS...]\n"
+		"  -a         also the cost of an RTT sample under -a, by events and in the kernel\n"
 		"  FLOWS      concurrent flows per run, 1..16777216 (default 1000 100000 1000000)\n"
 		"  -r ROUNDS  steady rounds (egress then ingress over every flow), 1..100 (default 2)\n",
 		prog);
@@ -478,13 +672,18 @@ int main(int argc, char **argv)
 	static const __u32 defaults[] = { 1000, 100000, 1000000 };
 	__u32 sizes[MAX_SIZES];
 	int n_sizes = 0, rounds = 2, i, k, c, noop_fd = -1, ret = 1;
+	bool agg = false;
+	struct agg_result agg_res[AGG_WAYS][AGG_REPS];
 	struct result *res = NULL;
 	struct frames data = {}, ack = {};
 	char *end;
 	unsigned long v;
 
-	while ((c = getopt(argc, argv, "r:h")) != -1) {
+	while ((c = getopt(argc, argv, "ar:h")) != -1) {
 		switch (c) {
+		case 'a':
+			agg = true;
+			break;
 		case 'r':
 			v = strtoul(optarg, &end, 10);
 			if (*end || v < 1 || v > 100) {
@@ -541,6 +740,21 @@ int main(int argc, char **argv)
 		frames_free(&ack);
 	}
 
+	/* -a: at the first size, the ways interleaved over the rounds */
+	if (agg && (frames_build(&data, sizes[0], PPING_DIR_OUT) ||
+		    frames_build(&ack, sizes[0], PPING_DIR_IN))) {
+		fprintf(stderr, "no memory for %u flows' packets\n", sizes[0]);
+		goto out;
+	}
+	for (i = 0; agg && i < AGG_REPS; i++)
+		for (k = 0; k < AGG_WAYS; k++)
+			if (agg_bench(sizes[0], rounds, k, &data, &ack, &agg_res[k][i])) {
+				fprintf(stderr, "-a bench (%s) failed\n", k ? "kernel" : "events");
+				goto out;
+			}
+	frames_free(&data);
+	frames_free(&ack);
+
 	printf("Map memory as `pping --max-flows N --max-timestamps N` loads it (fdinfo\n"
 	       "memlock): total MiB, total bytes per flow, flow + identifier maps + bitmap\n"
 	       "bytes per flow, then MiB per map (rest: counters, flow_count, subnet_map);\n"
@@ -579,6 +793,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n_sizes; i++)
 		for (k = 0; k < RATES; k++)
 			print_counters(sizes[i], rates[k], &res[i * RATES + k]);
+	if (agg)
+		print_agg(sizes[0], rounds, agg_res);
 	ret = 0;
 out:
 	frames_free(&data);

@@ -3,6 +3,9 @@
 # and traffic, and a global record, checked against the known path RTT,
 # against pping's own exit summary, and against a queue we build on purpose
 # (a token bucket on the client's egress, the bufferbloat operators look for).
+# Live, the datapath builds the RTT histograms (--aggregate-in auto: kernel);
+# the same checks pass with the daemon building them from events, and a
+# capture of the queue replayed both ways gives the very same records.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/lib/check.sh
@@ -12,7 +15,9 @@ cd "$(dirname "$0")/../.."
 ONEWAY_MS=10
 TOLERANCE_MS=1.0
 
-trap 'pping_cleanup_files; topo_down' EXIT
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pp$$-aggregate.XXXXXX")
+TD_PID=''
+trap '[ -n "$TD_PID" ] && kill "$TD_PID" 2>/dev/null; pping_cleanup_files; topo_down; rm -rf "$WORK"' EXIT
 if ! topo_up "$ONEWAY_MS"; then
 	fail topology "could not build the delayed path"
 	summary
@@ -73,7 +78,11 @@ if pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl; then
 
 	sum_rtts=$(jq -s 'map(.rtt_count) | add' <<<"$subnets")
 	want=$(reported_samples "$PP_ERR")
-	if [ -n "$want" ] && [ "$sum_rtts" = "$want" ] && [ "$want" -gt 10 ]; then
+	kernel=$(grep -E '^pping: RTTs aggregated in the kernel' "$PP_ERR")
+	echo "  ${kernel#pping: }"
+	if [ -z "$kernel" ] || ! grep -q 'without a window (maps full) 0, added while a read turned the generation 0$' <<<"$kernel"; then
+		fail aggregate-sample-count "live -a did not aggregate in the kernel, or lost samples: ${kernel:-no summary line}"
+	elif [ -n "$want" ] && [ "$sum_rtts" = "$want" ] && [ "$want" -gt 10 ]; then
 		pass aggregate-sample-count
 	else
 		fail aggregate-sample-count "records hold $sum_rtts samples, pping reported ${want:-?}"
@@ -122,6 +131,31 @@ else
 fi
 pping_cleanup_files
 
+# --- the daemon building the histograms from events ---------------------------
+name=aggregate-in-events
+if pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl --aggregate-in events; then
+	in_cli iperf3 -c "$SRV_IP4" -p 5201 -t 2 -b 5M >/dev/null 2>&1
+	sleep 0.3
+	pping_stop INT
+	subnets=$(records "$PP_OUT" subnet)
+	med=$(jq -r 'select(.rtt_count > 0) | .rtt_p50 / 1e6' <<<"$subnets" | median)
+	sum_rtts=$(jq -s 'map(.rtt_count) | add' <<<"$subnets")
+	want=$(reported_samples "$PP_ERR")
+	echo "  $name: median p50 ${med:-none} ms over $sum_rtts samples (pping reported ${want:-?})"
+	if [ "$PP_STATUS" != 0 ] || grep -q '^pping: RTTs aggregated in the kernel' "$PP_ERR"; then
+		fail $name "status $PP_STATUS, or aggregated in the kernel: $(tail -2 "$PP_ERR")"
+	elif [ -z "$want" ] || [ "$sum_rtts" != "$want" ] || [ "$want" -le 10 ]; then
+		fail $name "records hold $sum_rtts samples, pping reported ${want:-?}"
+	elif ! within "${med:-0}" "$ping4" "$TOLERANCE_MS"; then
+		fail $name "median p50 ${med:-none} ms vs ping $ping4 ms"
+	else
+		pass $name
+	fi
+else
+	fail $name "pping did not start"
+fi
+pping_cleanup_files
+
 # --- prefixes and the subnet bound ------------------------------------------
 run_two_families() {
 	pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 500ms -F jsonl "$@" || return 1
@@ -167,6 +201,7 @@ pping_cleanup_files
 # light traffic set the window minimum, then four bulk flows fill the
 # queue, and ping, queued behind them, says how long it is.
 if in_rly tc qdisc replace dev rly1 root tbf rate 8mbit burst 16kb limit 120kb &&
+	tcpdump_cli 128 "$WORK/queue.pcap" "$WORK/td.err" &&
 	pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl --qdelay-window 60s; then
 	# Small writes, so the light flow's paced bursts do not queue.
 	in_cli iperf3 -c "$SRV_IP4" -p 5201 -t 3 -b 1M -l 1400 >/dev/null 2>&1
@@ -179,6 +214,9 @@ if in_rly tc qdisc replace dev rly1 root tbf rate 8mbit burst 16kb limit 120kb &
 	t_ping_end=$(date +%s%N)
 	wait $bulk
 	pping_stop INT
+	kill -INT "$TD_PID" 2>/dev/null
+	wait "$TD_PID" 2>/dev/null
+	TD_PID=''
 	quiet=$(records "$PP_OUT" subnet | jq -c "select(.rtt_count > 0 and .timestamp < $t_load)")
 	# Intervals that ended while ping was measuring the standing queue.
 	loaded=$(records "$PP_OUT" subnet |
@@ -210,11 +248,41 @@ fi
 in_rly tc qdisc del dev rly1 root >/dev/null 2>&1
 pping_cleanup_files
 
+# --- the kernel's histograms and the daemon's, on the same packets ----------
+# The queue's capture replayed (one thread: the queueing-delay window
+# depends on the order of samples) with the datapath building the
+# histograms and with the daemon building them from events: every record
+# the same, to the byte, queueing delays included.
+name=aggregate-kernel-equals-events
+replay_agg() {
+	./pping --read "$WORK/queue.pcap" --local-net "$CLI_IP4/32" -r 10ms -a 1s \
+		--qdelay-window 60s -F jsonl --threads 1 --aggregate-in "$1" \
+		>"$WORK/replay.$1" 2>"$WORK/replay.$1.err"
+}
+if [ ! -s "$WORK/queue.pcap" ]; then
+	fail $name "no capture of the queue: $(cat "$WORK/td.err" 2>/dev/null)"
+elif ! replay_agg kernel || ! replay_agg events; then
+	fail $name "replay failed: $(tail -2 "$WORK/replay.kernel.err" "$WORK/replay.events.err")"
+else
+	n=$(jq -s 'map(select(.type == "subnet") | .rtt_count) | add' "$WORK/replay.kernel")
+	qmax=$(jq -s 'map(select(.type == "subnet") | .qdelay_max) | max / 1e6' "$WORK/replay.kernel")
+	echo "  $name: $n samples, queueing delay up to $qmax ms; $(grep -c . "$WORK/replay.kernel") records each way"
+	if ! grep -q '^pping: RTTs aggregated in the kernel' "$WORK/replay.kernel.err"; then
+		fail $name "--aggregate-in kernel did not aggregate in the kernel"
+	elif [ "${n:-0}" -lt 100 ] || ! awk -v q="$qmax" 'BEGIN { exit !(q > 30) }'; then
+		fail $name "$n samples, queueing delay up to $qmax ms: not the queue's capture"
+	elif ! cmp -s "$WORK/replay.kernel" "$WORK/replay.events"; then
+		fail $name "the records differ: $(diff "$WORK/replay.kernel" "$WORK/replay.events" | head -3 | tr '\n' ' ')"
+	else
+		pass $name
+	fi
+fi
+
 # --- option values ------------------------------------------------------------
 bad=0
 for args in "-a 50ms" "-a 2h" "--aggregate-subnets-v4 33" "--aggregate-subnets-v6 129" \
 	"--aggregate-max-subnets 0" "--aggregate-max-subnets 4097" "--qdelay-window 0" \
-	"--qdelay-window 2h"; do
+	"--qdelay-window 2h" "--aggregate-in disk"; do
 	opt=${args%% *}
 	[ "$opt" = -a ] && opt=--aggregate
 	# shellcheck disable=SC2086

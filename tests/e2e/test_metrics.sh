@@ -340,6 +340,44 @@ else
 	pping_cleanup_files
 fi
 
+# --- metrics-kernel-aggregation: -a with --metrics, the datapath building
+# the histograms (no RTT events): its histograms are read every second, so
+# a scrape two reads after the traffic ended holds every sample the -a
+# records hold, and no RTT event was sent.
+name=metrics-kernel-aggregation
+in_srv timeout 30 iperf3 -s -1 >/dev/null 2>&1 &
+srv=$!
+sleep 0.3
+if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl --metrics "$PORT"; then
+	fail $name "pping did not start"
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+else
+	in_cli iperf3 -c "$SRV_IP4" -t 2 -b 20M >/dev/null 2>&1
+	wait $srv 2>/dev/null
+	sleep 2.5
+	st=$(fetch "http://127.0.0.1:$PORT/metrics" "$WORK/k")
+	pping_stop INT
+	counts=$(sum_of pping_rtt_seconds_count "$WORK/k")
+	overflow=$(value "$WORK/k" pping_subnet_overflow_rtts_total)
+	events=$(value "$WORK/k" pping_rtt_events_total)
+	recorded=$(jq -s 'map(select(.type == "subnet") | .rtt_count) | add // 0' "$PP_OUT")
+	echo "  $name: histogram counts $counts (overflow ${overflow:-none}), RTT events ${events:-none}; the -a records hold $recorded samples"
+	if [ "$st" != 200 ] || [ "$PP_STATUS" != 0 ]; then
+		fail $name "GET /metrics: HTTP $st; pping exit status $PP_STATUS: $(tail -2 "$PP_ERR")"
+	elif ! grep -q '^pping: RTTs aggregated in the kernel' "$PP_ERR"; then
+		fail $name "-a with --metrics did not aggregate in the kernel"
+	elif [ "$recorded" -le 10 ] || [ $((counts + ${overflow:-0})) -ne "$recorded" ]; then
+		fail $name "histogram counts $counts + overflow ${overflow:-none} != $recorded samples in the records"
+	elif [ "${events:-x}" != 0 ]; then
+		fail $name "pping_rtt_events_total is ${events:-absent}: want 0, the datapath aggregates"
+	elif ! why=$(histograms_ok "$WORK/k"); then
+		fail $name "$(head -3 <<<"$why" | tr '\n' ';')"
+	else
+		pass $name
+	fi
+	pping_cleanup_files
+fi
+
 # --- metrics-default-loopback, metrics-404: no address means 127.0.0.1.
 if ! pping_start "$NS_CLI" -i "$CLI_IF" --metrics "$PORT"; then
 	fail metrics-default-loopback "pping did not start"

@@ -139,6 +139,8 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 		dc->max_subnets = cfg->subnet_map_entries ?: PPING_DEFAULT_MAX_SUBNETS;
 		dc->subnet_prefix_v4 = cfg->subnet_prefix_v4;
 		dc->subnet_prefix_v6 = cfg->subnet_prefix_v6;
+		dc->agg_kernel = cfg->agg_kernel;
+		dc->qdelay_window_ns = cfg->qdelay_window_ns ?: 300ULL * 1000000000;
 	}
 }
 

@@ -107,6 +107,11 @@ struct env_cfg {
 	__u8 subnet_prefix_v4;
 	__u8 subnet_prefix_v6;
 	__u32 subnet_map_entries;
+	/* In-kernel RTT aggregation (-a live, bpf/aggregate.bpf.h), with
+	 * aggregate_subnets: rodata agg_kernel and the window of
+	 * --qdelay-window qdelay_window_ns (0: 5 minutes, the default). */
+	bool agg_kernel;
+	__u64 qdelay_window_ns;
 	/* --include, --exclude, --ports (NULL/0: none). */
 	const struct local_net *includes, *excludes;
 	int n_includes, n_excludes;
