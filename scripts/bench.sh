@@ -17,6 +17,9 @@ mkdir -p build
 	echo "## Flow scale: map memory, ns per packet, ns per RTT sample under -a (build/tests/bench_flow_scale -a)"
 	./build/tests/bench_flow_scale -a ${BENCH_FLOW_SIZES:-1000 100000 1000000}
 	echo
+	echo "## Flow scale with the flow map allocated as flows come (build/tests/bench_flow_scale -p)"
+	./build/tests/bench_flow_scale -p ${BENCH_FLOW_SIZES:-1000 100000 1000000}
+	echo
 	echo "## Coverage under overload (tests/bench/coverage.sh)"
 	./tests/bench/coverage.sh
 	echo

@@ -245,6 +245,10 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 						    bpf_map__map_flags(tc->maps.ts_map) |
 						    BPF_F_ZERO_SEED);
 	}
+	if (!err && cfg->flows_no_prealloc)
+		err = bpf_map__set_map_flags(tc->maps.flow_map,
+					     bpf_map__map_flags(tc->maps.flow_map) |
+					     BPF_F_NO_PREALLOC);
 	if (!err && cfg->max_flows)
 		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
 	if (!err && cfg->max_timestamps)

@@ -18,6 +18,9 @@ struct datapath_config {
 	bool xdp_ingress;     /* ingress through XDP instead of tc */
 	bool replay;          /* --read: packets come by test run, time with them */
 	bool zero_hash_seed;  /* fixed walk order of the hash maps (replay) */
+	bool flows_no_prealloc;   /* the flow map allocates entries as flows come
+				   * (BPF_F_NO_PREALLOC): measured by
+				   * bench_flow_scale -p, not the daemon's choice */
 	bool test_clock;      /* unit tests: time from the test run */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
 	bool no_icmp;         /* --no-icmp */
