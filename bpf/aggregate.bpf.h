@@ -140,12 +140,17 @@ static __always_inline bool agg_window_min(const struct subnet_key *sk,
 					   __u64 rtt, __u64 now, __u64 *min)
 {
 	struct agg_window *w = bpf_map_lookup_elem(&agg_windows, sk);
-	struct agg_window empty = {};
 	__u64 id, tag, packed;
-	__u32 i, at;
+	__u32 i, at, zero = 0;
+	void *empty;
 
 	if (!w) {
-		bpf_map_update_elem(&agg_windows, sk, &empty, BPF_NOEXIST);
+		/* Zeros from the entry template: the stack of this function
+		 * adds to its caller's, within 512 bytes in all. */
+		empty = bpf_map_lookup_elem(&agg_zero, &zero);
+		if (!empty)
+			return false;
+		bpf_map_update_elem(&agg_windows, sk, empty, BPF_NOEXIST);
 		w = bpf_map_lookup_elem(&agg_windows, sk);
 		if (!w)
 			return false;
@@ -194,23 +199,30 @@ static __always_inline bool agg_window_min(const struct subnet_key *sk,
 }
 
 /*
- * One reported sample of direction dir's identifiers: into the
- * histograms of the subnet of the end that replied (the remote one for
- * the usual sample, the local one with -l), as user/aggregate.c's
- * aggregate_rtt does with an RTT event.
+ * One reported sample of direction dir's identifiers (dir_method: dir <<
+ * 8 | method, as BPF calls take five arguments): into the histograms of
+ * the subnet of the end that replied (the remote one for the usual
+ * sample, the local one with -l), as user/aggregate.c's aggregate_rtt does
+ * with an RTT event. A function of its own, not inlined: the matchers
+ * report samples from four places, and the per-packet path should not
+ * carry four copies of code that runs once per sample.
  */
-static __always_inline void agg_sample(const struct flow_key *fk, __u8 dir,
-				       __u64 rtt, __u64 now, __u8 method,
-				       struct pping_counters *cnt)
+static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
+				  __u64 now, __u32 dir_method,
+				  struct pping_counters *cnt)
 {
+	__u8 dir = dir_method >> 8, method = dir_method & 0xff;
 	const __u8 *addr = dir == PPING_DIR_OUT ? fk->remote_addr : fk->local_addr;
 	__u32 gen = *(volatile __u32 *)&runtime.agg_gen & 1;
 	struct agg_key key = {};
 	struct agg_entry *h;
-	__u64 w[2], min;
+	__u64 *w, min;
 	bool windowed;
 
-	__builtin_memcpy(w, addr, sizeof(w));
+	/* Masked in place (the key is 8-aligned): no copy on the stack,
+	 * whose every byte counts (see agg_window_min). */
+	w = (__u64 *)key.subnet.addr;
+	__builtin_memcpy(w, addr, sizeof(key.subnet.addr));
 	if (fk->ipv == 4) {
 		w[0] &= config.subnet_mask_v4[0];
 		w[1] &= config.subnet_mask_v4[1];
@@ -218,7 +230,6 @@ static __always_inline void agg_sample(const struct flow_key *fk, __u8 dir,
 		w[0] &= config.subnet_mask_v6[0];
 		w[1] &= config.subnet_mask_v6[1];
 	}
-	__builtin_memcpy(key.subnet.addr, w, sizeof(w));
 	key.subnet.ipv = fk->ipv;
 	key.subnet.iface = fk->iface;
 	key.gen = gen;

@@ -119,7 +119,7 @@ static __always_inline void report_sample(const struct flow_key *key,
 		return;
 	}
 	if (config.agg_kernel) {
-		agg_sample(key, id_dir, rtt, h->now, method, cnt);
+		agg_sample(key, rtt, h->now, (__u32)id_dir << 8 | method, cnt);
 		return;
 	}
 	emit_rtt_event(key, fs, id_dir, rtt, h->now, method,

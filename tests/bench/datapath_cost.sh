@@ -38,7 +38,8 @@
 # DATAPATH_FLOWS (default "1 64"), DATAPATH_GSO (default "on off"),
 # DATAPATH_CONFIGS (default "default agg agg_metrics"; also "small_maps":
 # --max-flows 4096 --max-timestamps 4096, to see what the size of the maps
-# costs through cache misses).
+# costs through cache misses; "agg_events": -a with the daemon building the
+# histograms from events, against "agg" where the datapath builds them).
 # Prints the tables on stdout (scripts/bench.sh keeps them in
 # build/bench-results.txt). Needs root, ./pping and build/tests/delay_relay.
 set -u
@@ -74,6 +75,7 @@ cfg_args() {
 	agg) echo "-r 100ms -a 1s" ;;
 	agg_metrics) echo "-r 100ms -a 1s --metrics $METRICS_PORT" ;;
 	small_maps) echo "-r 100ms --max-flows 4096 --max-timestamps 4096" ;;
+	agg_events) echo "-r 100ms -a 1s --aggregate-in events" ;;
 	esac
 }
 cfg_label() {
@@ -82,6 +84,7 @@ cfg_label() {
 	agg) echo "-a 1s" ;;
 	agg_metrics) echo "-a 1s --metrics" ;;
 	small_maps) echo "4k-entry maps" ;;
+	agg_events) echo "-a 1s, events" ;;
 	esac
 }
 

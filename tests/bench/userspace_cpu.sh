@@ -11,8 +11,10 @@
 # batch), for USERCPU_SECS (default 6) s. pping watches the sending end with
 # --rate-limit 0, so every segment is timestamped and every ACK is an event.
 # Outputs: standard format to a file (-w), jsonl to a file, and -a 1s
-# (aggregation only: the events are still read from the ring buffer, but
-# only one record per subnet and second is written).
+# (aggregation only: one record per subnet and second is written), with
+# the datapath building the histograms (the default live: no RTT events)
+# and with the daemon building them from the events (--aggregate-in
+# events). "events" counts the RTT samples reported either way.
 #
 # CPU: the sum of se.sum_exec_runtime over the daemon's threads
 # (/proc/PID/task/*/sched, ns resolution; utime + stime from /proc/PID/stat
@@ -34,7 +36,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SECS=${USERCPU_SECS:-6}
 REPS=${USERCPU_REPS:-3}
 FLOWS=${USERCPU_FLOWS:-1000}
-CONFIGS="text jsonl agg"
+CONFIGS="text jsonl agg agg_events"
 TARGET_PCT=2
 NS=pp$$-ucpu
 FLOWGEN=build/tests/flowgen
@@ -59,6 +61,7 @@ cfg_args() {
 	text) echo "-w $WORK/pping.out" ;;
 	jsonl) echo "-F jsonl -w $WORK/pping.out" ;;
 	agg) echo "-a 1s -w $WORK/pping.out" ;;
+	agg_events) echo "-a 1s --aggregate-in events -w $WORK/pping.out" ;;
 	esac
 }
 cfg_label() {
@@ -66,6 +69,7 @@ cfg_label() {
 	text) echo "standard -w" ;;
 	jsonl) echo "jsonl -w" ;;
 	agg) echo "-a 1s -w" ;;
+	agg_events) echo "-a 1s, events" ;;
 	esac
 }
 
@@ -117,7 +121,7 @@ run_once() {
 	case $cfg in
 	text) printed=$(awk '$3 == "ms" && $5 == "ms" && $6 == "TCP"' "$WORK/pping.out" | wc -l) ;;
 	jsonl) printed=$(grep -c '"rtt":' "$WORK/pping.out") ;;
-	agg) printed=- ;;
+	agg | agg_events) printed=- ;;
 	esac
 	pping_cleanup_files
 	echo "$cfg $rep $(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.6f", b - a }')" \
@@ -146,7 +150,7 @@ for cfg in $CONFIGS; do
 	lost=$(col "$cfg" '$7' | awk '{ s += $1 } END { print s + 0 }')
 	verdict=$(awk -v p="$per10k" -v t="$TARGET_PCT" -v l="$lost" \
 		'BEGIN { print ((100 * p <= t && l == 0) ? "pass" : "MISS") }')
-	if [ "$cfg" = agg ]; then
+	if [ "$cfg" = agg ] || [ "$cfg" = agg_events ]; then
 		printed=-
 	else
 		printed=$(printf "%.0f" "$(col "$cfg" '$8 / $4' | median)")
