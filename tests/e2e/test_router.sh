@@ -19,6 +19,9 @@
 #  - router-text-names: standard lines end in " dev lan0"/" dev wan0"
 #    (after "(local)"), with the right replying end; with one interface no
 #    line has " dev" and the exit summary has no per-interface line.
+#  - router-aggregate: -i lan0 -i wan0 -l -a 1s: the subnet records of
+#    each interface, built in the datapath, have each leg's RTT for each
+#    replying subnet, and hold every sample pping reported.
 #  - router-exclude: --exclude of the second server subnet: while only its
 #    traffic flows the flow and identifier maps stay empty
 #    (pping_map_entries, read during the traffic) and
@@ -347,6 +350,42 @@ text_names() {
 	if [ -z "$why" ]; then pass $name; else fail $name "$why"; fi
 }
 
+# --- router-aggregate: -a over two interfaces, -l ---------------------------------
+# Each interface's subnet records, the datapath building the histograms:
+# every (interface, replying subnet) pair has its leg's RTT, and the
+# records hold every reported sample.
+aggregate_ifaces() {
+	local name=router-aggregate why="" pair ifc net ping med n sum want kernel
+	if ! rt_pping_start 2 -i lan0 -i wan0 -l -r 10ms -a 1s -F jsonl; then
+		not_started "$name"
+		return
+	fi
+	both_ways 3
+	pping_stop INT
+	[ "$PP_STATUS" = 0 ] || why+="exit status $PP_STATUS: $(tail -1 "$PP_ERR"); "
+	for pair in "wan0 $RT_SRV_NET $PING_SRV" "lan0 ${RT_CLI_IP%.*}.0/24 $PING_CLI" \
+		"lan0 $RT_SRV_NET $PING_SRV" "wan0 ${RT_CLI_IP%.*}.0/24 $PING_CLI"; do
+		read -r ifc net ping <<<"$pair"
+		med=$(jq -r --arg i "$ifc" --arg n "$net" \
+			'select(.type == "subnet" and .interface == $i and .subnet == $n and .rtt_count > 0) | .rtt_p50 / 1e6' \
+			"$PP_OUT" | median)
+		n=$(jq -s --arg i "$ifc" --arg n "$net" \
+			'map(select(.type == "subnet" and .interface == $i and .subnet == $n) | .rtt_count) | add // 0' "$PP_OUT")
+		echo "    $ifc, replies from $net: $n samples, median p50 ${med:-none} ms (ping $ping ms)"
+		[ "$n" -ge $MIN_SAMPLES ] && within "${med:-0}" "$ping" $TOL_MS ||
+			why+="$ifc $net: $n samples, median p50 ${med:-none} ms vs ping $ping ms; "
+	done
+	sum=$(jq -s 'map(select(.type == "subnet") | .rtt_count) | add // 0' "$PP_OUT")
+	want=$(sed -n 's/^pping: packets.*RTT samples \([0-9]*\) (not printed \([0-9]*\)).*/\1 \2/p' "$PP_ERR" |
+		tail -1 | awk '{ print $1 - $2 }')
+	kernel=$(grep '^pping: RTTs aggregated in the kernel' "$PP_ERR")
+	[ "$sum" = "$want" ] || why+="records hold $sum samples, pping reported ${want:-?}; "
+	grep -q 'without a window (maps full) 0, added while a read turned the generation 0$' <<<"$kernel" ||
+		why+="not aggregated in the kernel, or samples lost: ${kernel:-no summary line}; "
+	if [ -z "$why" ]; then pass $name; else fail $name "$why"; fi
+	pping_cleanup_files
+}
+
 # --- router-exclude, router-metrics-interface ------------------------------------
 metric() { awk -v m="$2" '$1 == m { print $2 }' "$1"; }
 scrape() { in_rtr curl -s --max-time 2 "http://127.0.0.1:$METRICS_PORT/metrics" >"$1"; }
@@ -528,6 +567,7 @@ iface_gone() {
 
 legs router-legs tc
 text_names
+aggregate_ifaces
 exclude
 nothing_left INT tc
 nothing_left INT xdp
