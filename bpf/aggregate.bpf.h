@@ -39,6 +39,17 @@ struct {
 	__type(value, struct agg_entry);
 } agg_zero SEC(".maps");
 
+/* A sample's key is built here, not on the stack: this function's stack
+ * adds to its callers', and the chain must stay within 512 bytes on
+ * kernels that round each frame up to 32 bytes (before 6.9). Per CPU: a
+ * program is not interrupted by another on its CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct agg_key);
+} agg_scratch SEC(".maps");
+
 /* The queueing-delay window of each subnet, kept across generations.
  * Twice the subnets the daemon tracks: subnets beyond those make windows
  * too until the daemon's next read deletes them. */
@@ -213,16 +224,18 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 {
 	__u8 dir = dir_method >> 8, method = dir_method & 0xff;
 	const __u8 *addr = dir == PPING_DIR_OUT ? fk->remote_addr : fk->local_addr;
-	__u32 gen = *(volatile __u32 *)&runtime.agg_gen & 1;
-	struct agg_key key = {};
+	__u32 gen = *(volatile __u32 *)&runtime.agg_gen, zero = 0;
 	struct agg_entry *h;
+	struct agg_key *key;
 	__u64 *w, min;
 	bool windowed;
 
-	/* Masked in place (the key is 8-aligned): no copy on the stack,
-	 * whose every byte counts (see agg_window_min). */
-	w = (__u64 *)key.subnet.addr;
-	__builtin_memcpy(w, addr, sizeof(key.subnet.addr));
+	key = bpf_map_lookup_elem(&agg_scratch, &zero);
+	if (!key)
+		return;
+	__builtin_memset(key, 0, sizeof(*key));
+	w = (__u64 *)key->subnet.addr;
+	__builtin_memcpy(w, addr, sizeof(key->subnet.addr));
 	if (fk->ipv == 4) {
 		w[0] &= config.subnet_mask_v4[0];
 		w[1] &= config.subnet_mask_v4[1];
@@ -230,30 +243,33 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 		w[0] &= config.subnet_mask_v6[0];
 		w[1] &= config.subnet_mask_v6[1];
 	}
-	key.subnet.ipv = fk->ipv;
-	key.subnet.iface = fk->iface;
-	key.gen = gen;
+	key->subnet.ipv = fk->ipv;
+	key->subnet.iface = fk->iface;
+	key->gen = gen & 1;
 
 	/* Without a window (the window map full) the sample is its own
-	 * minimum, as a subnet's first sample is. Either map full counts the
-	 * sample once. */
-	windowed = agg_window_min(&key.subnet, rtt, now, &min);
+	 * minimum, as a subnet's first sample is. Either map full is
+	 * counted, the histograms' once per sample as overflow. */
+	windowed = agg_window_min(&key->subnet, rtt, now, &min);
 	if (!windowed)
 		min = rtt;
-	key.method = method < PPING_METHOD_MAX ? method : PPING_METHOD_TS;
-	h = agg_entry_of(&key);
-	if (!h || !windowed)
+	key->method = method < PPING_METHOD_MAX ? method : PPING_METHOD_TS;
+	h = agg_entry_of(key);
+	if (!h) {
 		cnt->agg_full++;
-	if (!h)
 		return;
+	}
+	if (!windowed)
+		cnt->agg_no_window++;
 	agg_hist_add(&h->rtt, rtt);
 	agg_hist_add(&h->qdelay, rtt >= min ? rtt - min : 0);
 	/* The daemon turned the generation while this sample was added
 	 * (it waits a millisecond before reading, far longer than a program
 	 * runs, so this is rare): if it read and deleted the histogram
-	 * first, the sample is lost; if not, it is read a read late.
-	 * Counted either way. */
-	if ((*(volatile __u32 *)&runtime.agg_gen & 1) != gen)
+	 * first, the sample is lost; if not, the read after next takes it.
+	 * Counted either way; the whole number is compared, so two turns
+	 * are seen too. */
+	if (*(volatile __u32 *)&runtime.agg_gen != gen)
 		cnt->agg_late++;
 }
 

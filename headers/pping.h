@@ -339,11 +339,12 @@ struct pping_counters {
 	__u64 retrans;                    /* TCP segments resending sent data */
 	__u64 reordered;                  /* TCP segments beyond the highest sent */
 	__u64 icmp_echo[PPING_HOOK_MAX];  /* ICMP echo requests and replies */
-	__u64 agg_full;                   /* config.agg_kernel: samples not added (the
-					   * histogram map full) or whose subnet's window
-					   * was not kept (the window map full) */
+	__u64 agg_full;                   /* config.agg_kernel: samples not added, the
+					   * histogram map full (overflow in -a records) */
+	__u64 agg_no_window;              /* ... added as their own minimum: the
+					   * window map full */
 	__u64 agg_late;                   /* ... added while the daemon turned the
-					   * generation: maybe read a read late */
+					   * generation: lost, or read a read later */
 };
 
 /*

@@ -420,7 +420,9 @@ static void global_record(struct agg_global_record *g,
 	g->events_lost = c->events_lost - p->events_lost;
 	g->subnets = a->used;
 	g->subnets_max = a->cfg.max_subnets;
-	g->overflow_rtts = a->overflow.rtts;
+	/* With the histograms in the kernel, samples that found its map
+	 * full are overflow too. */
+	g->overflow_rtts = a->overflow.rtts + (c->agg_full - p->agg_full);
 	g->overflow_pkts = a->overflow.pkts + (c->subnet_full - p->subnet_full);
 }
 

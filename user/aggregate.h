@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Aggregation per subnet: RTT distributions built from the RTT events (in
- * log-linear histograms), queueing delay against a sliding-window minimum,
+ * Aggregation per subnet: RTT distributions built from the RTT events, or
+ * added from the datapath's own histograms (agg_kernel.h; in log-linear
+ * histograms), queueing delay against a sliding-window minimum,
  * and traffic read from the datapath's per-subnet counters (subnet_map.c).
  * Feeds both the per-interval records of -a (written by agg_print.c) and
  * the histograms of --metrics (read through stats_view.c).

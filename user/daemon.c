@@ -589,10 +589,11 @@ int daemon_close(struct daemon *d, int ret)
 			counters_print_summary(stderr, NULL, &totals);
 			upkeep_print_summary(stderr, &d->up, &totals);
 			if (d->agg_in_kernel)
-				fprintf(stderr, "pping: RTTs aggregated in the kernel: %llu subnet entries in %llu reads; samples not added or without a window (maps full) %llu, added while a read turned the generation %llu\n",
+				fprintf(stderr, "pping: RTTs aggregated in the kernel: %llu subnet entries in %llu reads; samples not added (map full) %llu, without a window (map full) %llu, added while a read turned the generation %llu\n",
 					(unsigned long long)d->aggk.entries,
 					(unsigned long long)d->aggk.reads,
 					(unsigned long long)totals.agg_full,
+					(unsigned long long)totals.agg_no_window,
 					(unsigned long long)totals.agg_late);
 		}
 	}

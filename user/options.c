@@ -402,7 +402,7 @@ static const struct opt_entry opts[] = {
 	  .help = "queueing delay is the RTT minus the subnet's minimum RTT over this sliding window" },
 	{ "aggregate-in", 0, "WHERE", OPT_CHOICE, FIELD(agg_where),
 	  NAMES(agg_wheres), .def = AGG_AUTO,
-	  .help = "where -a builds its RTT histograms: kernel (the datapath adds each sample, no event per sample), events (the daemon, from one event per sample) or auto (kernel live; events in a replay, so every --threads gives the same records)" },
+	  .help = "with -a, where its RTT histograms are built: kernel (the datapath adds each sample, no event per sample), events (the daemon, from one event per sample) or auto (kernel live; events in a replay, so every --threads gives the same records); without -a it changes nothing" },
 	{ "metrics", 0, "[ADDR:]PORT", OPT_SPECIAL, .set = set_metrics,
 	  .help = "serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default " METRICS_ADDR_DEFAULT "; IPv6 as [::1]:PORT)" },
 	{ "probe", 0, NULL, OPT_FLAG, FIELD(probe),

@@ -45,7 +45,9 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 	v->agg = agg;
 	if (agg) {
 		v->subnets = agg->used;
-		v->subnet_overflow_rtts = agg->overflow_total.rtts;
+		/* and the samples the kernel's full histogram map left out */
+		v->subnet_overflow_rtts = agg->overflow_total.rtts +
+					  v->counters.agg_full;
 	}
 }
 

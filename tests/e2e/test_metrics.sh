@@ -341,14 +341,15 @@ else
 fi
 
 # --- metrics-kernel-aggregation: -a with --metrics, the datapath building
-# the histograms (no RTT events): its histograms are read every second, so
-# a scrape two reads after the traffic ended holds every sample the -a
-# records hold, and no RTT event was sent.
+# the histograms (no RTT events): with --metrics its histograms are read
+# every second, not only at the end of an interval (30 s here, far after
+# the scrape), so a scrape two reads after the traffic ended holds every
+# sample the -a records hold, and no RTT event was sent.
 name=metrics-kernel-aggregation
 in_srv timeout 30 iperf3 -s -1 >/dev/null 2>&1 &
 srv=$!
 sleep 0.3
-if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl --metrics "$PORT"; then
+if ! pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 30s -F jsonl --metrics "$PORT"; then
 	fail $name "pping did not start"
 	kill $srv 2>/dev/null; wait $srv 2>/dev/null
 else
