@@ -39,6 +39,17 @@ struct {
 	__type(value, struct agg_entry);
 } agg_zero SEC(".maps");
 
+/* The subnets the daemon's table tracks (user/aggregate.c keeps it).
+ * While that table is full, a sample of another subnet can only be
+ * overflow: it makes no entry, so it cannot take the room of a tracked
+ * subnet's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PPING_DEFAULT_MAX_SUBNETS);
+	__type(key, struct subnet_key);
+	__type(value, __u8);
+} agg_tracked SEC(".maps");
+
 /* A sample's key is built here, not on the stack: this function's stack
  * adds to its callers', and the chain must stay within 512 bytes on
  * kernels that round each frame up to 32 bytes (before 6.9). Per CPU: a
@@ -246,6 +257,11 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 	key->subnet.ipv = fk->ipv;
 	key->subnet.iface = fk->iface;
 	key->gen = gen & 1;
+	if (*(volatile __u8 *)&runtime.agg_table_full &&
+	    !bpf_map_lookup_elem(&agg_tracked, &key->subnet)) {
+		cnt->agg_untracked++;
+		return;
+	}
 
 	/* Without a window (the window map full) the sample is its own
 	 * minimum, as a subnet's first sample is. Either map full is

@@ -343,6 +343,8 @@ struct pping_counters {
 					   * histogram map full (overflow in -a records) */
 	__u64 agg_no_window;              /* ... added as their own minimum: the
 					   * window map full */
+	__u64 agg_untracked;              /* ... not added: a subnet the daemon's full
+					   * table does not track (overflow in -a records) */
 	__u64 agg_late;                   /* ... added while the daemon turned the
 					   * generation: lost, or read a read later */
 };
@@ -538,7 +540,8 @@ struct pping_runtime {
 	__u8 rtt_type;         /* enum pping_rtt_type */
 	__u8 burst;            /* identifiers per burst, 1..PPING_BURST_MAX */
 	__u8 level;            /* degradation level, 0..PPING_DEGRADE_MAX_LEVEL */
-	__u8 pad;
+	__u8 agg_table_full;   /* config.agg_kernel: the daemon's subnet table is
+				* full; only subnets in agg_tracked make entries */
 	__u64 flow_limit;      /* flow map capacity; 0: not known, always try */
 	__u64 sampled_admit;   /* level > 0: a flow sampled this epoch gets a new
 				* entry only while fewer flows than this exist */

@@ -16,8 +16,10 @@
 #define SETTLE_NS 1000000L
 
 int agg_kernel_open(struct agg_kernel *k, struct aggregate *a, int hists_fd,
-		    int windows_fd, volatile __u32 *gen, bool settle)
+		    int windows_fd, int tracked_fd, volatile struct pping_runtime *rt,
+		    bool settle)
 {
+	volatile __u32 *gen = &rt->agg_gen;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
@@ -30,6 +32,8 @@ int agg_kernel_open(struct agg_kernel *k, struct aggregate *a, int hists_fd,
 		return -errno;
 	k->max_keys = info.max_entries;
 	a->kernel_windows_fd = windows_fd;
+	a->kernel_tracked_fd = tracked_fd;
+	a->kernel_table_full = &rt->agg_table_full;
 	k->keys = calloc(k->max_keys, sizeof(*k->keys));
 	k->untracked = calloc(k->max_keys, sizeof(*k->untracked));
 	return k->keys && k->untracked ? 0 : -ENOMEM;

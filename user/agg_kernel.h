@@ -25,9 +25,13 @@ struct agg_kernel {
 	__u64 reads, entries;    /* reads done, entries (subnet and method) taken */
 };
 
-/* For aggregation a, which forgets a subnet's window with the subnet. */
+/* For aggregation a, which forgets a subnet's window with the subnet and
+ * keeps the datapath's map of its subnets (tracked_fd) and
+ * rt->agg_table_full in step with its table; rt is the programs'
+ * runtime (.data), whose agg_gen the reads turn. */
 int agg_kernel_open(struct agg_kernel *k, struct aggregate *a, int hists_fd,
-		    int windows_fd, volatile __u32 *gen, bool settle);
+		    int windows_fd, int tracked_fd, volatile struct pping_runtime *rt,
+		    bool settle);
 void agg_kernel_close(struct agg_kernel *k);
 
 /* Add the samples the datapath aggregated since the last read to a, and

@@ -29,6 +29,7 @@ int aggregate_init(struct aggregate *a, const struct agg_config *cfg,
 	memset(a, 0, sizeof(*a));
 	a->cfg = *cfg;
 	a->kernel_windows_fd = -1;
+	a->kernel_tracked_fd = -1;
 	pping_subnet_mask(a->mask_v4, 4, cfg->prefix_v4);
 	pping_subnet_mask(a->mask_v6, 6, cfg->prefix_v6);
 	/* Load factor at most one half keeps probe chains short. */
@@ -94,6 +95,27 @@ const char *aggregate_subnet_iface(const struct aggregate *a,
 	return a->cfg.ifaces[k->iface % a->cfg.n_ifaces].name;
 }
 
+/* In-kernel aggregation: the datapath's view of the table, kept in step
+ * with it (a subnet in or out, then whether the table is full). */
+static void kernel_track(struct aggregate *a, const struct subnet_key *k,
+			 bool in)
+{
+	__u8 one = 1;
+
+	if (a->kernel_tracked_fd < 0)
+		return;
+	if (in)
+		bpf_map_update_elem(a->kernel_tracked_fd, k, &one, BPF_ANY);
+	else
+		bpf_map_delete_elem(a->kernel_tracked_fd, k);
+}
+
+static void kernel_table_state(struct aggregate *a)
+{
+	if (a->kernel_table_full)
+		*a->kernel_table_full = a->used >= a->cfg.max_subnets;
+}
+
 static struct histogram *hist_new(void)
 {
 	return calloc(1, sizeof(struct histogram));
@@ -130,6 +152,8 @@ static struct subnet_stats *lookup(struct aggregate *a,
 	s->key = *k;
 	s->used = true;
 	a->used++;
+	kernel_track(a, k, true);
+	kernel_table_state(a);
 	return s;
 }
 
@@ -234,6 +258,7 @@ static void expire_idle(struct aggregate *a, __u64 now)
 			subnet_map_forget(&a->traffic, &s->key);
 			if (a->kernel_windows_fd >= 0)
 				bpf_map_delete_elem(a->kernel_windows_fd, &s->key);
+			kernel_track(a, &s->key, false);
 			free_stats(s);
 			continue;
 		}
@@ -245,6 +270,7 @@ static void expire_idle(struct aggregate *a, __u64 now)
 		a->used++;
 	}
 	free(old);
+	kernel_table_state(a);
 }
 
 /* Without -a no interval ends: the samples' clock drives the expiry, once
@@ -422,7 +448,8 @@ static void global_record(struct agg_global_record *g,
 	g->subnets_max = a->cfg.max_subnets;
 	/* With the histograms in the kernel, samples that found its map
 	 * full are overflow too. */
-	g->overflow_rtts = a->overflow.rtts + (c->agg_full - p->agg_full);
+	g->overflow_rtts = a->overflow.rtts + (c->agg_full - p->agg_full) +
+			   (c->agg_untracked - p->agg_untracked);
 	g->overflow_pkts = a->overflow.pkts + (c->subnet_full - p->subnet_full);
 }
 

@@ -81,8 +81,12 @@ struct aggregate {
 	__u64 expired_at;           /* last idle check without -a (sample time) */
 	__u64 records;
 	/* In-kernel aggregation (agg_kernel.h): the datapath's window map,
-	 * whose entry goes with a forgotten subnet; -1 without. */
+	 * whose entry goes with a forgotten subnet, and its map of the
+	 * subnets tracked here, kept in step with the table; -1 without.
+	 * *kernel_table_full says whether the table is full. */
 	int kernel_windows_fd;
+	int kernel_tracked_fd;
+	volatile __u8 *kernel_table_full;
 };
 
 /* map_fd: the datapath's subnet_map, or -1 when traffic is not counted. */

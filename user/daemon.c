@@ -378,7 +378,9 @@ static int open_aggregation(struct daemon *d)
 	if (d->agg_in_kernel &&
 	    agg_kernel_open(&d->aggk, &d->agg, bpf_map__fd(d->bpf.tc->maps.agg_hists),
 			    bpf_map__fd(d->bpf.tc->maps.agg_windows),
-			    &d->bpf.tc->data->runtime.agg_gen, !d->replaying)) {
+			    bpf_map__fd(d->bpf.tc->maps.agg_tracked),
+			    &d->bpf.tc->data->runtime,
+			    !d->replaying)) {
 		pr_warn("cannot allocate the aggregation tables\n");
 		return -1;
 	}
@@ -589,10 +591,11 @@ int daemon_close(struct daemon *d, int ret)
 			counters_print_summary(stderr, NULL, &totals);
 			upkeep_print_summary(stderr, &d->up, &totals);
 			if (d->agg_in_kernel)
-				fprintf(stderr, "pping: RTTs aggregated in the kernel: %llu subnet entries in %llu reads; samples not added (map full) %llu, without a window (map full) %llu, added while a read turned the generation %llu\n",
+				fprintf(stderr, "pping: RTTs aggregated in the kernel: %llu subnet entries in %llu reads; samples not added (map full) %llu, of untracked subnets (table full) %llu, without a window (map full) %llu, added while a read turned the generation %llu\n",
 					(unsigned long long)d->aggk.entries,
 					(unsigned long long)d->aggk.reads,
 					(unsigned long long)totals.agg_full,
+					(unsigned long long)totals.agg_untracked,
 					(unsigned long long)totals.agg_no_window,
 					(unsigned long long)totals.agg_late);
 		}

@@ -280,6 +280,9 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	if (!err)
 		err = bpf_map__set_max_entries(tc->maps.agg_windows, cfg->agg_kernel ?
 					       cfg->max_subnets * 2 : 1);
+	if (!err)
+		err = bpf_map__set_max_entries(tc->maps.agg_tracked, cfg->agg_kernel ?
+					       cfg->max_subnets : 1);
 	if (err) {
 		pr_warn("cannot size the maps: %s\n", strerror(-err));
 		return err;

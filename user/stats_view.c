@@ -47,7 +47,8 @@ void stats_view_read(struct stats_view *v, struct pping_bpf *bpf,
 		v->subnets = agg->used;
 		/* and the samples the kernel's full histogram map left out */
 		v->subnet_overflow_rtts = agg->overflow_total.rtts +
-					  v->counters.agg_full;
+					  v->counters.agg_full +
+					  v->counters.agg_untracked;
 	}
 }
 

@@ -480,7 +480,8 @@ static int agg_bench(__u32 n, int rounds, enum agg_way way,
 	if (!err && way == AGG_BY_KERNEL)
 		err = agg_kernel_open(&k, &agg, bpf_map__fd(b.tc->maps.agg_hists),
 				      bpf_map__fd(b.tc->maps.agg_windows),
-				      &b.tc->data->runtime.agg_gen, false);
+				      bpf_map__fd(b.tc->maps.agg_tracked),
+				      &b.tc->data->runtime, false);
 	if (err)
 		goto out;
 	ev.agg = way == AGG_BY_EVENTS ? &agg : NULL;

@@ -80,7 +80,7 @@ if pping_start "$NS_CLI" -i "$CLI_IF" -r 10ms -a 1s -F jsonl; then
 	want=$(reported_samples "$PP_ERR")
 	kernel=$(grep -E '^pping: RTTs aggregated in the kernel' "$PP_ERR")
 	echo "  ${kernel#pping: }"
-	if [ -z "$kernel" ] || ! grep -q 'not added (map full) 0, without a window (map full) 0,' <<<"$kernel"; then
+	if [ -z "$kernel" ] || ! grep -q 'not added (map full) 0, of untracked subnets (table full) 0, without a window (map full) 0,' <<<"$kernel"; then
 		# (A sample added while a read turned the generation is not
 		# lost unless the read had taken its entry already: not
 		# required to be 0, the sample count below says if one was.)

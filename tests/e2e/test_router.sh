@@ -380,7 +380,7 @@ aggregate_ifaces() {
 		tail -1 | awk '{ print $1 - $2 }')
 	kernel=$(grep '^pping: RTTs aggregated in the kernel' "$PP_ERR")
 	[ "$sum" = "$want" ] || why+="records hold $sum samples, pping reported ${want:-?}; "
-	grep -q 'not added (map full) 0, without a window (map full) 0,' <<<"$kernel" ||
+	grep -q 'not added (map full) 0, of untracked subnets (table full) 0, without a window (map full) 0,' <<<"$kernel" ||
 		why+="not aggregated in the kernel, or samples lost: ${kernel:-no summary line}; "
 	if [ -z "$why" ]; then pass $name; else fail $name "$why"; fi
 	pping_cleanup_files

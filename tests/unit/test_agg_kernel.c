@@ -377,8 +377,8 @@ static bool test_agg_kernel_qdelay(void)
 }
 
 /* What the aggregation holds for subnet net (NULL if nothing: failed). */
-static const struct subnet_stats *agg_subnet(const struct aggregate *a,
-					     const char *net)
+static const struct subnet_stats *agg_find(const struct aggregate *a,
+					   const char *net)
 {
 	struct agg_key k = hist_key(4, net, 0, 0);
 	const struct subnet_stats *s;
@@ -387,8 +387,17 @@ static const struct subnet_stats *agg_subnet(const struct aggregate *a,
 	while ((s = aggregate_next(a, &pos)))
 		if (memcmp(&s->key, &k.subnet, sizeof(k.subnet)) == 0)
 			return s;
-	fail("subnet %s not in the aggregation", net);
 	return NULL;
+}
+
+static const struct subnet_stats *agg_subnet(const struct aggregate *a,
+					     const char *net)
+{
+	const struct subnet_stats *s = agg_find(a, net);
+
+	if (!s)
+		fail("subnet %s not in the aggregation", net);
+	return s;
 }
 
 /* The aggregation's RTTs of subnet net this interval: count samples
@@ -446,7 +455,8 @@ static bool reader_open(struct env **e, const struct env_cfg *cfg,
 	CHECK(expect(aggregate_init(a, acfg, traffic ? (*e)->subnet_fd : -1) == 0,
 		     "aggregate_init failed"));
 	return expect(agg_kernel_open(k, a, hists_fd(*e), windows_fd(*e),
-				      &env_runtime(*e)->agg_gen, false) == 0,
+				      bpf_map__fd((*e)->tc->maps.agg_tracked),
+				      env_runtime(*e), false) == 0,
 		      "agg_kernel_open failed");
 }
 
@@ -650,69 +660,65 @@ static bool test_agg_kernel_window_full(void)
 }
 
 /*
- * Windows of subnets beyond the daemon's table (their samples are
- * overflow): agg_kernel_read deletes them, or they would hold the window
- * map for good. Here the table (one subnet, and two windows) holds a
- * subnet S with traffic but no sample yet, so no window; the samples of
- * two others fill the window map. After a read, S's first samples still
- * make its window: the first is its own minimum (a queueing delay of 0),
- * the second is measured against it, and neither counts in agg_no_window.
+ * Subnets beyond the daemon's table. Room for one subnet: B and C sample
+ * before the table knows either, so both make entries and windows; the
+ * read tracks one of them (whichever its walk meets first) and counts the
+ * other's sample as overflow, and deletes its window, or such windows
+ * would hold the window map for good. From then on the table is full and
+ * the datapath knows it: D's sample makes no entry and no window, and is
+ * counted (agg_untracked), while the tracked subnet's samples go on.
  */
 static bool test_agg_kernel_untracked_windows(void)
 {
-	struct subnet_conn s, s_data, b, c;
+	struct subnet_conn b, c, d, *in, *out;
 	struct agg_config acfg = AGG_READER;
 	struct env_cfg cfg = CFG_AGG;
 	struct agg_kernel k = { 0 };
+	struct aggregate a = { 0 };
 	struct pping_counters cnt;
-	struct aggregate a;
 	struct agg_key key;
 	struct agg_hist h;
 	struct env *e;
 	bool ok = false;
 
-	memset(&a, 0, sizeof(a));
-	conn_init(&s, 1);
-	conn_init_host(&s_data, 1, 8);
-	conn_init(&b, 2);
-	conn_init(&c, 3);
+	conn_init(&b, 1);
+	conn_init(&c, 2);
+	conn_init(&d, 3);
 	cfg.subnet_map_entries = 1;
 	acfg.max_subnets = 1;
 	REQUIRE(reader_open(&e, &cfg, &a, &acfg, true, &k));
-	REQUIRE(expect_eq("agg_windows size",
-			  bpf_map__max_entries(e->tc->maps.agg_windows), 2));
+	REQUIRE(expect_eq("agg_table_full at start", env_runtime(e)->agg_table_full, 0));
 
-	/* S's data, not acknowledged: traffic, no sample, no window. */
-	REQUIRE(send_data(e, &s_data.t, 1));
-	aggregate_read_traffic(&a, env_now(e));
-	REQUIRE(expect_eq("subnets tracked", a.used, 1));
-	REQUIRE(agg_subnet(&a, s.net));
-	REQUIRE(expect_windows(e, 0));
-
-	/* B and C: samples and windows, and no room in the table. */
 	REQUIRE(sample(e, &b.t, 1, 10 * MS));
 	REQUIRE(sample(e, &c.t, 1, 10 * MS));
 	REQUIRE(expect_windows(e, 2));
 	REQUIRE(expect_eq("agg_kernel_read", agg_kernel_read(&k, &a, env_now(e)), 0));
-	REQUIRE(expect_eq("RTTs beyond the table", a.overflow.rtts, 2));
-	REQUIRE(expect_eq("subnets tracked after the read", a.used, 1));
-	REQUIRE(expect_windows(e, 0));
-
-	/* S's samples, 20 then 30 ms, in generation 1. */
-	REQUIRE(sample(e, &s.t, 1, 20 * MS));
-	REQUIRE(sample(e, &s.t, 2, 30 * MS));
+	REQUIRE(expect_eq("subnets tracked", a.used, 1));
+	REQUIRE(expect_eq("RTTs beyond the table", a.overflow.rtts, 1));
+	REQUIRE(expect_eq("agg_table_full", env_runtime(e)->agg_table_full, 1));
 	REQUIRE(expect_windows(e, 1));
-	key = hist_key(4, s.net, PPING_METHOD_TS, 1);
-	REQUIRE(expect_rtts(e, &key, &h, 2, 50 * MS, 20 * MS, 30 * MS));
-	REQUIRE(expect_qdelays(e, &key, &h, 2, 10 * MS, 1, 10 * MS));
-	REQUIRE(read_counters(e, &cnt));
-	REQUIRE(expect_eq("agg_no_window", cnt.agg_no_window, 0));
+	in = agg_find(&a, b.net) ? &b : &c;
+	out = in == &b ? &c : &b;
+	REQUIRE(expect(agg_find(&a, in->net) && !agg_find(&a, out->net),
+		       "one of B and C tracked"));
 
-	/* A tracked subnet's window stays. */
-	REQUIRE(expect_eq("agg_kernel_read", agg_kernel_read(&k, &a, env_now(e)), 0));
-	REQUIRE(expect_agg_rtts(&a, s.net, 2, 20 * MS, 30 * MS));
-	REQUIRE(expect_agg_qdelay(&a, s.net, 2, 0, 10 * MS, env_now(e), 20 * MS));
-	ok = expect_windows(e, 1);
+	/* The table full: D, and the untracked one of B and C, leave
+	 * nothing; the tracked one is measured against its window. */
+	REQUIRE(sample(e, &d.t, 1, 10 * MS));
+	REQUIRE(sample(e, &out->t, 2, 10 * MS));
+	REQUIRE(sample(e, &in->t, 2, 30 * MS));
+	REQUIRE(expect_windows(e, 1));
+	key = hist_key(4, d.net, PPING_METHOD_TS, 1);
+	REQUIRE(expect_no_entry(e, &key));
+	key = hist_key(4, out->net, PPING_METHOD_TS, 1);
+	REQUIRE(expect_no_entry(e, &key));
+	key = hist_key(4, in->net, PPING_METHOD_TS, 1);
+	REQUIRE(expect_rtts(e, &key, &h, 1, 30 * MS, 30 * MS, 30 * MS));
+	REQUIRE(expect_qdelays(e, &key, &h, 1, 20 * MS, 20 * MS, 20 * MS));
+	REQUIRE(read_counters(e, &cnt));
+	REQUIRE(expect_eq("agg_untracked", cnt.agg_untracked, 2));
+	ok = expect_eq("agg_no_window", cnt.agg_no_window, 0) &&
+	     expect_eq("agg_full", cnt.agg_full, 0);
 out:
 	agg_kernel_close(&k);
 	aggregate_free(&a);
