@@ -19,6 +19,7 @@
 #include "config.bpf.h"
 #include "maps.bpf.h"
 #include "identifiers.bpf.h"
+#include "subnets.bpf.h"
 
 /* Entries are made as subnets send samples: no preallocation of the
  * default 1,536 entries (12 MiB) a run with few subnets never uses. */
@@ -238,25 +239,16 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 	__u32 gen = *(volatile __u32 *)&runtime.agg_gen, zero = 0;
 	struct agg_entry *h;
 	struct agg_key *key;
-	__u64 *w, min;
+	__u64 min;
 	bool windowed;
 
 	key = bpf_map_lookup_elem(&agg_scratch, &zero);
 	if (!key)
 		return;
-	__builtin_memset(key, 0, sizeof(*key));
-	w = (__u64 *)key->subnet.addr;
-	__builtin_memcpy(w, addr, sizeof(key->subnet.addr));
-	if (fk->ipv == 4) {
-		w[0] &= config.subnet_mask_v4[0];
-		w[1] &= config.subnet_mask_v4[1];
-	} else {
-		w[0] &= config.subnet_mask_v6[0];
-		w[1] &= config.subnet_mask_v6[1];
-	}
-	key->subnet.ipv = fk->ipv;
-	key->subnet.iface = fk->iface;
+	subnet_key_of(&key->subnet, addr, fk->ipv, fk->iface);
+	key->method = 0;
 	key->gen = gen & 1;
+	__builtin_memset(key->pad, 0, sizeof(key->pad));
 	if (*(volatile __u8 *)&runtime.agg_table_full &&
 	    !bpf_map_lookup_elem(&agg_tracked, &key->subnet)) {
 		cnt->agg_untracked++;

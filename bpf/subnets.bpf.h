@@ -20,26 +20,38 @@ struct {
 	__type(value, struct subnet_traffic);
 } subnet_map SEC(".maps");
 
-static __always_inline void subnet_account(const struct pkt_info *p,
-					   const struct hook_pkt *h,
-					   struct pping_counters *cnt,
-					   __u32 resent, __u32 seen, __u32 sampled)
+/* The subnet of addr (16 bytes, IPv4-mapped): masked to -a's prefix of
+ * its family, on the interface of slot iface. k is 8-aligned. */
+static __always_inline void subnet_key_of(struct subnet_key *k,
+					  const __u8 *addr, __u8 ipv,
+					  __u8 iface)
 {
-	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
-	struct subnet_key key = { .ipv = p->ipv, .iface = h->iface };
-	struct subnet_traffic *t, init = {};
-	__u64 w[2];
-	int d = h->dir & 1;
+	__u64 *w = (__u64 *)k->addr;
 
-	__builtin_memcpy(w, remote, sizeof(w));
-	if (p->ipv == 4) {
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(w, addr, sizeof(k->addr));
+	if (ipv == 4) {
 		w[0] &= config.subnet_mask_v4[0];
 		w[1] &= config.subnet_mask_v4[1];
 	} else {
 		w[0] &= config.subnet_mask_v6[0];
 		w[1] &= config.subnet_mask_v6[1];
 	}
-	__builtin_memcpy(key.addr, w, sizeof(w));
+	k->ipv = ipv;
+	k->iface = iface;
+}
+
+static __always_inline void subnet_account(const struct pkt_info *p,
+					   const struct hook_pkt *h,
+					   struct pping_counters *cnt,
+					   __u32 resent, __u32 seen, __u32 sampled)
+{
+	const __u8 *remote = h->dir == PPING_DIR_OUT ? p->daddr : p->saddr;
+	struct subnet_traffic *t, init = {};
+	struct subnet_key key;
+	int d = h->dir & 1;
+
+	subnet_key_of(&key, remote, p->ipv, h->iface);
 
 	t = bpf_map_lookup_elem(&subnet_map, &key);
 	if (!t) {

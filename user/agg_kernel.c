@@ -113,6 +113,7 @@ int agg_kernel_read(struct agg_kernel *k, struct aggregate *a, __u64 now)
 	}
 	k->entries += n;
 	k->reads++;
+	k->last_read = now;
 	import_windows(k, a, now);
 	return 0;
 }

@@ -23,6 +23,7 @@ struct agg_kernel {
 	struct subnet_key *untracked;   /* ... and of windows to delete */
 	__u32 max_keys;
 	__u64 reads, entries;    /* reads done, entries (subnet and method) taken */
+	__u64 last_read;         /* the programs' clock at the last read */
 };
 
 /* For aggregation a, which forgets a subnet's window with the subnet and
