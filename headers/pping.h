@@ -347,6 +347,14 @@ struct pping_counters {
 					   * table does not track (overflow in -a records) */
 	__u64 agg_late;                   /* ... added while the daemon turned the
 					   * generation: lost, or read a read later */
+	__u64 clock_reads;                /* tick clock: packets that read the exact
+					   * clock (the others were timed by their tick) */
+	/* Not counters, and left out of the sums (counters.c): this CPU's
+	 * tick clock (clock.bpf.h), the tick it last saw and the exact time
+	 * it read in that tick; and a unit test's injected time. */
+	__u64 tick;
+	__u64 tick_ns;
+	__u64 test_now;
 };
 
 /*
@@ -499,7 +507,9 @@ struct pping_config {
 	__u8 ts_slots;          /* TSval identifiers in the flow's slots first
 				 * (0: all in ts_map; unit tests of the map) */
 	__u8 agg_kernel;        /* -a live: RTTs into agg_hists, no RTT events */
-	__u8 pad[4];
+	__u8 tick_clock;        /* read the clock only where the tick cannot
+				 * decide (clock.bpf.h); not in a replay */
+	__u8 pad[3];
 	__u64 qdelay_slot_ns;   /* agg_kernel: --qdelay-window / PPING_AGG_WINDOW_SLOTS */
 };
 

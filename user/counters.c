@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -7,7 +8,8 @@
 
 #include "counters.h"
 
-#define N_FIELDS (sizeof(struct pping_counters) / sizeof(__u64))
+/* The counters proper: the tick clock's fields after them are no sums. */
+#define N_FIELDS (offsetof(struct pping_counters, tick) / sizeof(__u64))
 
 /* Add every CPU's counters of one interface slot to sum. */
 static int add_slot(int map_fd, __u32 key, struct pping_counters *sum)

@@ -218,6 +218,7 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->include_local = cfg->include_local;
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
+	c->tick_clock = !cfg->replay && !cfg->exact_clock;
 	c->tcp_method = cfg->tcp_method;
 	c->icmp = !cfg->no_icmp;
 	c->ts_slots = !cfg->ts_map_only;

@@ -22,6 +22,9 @@ struct datapath_config {
 				   * (BPF_F_NO_PREALLOC): measured by
 				   * bench_flow_scale -p, not the daemon's choice */
 	bool test_clock;      /* unit tests: time from the test run */
+	bool exact_clock;     /* read the clock for every packet, not by the
+			       * tick (clock.bpf.h): the unit tests unless
+			       * they test the tick clock; benchmarks */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
 	bool no_icmp;         /* --no-icmp */
 	bool ts_map_only;     /* tests: every TSval identifier in ts_map, none in

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->include_local = cfg->include_local;
 	dc->replay = cfg->replay;
 	dc->test_clock = cfg->test_clock;
+	dc->exact_clock = !cfg->tick_ns;
 	dc->tcp_method = cfg->tcp_method;
 	dc->no_icmp = cfg->no_icmp;
 	dc->ts_map_only = cfg->ts_map_only;
@@ -181,6 +183,7 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 
 	memset(e, 0, sizeof(*e));
 	e->test_clock = cfg->test_clock;
+	e->tick_ns = cfg->test_clock ? cfg->tick_ns : 0;
 	e->now = ENV_CLOCK_START;
 	datapath_of(cfg, &dc);
 	/* The tc object owns the maps, so it is loaded for XDP tests too. */
@@ -310,8 +313,15 @@ bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
  * ======================================================================== */
 
 /* The injected time in front of an XDP packet, as its metadata. */
+/* The jiffy of the injected time, for the tick clock. */
+static __u64 env_tick(const struct env *e)
+{
+	return e->tick_ns ? e->now / e->tick_ns : 0;
+}
+
 struct xdp_timed_pkt {
 	__u64 now;
+	__u64 tick;   /* read with the tick clock only */
 	__u8 data[PKT_MAX];
 };
 
@@ -336,10 +346,11 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 		/* ctx_in.data is the metadata's length: BPF_PROG_TEST_RUN
 		 * puts that much of data_in in front of data. */
 		timed_xdp.now = e->now;
+		timed_xdp.tick = env_tick(e);
 		memcpy(timed_xdp.data, p->data, p->len);
 		memset(&xdp_ctx, 0, sizeof(xdp_ctx));
-		xdp_ctx.data = sizeof(timed_xdp.now);
-		xdp_ctx.data_end = sizeof(timed_xdp.now) + (__u32)p->len;
+		xdp_ctx.data = offsetof(struct xdp_timed_pkt, data);
+		xdp_ctx.data_end = xdp_ctx.data + (__u32)p->len;
 		opts.data_in = &timed_xdp;
 		opts.data_size_in = xdp_ctx.data_end;
 		opts.ctx_in = &xdp_ctx;
@@ -347,6 +358,7 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 	} else if (e->test_clock && !skb_ctx) {
 		memset(&timed_skb, 0, sizeof(timed_skb));
 		timed_skb.tstamp = e->now;
+		timed_skb.cb[2] = (__u32)env_tick(e);
 		opts.ctx_in = &timed_skb;
 		opts.ctx_size_in = sizeof(timed_skb);
 	}

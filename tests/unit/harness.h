@@ -84,6 +84,10 @@ struct env_cfg {
 	 * the test (env_now), which stands still until the test moves it
 	 * with env_set_time or env_advance. */
 	bool test_clock;
+	/* With test_clock: rodata tick_clock, the jiffies counter the
+	 * injected time divided by tick_ns (clock.bpf.h). 0: every packet
+	 * reads the exact clock, as before the tick clock. */
+	__u64 tick_ns;
 	/* rodata tcp_method (enum pping_tcp_method; 0: auto, as the daemon) */
 	__u8 tcp_method;
 	bool no_icmp;        /* rodata icmp off (--no-icmp) */
@@ -157,6 +161,7 @@ struct env {
 	bool hold_events;  /* leave events in the ring buffer (to fill it) */
 	bool test_clock;   /* env_cfg.test_clock */
 	__u64 now;         /* the injected clock (test_clock) */
+	__u64 tick_ns;     /* env_cfg.tick_ns */
 };
 
 bool env_open(struct env *e, const struct env_cfg *cfg);
