@@ -162,6 +162,7 @@ struct env {
 	bool test_clock;   /* env_cfg.test_clock */
 	__u64 now;         /* the injected clock (test_clock) */
 	__u64 tick_ns;     /* env_cfg.tick_ns */
+	struct pping_runtime runtime0;   /* runtime as loaded, for env_reset */
 };
 
 bool env_open(struct env *e, const struct env_cfg *cfg);
