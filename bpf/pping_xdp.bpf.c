@@ -43,4 +43,34 @@ int pping_xdp_ingress(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/*
+ * A replay (--read) by XDP test runs, both directions: an XDP test run
+ * builds no sk_buff and no socket, and costs about 1.3 us here against
+ * 2.1 for a tc one. The capture's time, the original length, the place in
+ * the batch and the direction come in the metadata (struct
+ * pping_replay_meta), as tc takes them from its __sk_buff. Loaded only for
+ * a replay; never attached.
+ */
+SEC("xdp")
+int pping_xdp_replay(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	struct pping_replay_meta *m = (void *)(long)ctx->data_meta;
+
+	if ((void *)(m + 1) > data || m->dir == PPING_REPLAY_PROBE)
+		return XDP_PASS;
+	struct hook_pkt h = {
+		.now = m->time_ns,
+		.len = m->len,
+		.segs = 1,   /* as a tc test run's, whose gso_segs is 0 */
+		.hook = m->dir == PPING_DIR_OUT ? PPING_HOOK_EGRESS : PPING_HOOK_INGRESS,
+		.dir = m->dir & 1,
+		.exact = 1,
+		.pkt_seq = m->seq,
+	};
+
+	handle_packet(data, (void *)(long)ctx->data_end, &h);
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "GPL";

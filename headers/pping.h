@@ -22,6 +22,23 @@
 #define PPING_TEST_RUN_WIRE_LEN_MAX 65536
 
 /*
+ * A replay by XDP test runs (pping_xdp_replay): what tc takes from the
+ * __sk_buff of its test runs travels in the packet's metadata, in front of
+ * the frame. 24 bytes: XDP metadata is a multiple of 4, at most 32.
+ */
+struct pping_replay_meta {
+	__u64 time_ns;        /* the packet's capture time (its `now`) */
+	__u32 len;            /* its original length */
+	__u32 seq;            /* its place in its batch, for its events */
+	__u8 dir;             /* enum pping_dir, or PPING_REPLAY_PROBE */
+	__u8 pad[7];
+};
+
+/* pping_replay_meta.dir of a run that only asks whether XDP test runs with
+ * metadata work here: the program returns at once, touching nothing. */
+#define PPING_REPLAY_PROBE 0xff
+
+/*
  * Directions of a connection, seen from the monitored interface. "Out" is a
  * packet leaving through the interface (tc egress), "in" one arriving
  * (ingress). The side that sends "out" packets is called local below, even on

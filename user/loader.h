@@ -44,6 +44,11 @@ struct datapath_config {
 	__u8 subnet_prefix_v6;
 	bool agg_kernel;      /* -a: RTTs into the datapath's histograms, no
 			       * RTT events (bpf/aggregate.bpf.h) */
+	bool replay_xdp;      /* a replay by XDP test runs (pping_xdp_replay)
+			       * where the kernel takes them: see
+			       * pping_bpf.replay_xdp_fd */
+	bool refuse_replay_xdp;   /* tests: take XDP test runs as refused, so
+				   * the tc fallback runs */
 	__u64 qdelay_window_ns;   /* agg_kernel: --qdelay-window */
 };
 
@@ -51,6 +56,16 @@ struct pping_bpf {
 	struct pping_tc *tc;      /* egress, ingress unless XDP; owns the maps */
 	struct pping_xdp *xdp;    /* XDP ingress: opened here, loaded by libxdp */
 	struct pping_config config;   /* every object's rodata */
+	/*
+	 * A replay with datapath_config.replay_xdp: pping_xdp_replay's fd if
+	 * an XDP test run with metadata worked (the tc object then loads no
+	 * program, only the maps), else -1, with the refusal in
+	 * replay_xdp_err and the tc programs in tc_runs, a second tc object
+	 * on the same maps. Without replay_xdp the tc programs are tc's.
+	 */
+	int replay_xdp_fd;
+	int replay_xdp_err;
+	struct pping_tc *tc_runs;
 };
 
 /*

@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "replay_pool.h"
 
@@ -98,6 +100,47 @@ int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
 	return 0;
 }
 
+/* The metadata and the frame of an XDP test run, contiguous. */
+struct xdp_run {
+	struct pping_replay_meta meta;
+	__u8 frame[CAPTURE_SNAP];
+};
+
+static int xdp_run(int prog_fd, struct xdp_run *run, __u32 frame_len)
+{
+	struct xdp_md ctx = {
+		/* the metadata's length: the test run puts that much of
+		 * data_in in front of data */
+		.data = sizeof(run->meta),
+		.data_end = sizeof(run->meta) + frame_len,
+	};
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
+			    .data_in = run,
+			    .data_size_in = ctx.data_end,
+			    .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	return 0;
+}
+
+int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
+{
+	struct xdp_run run = {
+		.meta = {
+			.time_ns = pkt->time_ns,
+			.len = pkt->big_len ? pkt->big_len : pkt->wire_len,
+			.seq = seq,
+			.dir = pkt->dir & 1,
+		},
+	};
+
+	memcpy(run.frame, pkt->frame, pkt->data_len);
+	return xdp_run(prog_fd, &run, pkt->data_len);
+}
+
 /* The batch that runs: the one not being filled. */
 static struct replay_batch *run_batch_of(struct replay_pool *p)
 {
@@ -117,7 +160,9 @@ static void run_shard(struct replay_worker *w, const struct replay_batch *b,
 		i = b->idx[s][k];
 		pkt = &b->pkts[i];
 		/* 1 + the place in the batch, which the packet's events carry. */
-		err = replay_test_run(w->pool->prog_fd[pkt->dir & 1], pkt, i + 1);
+		err = w->pool->xdp_fd >= 0 ?
+		      replay_test_run_xdp(w->pool->xdp_fd, pkt, i + 1) :
+		      replay_test_run(w->pool->prog_fd[pkt->dir & 1], pkt, i + 1);
 		if (err) {
 			if (!w->err || i < w->err_at) {
 				w->err = err;
@@ -184,7 +229,8 @@ static void batch_free(struct replay_batch *b, int n)
 	memset(b, 0, sizeof(*b));
 }
 
-int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
+int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd,
+		     int xdp_fd)
 {
 	int i, err;
 
@@ -194,6 +240,7 @@ int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
 		      p->n_workers * REPLAY_POOL_SHARDS_PER_WORKER;
 	p->prog_fd[0] = out_fd;
 	p->prog_fd[1] = in_fd;
+	p->xdp_fd = xdp_fd;
 	p->w = calloc(p->n_workers, sizeof(*p->w));
 	if (!p->w || batch_init(&p->batch[0], p->n_shards) ||
 	    batch_init(&p->batch[1], p->n_shards)) {

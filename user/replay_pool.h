@@ -61,7 +61,8 @@ struct replay_worker {
 struct replay_pool {
 	int n_workers;
 	int n_shards;         /* n_workers * REPLAY_POOL_SHARDS_PER_WORKER; 1 alone */
-	int prog_fd[2];       /* by enum pping_dir */
+	int prog_fd[2];       /* by enum pping_dir: tc test runs */
+	int xdp_fd;           /* or both directions by XDP test runs (>= 0) */
 	struct replay_batch batch[2];
 	int fill;             /* the batch being filled; the other one runs */
 	bool running;         /* the other one was launched and not waited for */
@@ -71,8 +72,11 @@ struct replay_pool {
 	bool started;         /* threads running */
 };
 
-/* n workers (1 or more). Returns 0 or -errno. */
-int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd);
+/* n workers (1 or more), running packets through pping_xdp_replay if
+ * xdp_fd >= 0, else through the tc programs out_fd and in_fd. Returns 0
+ * or -errno. */
+int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd,
+		     int xdp_fd);
 
 /* Packets in the batch being filled. */
 static inline __u32 replay_pool_filled(const struct replay_pool *p)
@@ -106,6 +110,13 @@ void replay_pool_free(struct replay_pool *p);
  * seq in cb[1] for its events (pping_event.pkt_seq). Returns 0 or -errno.
  */
 int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
+
+/*
+ * The same through pping_xdp_replay, its time, length, direction and seq
+ * in the metadata (struct pping_replay_meta). Returns 0 or -errno.
+ */
+int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
+
 
 /* The shard (of n) a frame's flow belongs to (exposed for the tests). */
 __u32 replay_flow_worker(const __u8 *frame, __u32 len, __u32 n);
