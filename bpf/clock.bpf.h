@@ -21,8 +21,10 @@
  * So the first TCP or ICMP packet a CPU handles in each jiffy reads the
  * exact clock and keeps it (with the jiffy, in its per-CPU counters, which
  * it looks up anyway); later packets of that jiffy take that time as a
- * lower bound of theirs: the exact time is less than one tick
- * (PPING_TICK_MAX_NS) later. The jiffies counter is a load (the verifier
+ * lower bound of theirs: the exact time is less than config.tick_bound_ns
+ * later (the tick, and the ticks a jiffy may stall: pping_tick_bound_ns
+ * in pping.h; counted in tick_overrun where it was not). The jiffies
+ * counter is a load (the verifier
  * inlines bpf_jiffies64). A packet reads the exact clock when it becomes
  * an identifier, closes a sample, opens or closes a flow, or when the
  * bound cannot settle its rate limit (pkt_now): every time that goes into
@@ -37,8 +39,6 @@
 #include "config.bpf.h"
 #include "packet.bpf.h"
 
-/* The longest a tick can be: HZ is at least 100. */
-#define PPING_TICK_MAX_NS (10ULL * 1000000ULL)
 
 /* tc outside a replay: the kernel's clock, or the test's, which it passes
  * as __sk_buff.tstamp (live, tstamp is no clock of ours: EDT on egress
@@ -122,6 +122,12 @@ static __always_inline __u64 pkt_now(struct hook_pkt *h,
 	h->now = config.test_clock ? cnt->test_now : bpf_ktime_get_ns();
 	h->exact = 1;
 	cnt->clock_reads++;
+	/* The tick's time is this CPU's first reading in the jiffy: a jiffy
+	 * that stalled longer than the bound may have let a packet be rate
+	 * limited whose interval had passed. Counted, never silent. */
+	if ((__u32)cnt->tick == h->tick &&
+	    h->now - cnt->tick_ns >= config.tick_bound_ns)
+		cnt->tick_overrun++;
 	return h->now;
 }
 

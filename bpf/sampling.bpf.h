@@ -66,7 +66,7 @@ static __always_inline __u64 effective_interval(const struct flow_dir_state *st)
 
 /*
  * With only the tick clock's time (h->now a lower bound, the exact time
- * less than PPING_TICK_MAX_NS later), is the slot closed at any time the
+ * less than config.tick_bound_ns later), is the slot closed at any time the
  * packet can have? Then the packet is rate limited without reading the
  * clock, as most packets of a flow are: a new burst cannot begin even at
  * the latest time, and the burst has no room or its window has passed
@@ -80,7 +80,7 @@ static __always_inline bool slot_surely_closed(const struct flow_dir_state *st,
 
 	if (h->exact || !old)
 		return false;
-	if (elapsed_since(h->now + PPING_TICK_MAX_NS, start) >= effective_interval(st))
+	if (elapsed_since(h->now + config.tick_bound_ns, start) >= effective_interval(st))
 		return false;
 	return (old & PPING_SLOT_COUNT_MASK) >= runtime.burst ||
 	       elapsed_since(h->now, start) >= runtime.burst_window_ns;

@@ -106,6 +106,21 @@ struct ts_key {
 #define PPING_SLOT_COUNT_MASK ((1ULL << PPING_SLOT_COUNT_BITS) - 1)
 #define PPING_BURST_MAX       PPING_SLOT_COUNT_MASK
 
+/*
+ * The tick clock's bound (bpf/clock.bpf.h): the jiffies counter may lag
+ * the time by the tick it is in, and by the ticks the kernel lets it stall
+ * before another CPU takes over its update (MAX_STALLED_JIFFIES, 5: the
+ * timekeeping CPU held by stop_machine or by its hypervisor). Without the
+ * kernel's HZ, the lowest there is, 100.
+ */
+#define PPING_TICK_STALLED 5
+#define PPING_HZ_MIN 100
+
+static inline __u64 pping_tick_bound_ns(unsigned int hz)
+{
+	return (PPING_TICK_STALLED + 1) * 1000000000ULL / (hz ? hz : PPING_HZ_MIN);
+}
+
 /* RTTs kept per flow are u32 ns and saturate here (4.29 s). */
 #define PPING_RTT_SAT 0xffffffffU
 
@@ -366,6 +381,8 @@ struct pping_counters {
 					   * generation: lost, or read a read later */
 	__u64 clock_reads;                /* tick clock: packets that read the exact
 					   * clock (the others were timed by their tick) */
+	__u64 tick_overrun;               /* ... that found it tick_bound_ns or more
+					   * past their tick's time (a stalled jiffy) */
 	/* Not counters, and left out of the sums (counters.c): this CPU's
 	 * tick clock (clock.bpf.h), the tick it last saw and the exact time
 	 * it read in that tick; and a unit test's injected time. */
@@ -528,6 +545,8 @@ struct pping_config {
 				 * decide (clock.bpf.h); not in a replay */
 	__u8 pad[3];
 	__u64 qdelay_slot_ns;   /* agg_kernel: --qdelay-window / PPING_AGG_WINDOW_SLOTS */
+	__u64 tick_bound_ns;    /* tick_clock: a packet's exact time is less than
+				 * this after its tick's time (pping_tick_bound_ns) */
 };
 
 /*

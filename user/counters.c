@@ -97,7 +97,8 @@ void counters_print_summary(FILE *f, const char *ifname,
 		"identifiers in the identifier map %llu (flow slots taken, or ICMP), "
 		"timestamp identifiers passed by a newer echo %llu; "
 		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
-		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu\n",
+		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu; "
+		"exact clock reads %llu (past the tick's bound %llu)\n",
 		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->samples[PPING_METHOD_TS],
 		(unsigned long long)c->samples[PPING_METHOD_SEQ],
@@ -110,5 +111,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 		(unsigned long long)c->retrans,
 		(unsigned long long)c->reordered,
 		(unsigned long long)c->icmp_echo[PPING_HOOK_EGRESS],
-		(unsigned long long)c->icmp_echo[PPING_HOOK_INGRESS]);
+		(unsigned long long)c->icmp_echo[PPING_HOOK_INGRESS],
+		(unsigned long long)c->clock_reads,
+		(unsigned long long)c->tick_overrun);
 }

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel_hz.h"
 #include "loader.h"
 #include "log.h"
 #include "subnet_mask.h"
@@ -224,6 +225,8 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
 	c->tick_clock = !cfg->replay && !cfg->exact_clock;
+	if (c->tick_clock)
+		c->tick_bound_ns = pping_tick_bound_ns(cfg->tick_hz ?: kernel_hz());
 	c->tcp_method = cfg->tcp_method;
 	c->icmp = !cfg->no_icmp;
 	c->ts_slots = !cfg->ts_map_only;

@@ -25,6 +25,8 @@ struct datapath_config {
 	bool exact_clock;     /* read the clock for every packet, not by the
 			       * tick (clock.bpf.h): the unit tests unless
 			       * they test the tick clock; benchmarks */
+	unsigned int tick_hz; /* the tick clock's HZ; 0: the kernel's (tests
+			       * inject their own ticks) */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
 	bool no_icmp;         /* --no-icmp */
 	bool ts_map_only;     /* tests: every TSval identifier in ts_map, none in

@@ -124,7 +124,9 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->include_local = cfg->include_local;
 	dc->replay = cfg->replay;
 	dc->test_clock = cfg->test_clock;
-	dc->exact_clock = !cfg->tick_ns;
+	dc->exact_clock = cfg->exact_clock;
+	if (cfg->test_clock)
+		dc->tick_hz = (unsigned int)(SECOND / (cfg->tick_ns ?: ENV_TICK_NS));
 	dc->tcp_method = cfg->tcp_method;
 	dc->no_icmp = cfg->no_icmp;
 	dc->ts_map_only = cfg->ts_map_only;
@@ -184,7 +186,8 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 
 	memset(e, 0, sizeof(*e));
 	e->test_clock = cfg->test_clock;
-	e->tick_ns = cfg->test_clock ? cfg->tick_ns : 0;
+	e->tick_ns = cfg->test_clock && !cfg->exact_clock ?
+		     cfg->tick_ns ?: ENV_TICK_NS : 0;
 	e->now = ENV_CLOCK_START;
 	datapath_of(cfg, &dc);
 	/* The tc object owns the maps, so it is loaded for XDP tests too. */
@@ -293,6 +296,7 @@ static bool env_reset(struct env *e)
 	e->ev_overflow = 0;
 	e->hold_events = false;
 	e->now = ENV_CLOCK_START;
+	e->held_tick = 0;
 	return true;
 }
 
@@ -463,10 +467,24 @@ bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
  * ======================================================================== */
 
 /* The injected time in front of an XDP packet, as its metadata. */
+__u32 env_tick_at(const struct env *e, __u64 t)
+{
+	if (e->held_tick)
+		return (__u32)(e->held_tick - 1);
+	return e->tick_ns ? (__u32)(t / e->tick_ns) : 0;
+}
+
+void env_hold_tick(struct env *e, bool hold)
+{
+	e->held_tick = 0;
+	if (hold)
+		e->held_tick = 1 + env_tick_at(e, e->now);
+}
+
 /* The jiffy of the injected time, for the tick clock. */
 static __u64 env_tick(const struct env *e)
 {
-	return e->tick_ns ? e->now / e->tick_ns : 0;
+	return env_tick_at(e, e->now);
 }
 
 struct xdp_timed_pkt {
@@ -511,6 +529,11 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 		timed_skb.cb[2] = (__u32)env_tick(e);
 		opts.ctx_in = &timed_skb;
 		opts.ctx_size_in = sizeof(timed_skb);
+	} else if (e->tick_ns && skb_ctx) {
+		/* The caller's time, and the jiffy of it. */
+		timed_skb = *skb_ctx;
+		timed_skb.cb[2] = env_tick_at(e, skb_ctx->tstamp);
+		opts.ctx_in = &timed_skb;
 	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	if (err)

@@ -8,11 +8,16 @@
  * tick exactly, and pin themselves to one CPU, whose counters hold the
  * tick's time: which packets read the clock is then deterministic.
  *
- *   tick_clock_interval_edge: a packet whose tick began before its flow's
- *     interval ran out, but which itself comes after, still becomes an
- *     identifier, sent at its exact time; a reply in a tick already timed
- *     gives the exact RTT; packets the tick settles read no clock.
- *   tick_clock_xdp_reply: the same reply through XDP.
+ *   tick_clock_stalled_jiffy: a packet whose jiffy stalled before its
+ *     flow's interval ran out, but which itself comes after, still becomes
+ *     an identifier, sent at its exact time (the bound allows for stalled
+ *     jiffies); a reply in a tick already timed gives the exact RTT, and
+ *     one beyond the bound is counted; packets the tick settles read no
+ *     clock.
+ *   tick_clock_xdp_reply: a reply through XDP in a timed tick reads the
+ *     clock once, for its match; an ACK that matches nothing reads none.
+ *   tick_clock_event_times: opening and closing events (TCP and ICMP)
+ *     carry exact times inside a timed tick.
  *   tick_clock_same_samples: two flows, bursts, replies 7 ms after each
  *     segment, through an environment with the tick clock and one reading
  *     the exact clock for every packet: the same events, byte for byte,
@@ -52,8 +57,8 @@ static void unpin_cpu(struct pin *pin)
 	pin->pinned = false;
 }
 
-/* Ticks of 10 ms, the longest there are (HZ 100): a tick whose start is
- * up to 10 ms before the packet. ENV_CLOCK_START is a multiple of it. */
+/* Ticks of 10 ms (HZ 100): the bound is 60 ms. ENV_CLOCK_START is a
+ * multiple of it. */
 static const struct env_cfg CFG_TICK = {
 	.tc = true, .test_clock = true, .tick_ns = 10 * MS,
 	.rate_limit_ns = 100 * MS,
@@ -65,65 +70,61 @@ static const struct env_cfg CFG_TICK_XDP = {
 };
 
 /*
- * Up to the identifier the interval edge lets through: the flow's first
- * identifier at +5 ms; at +101 ms (a new tick, timed exactly) the interval
- * has not passed; at +106 ms, in the same tick, it has, though the tick's
- * time (+101) says it has not: the packet must read the clock and become
- * an identifier sent at +106 ms.
+ * The flow's first identifier at +5 ms; at +50 ms a new tick, timed
+ * exactly (rate limited: 45 ms). Then the jiffy stalls at that tick: at
+ * +106 ms the tick's time still says +50, and only its bound (6 ticks of
+ * 10 ms) lets the packet read the clock and become an identifier, sent at
+ * +106; a bound under 55 ms would rate limit it. At +108 the tick settles
+ * the rate limit alone.
  */
-static bool edge_identifier(struct env *e, __u64 t0)
+static bool stalled_identifier(struct env *e, __u64 t0)
 {
 	__u64 sent;
 
 	env_set_time(e, t0 + 5 * MS);
 	CHECK(send_data(e, &T4, 1));
 	CHECK(expect_ts(e, &T4, 1, PPING_DIR_OUT));
-	env_set_time(e, t0 + 101 * MS);
+	env_set_time(e, t0 + 50 * MS);
 	CHECK(send_data(e, &T4, 2));
 	CHECK(expect_no_ts(e, &T4, 2, PPING_DIR_OUT));
+	env_hold_tick(e, true);
 	env_set_time(e, t0 + 106 * MS);
 	CHECK(send_data(e, &T4, 3));
 	CHECK(expect(ts_lookup(e, &T4, 3, PPING_DIR_OUT, &sent),
-		     "the segment 101 ms after the identifier, in a tick timed "
-		     "96 ms after it, is no identifier"));
+		     "the segment 101 ms after the identifier, in a jiffy "
+		     "stalled since 45 ms after it, is no identifier"));
 	CHECK(expect_eq("identifier 3 sent (ns after t0)", sent - t0, 106 * MS));
-	/* The next tick is timed at +111 ms; the packets after it in the
-	 * same tick are rate limited by that time alone (111 + 10 is not
-	 * 100 ms after 106). */
-	env_set_time(e, t0 + 111 * MS);
+	env_set_time(e, t0 + 108 * MS);
 	CHECK(send_data(e, &T4, 4));
-	for (__u32 ms = 112; ms <= 115; ms++) {
-		env_set_time(e, t0 + ms * MS);
-		CHECK(send_data(e, &T4, ms));
-	}
+	CHECK(expect_no_ts(e, &T4, 4, PPING_DIR_OUT));
 	return true;
 }
 
-static bool interval_edge(struct env *e)
+static bool stalled(struct env *e)
 {
 	const __u64 t0 = ENV_CLOCK_START;
 	const struct pping_event *ev;
 	struct pping_counters c;
 
-	CHECK(edge_identifier(e, t0));
-	/* The reply at +116 ms, in the tick timed at +111: its RTT is
-	 * from the exact time, 10 ms, not the tick's 5. */
+	CHECK(stalled_identifier(e, t0));
+	/* The reply at +116 ms, the jiffy still stalled: its RTT is from
+	 * the exact time, 10 ms, not the tick's; and the exact time is 66
+	 * ms past the tick's, beyond the bound: counted. */
 	env_set_time(e, t0 + 116 * MS);
 	CHECK(ack_echo(e, &T4, 3));
 	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
 	CHECK(expect_eq("rtt", ev->rtt, 10 * MS));
 	CHECK(expect_eq("rtt event time (ns after t0)", ev->time_ns - t0, 116 * MS));
 	CHECK(read_counters(e, &c));
-	CHECK(expect_eq("rate_limited", c.rate_limited, 6));
-	/* Exact reads: the first packet of each tick (+5, +101, +111), the
-	 * packet the interval edge let through (+106) and the reply; none
-	 * for the four packets the tick settled. */
-	CHECK(expect_eq("clock_reads", c.clock_reads, 5));
-	CHECK(expect_eq("tcp[egress]", c.tcp[PPING_HOOK_EGRESS], 8));
+	CHECK(expect_eq("rate_limited", c.rate_limited, 2));
+	/* Exact reads: the first packet of each tick (+5, +50), the packet
+	 * the bound let through (+106) and the reply; none at +108. */
+	CHECK(expect_eq("clock_reads", c.clock_reads, 4));
+	CHECK(expect_eq("tick_overrun", c.tick_overrun, 1));
 	return true;
 }
 
-static bool test_tick_clock_interval_edge(void)
+static bool test_tick_clock_stalled_jiffy(void)
 {
 	struct pin pin = {};
 	struct env *e;
@@ -131,23 +132,35 @@ static bool test_tick_clock_interval_edge(void)
 
 	CHECK(fixture_env(&e, &CFG_TICK));
 	CHECK(pin_cpu(&pin));
-	ok = interval_edge(e);
+	ok = stalled(e);
 	unpin_cpu(&pin);
 	return ok;
 }
 
+/* A reply through XDP in a tick tc egress timed: one exact read, for the
+ * match; an ACK of the same tick that matches nothing reads none. */
 static bool xdp_reply(struct env *e)
 {
 	const __u64 t0 = ENV_CLOCK_START;
 	const struct pping_event *ev;
+	struct pping_counters c0, c;
 	struct pkt p;
 
-	CHECK(edge_identifier(e, t0));
-	env_set_time(e, t0 + 116 * MS);
-	build_ts_l3(&p, &T4, PPING_DIR_IN, TCPF_ACK, 7003, 3, 0);
+	env_set_time(e, t0 + 5 * MS);
+	CHECK(send_data(e, &T4, 1));
+	env_set_time(e, t0 + 11 * MS);
+	CHECK(send_data(e, &T4, 2));    /* times the tick [10, 20) ms */
+	CHECK(read_counters(e, &c0));
+	env_set_time(e, t0 + 13 * MS);
+	build_ts_l3(&p, &T4, PPING_DIR_IN, TCPF_ACK, 7002, 2, 0);
+	CHECK(xdp_ingress(e, &p));
+	env_set_time(e, t0 + 16 * MS);
+	build_ts_l3(&p, &T4, PPING_DIR_IN, TCPF_ACK, 7003, 1, 0);
 	CHECK(xdp_ingress(e, &p));
 	CHECK((ev = one_event(e, PPING_EVENT_RTT)));
-	CHECK(expect_eq("rtt", ev->rtt, 10 * MS));
+	CHECK(expect_eq("rtt", ev->rtt, 11 * MS));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("clock reads by XDP", c.clock_reads - c0.clock_reads, 1));
 	return true;
 }
 
@@ -160,6 +173,59 @@ static bool test_tick_clock_xdp_reply(void)
 	CHECK(fixture_env(&e, &CFG_TICK_XDP));
 	CHECK(pin_cpu(&pin));
 	ok = xdp_reply(e);
+	unpin_cpu(&pin);
+	return ok;
+}
+
+/* Opening and closing events carry exact times, though the tick was
+ * timed earlier: a flow timed the tick at its start, T4's SYN comes 3 ms
+ * later and its FIN 3.5 ms later, an ICMP echo 3.2 ms later. */
+static bool event_times(struct env *e)
+{
+	const __u64 t0 = ENV_CLOCK_START;
+	const __u64 want[] = { 3 * MS, 3200000ULL, 3500000ULL };
+	__u8 kinds[3], got = 0;
+	struct pkt p;
+	int i;
+
+	env_set_time(e, t0);
+	CHECK(send_data(e, &T4B, 1));
+	e->n_ev = 0;
+	env_set_time(e, t0 + want[0]);
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_SYN, 100, 0, 0));
+	env_set_time(e, t0 + want[1]);
+	build_not_tcp(&p, &T4, PPING_DIR_OUT, IPPROTO_ICMP, 32);
+	CHECK(egress(e, &p));
+	env_set_time(e, t0 + want[2]);
+	CHECK(tc_ts(e, &T4, PPING_DIR_OUT, TCPF_ACK | TCPF_FIN, 101, 0, 0));
+	CHECK(expect_eq("events", e->n_ev, 3));
+	for (i = 0; i < 3; i++) {
+		kinds[i] = e->ev[i].flow_event;
+		CHECK(expect(e->ev[i].time_ns - t0 == want[i],
+			     "event %d (flow event %u): %llu ns after the tick's start, want %llu",
+			     i, kinds[i], (unsigned long long)(e->ev[i].time_ns - t0),
+			     (unsigned long long)want[i]));
+		got |= 1 << kinds[i];
+	}
+	CHECK(expect(got == (1 << PPING_FLOW_OPENING | 1 << PPING_FLOW_CLOSING_EV),
+		     "want openings and a closing, got flow events %u %u %u",
+		     kinds[0], kinds[1], kinds[2]));
+	return true;
+}
+
+static bool test_tick_clock_event_times(void)
+{
+	/* The rate limit settles the FIN by the tick: only the closing
+	 * reads the clock for it. */
+	struct env_cfg cfg = { .tc = true, .test_clock = true,
+			       .rate_limit_ns = 100 * MS };
+	struct pin pin = {};
+	struct env *e;
+	bool ok;
+
+	CHECK(fixture_env(&e, &cfg));
+	CHECK(pin_cpu(&pin));
+	ok = event_times(e);
 	unpin_cpu(&pin);
 	return ok;
 }
@@ -188,10 +254,10 @@ static bool same_events(struct env *tick, struct env *exact, __u64 at)
 
 static bool configure(struct env *e)
 {
-	/* 22 ms between bursts of up to 3 within 4 ms: the tick's bound
-	 * settles only part of each interval, intervals end at every place
-	 * within a tick of 4 ms, and bursts are decided too. */
-	env_runtime(e)->rate_limit_ns = 22 * MS;
+	/* 45 ms between bursts of up to 3 within 4 ms: the tick's bound
+	 * (6 ticks of 4 ms) settles only part of each interval, intervals
+	 * end at every place within a tick, and bursts are decided too. */
+	env_runtime(e)->rate_limit_ns = 45 * MS;
 	env_runtime(e)->burst = 3;
 	env_runtime(e)->burst_window_ns = 4 * MS;
 	return true;
@@ -250,7 +316,7 @@ static bool run_same(struct env *tick, struct env *exact, int *samples)
 static bool test_tick_clock_same_samples(void)
 {
 	struct env_cfg tick_cfg = { .tc = true, .test_clock = true, .tick_ns = 4 * MS };
-	struct env_cfg exact_cfg = { .tc = true, .test_clock = true };
+	struct env_cfg exact_cfg = { .tc = true, .test_clock = true, .exact_clock = true };
 	struct pin pin = {};
 	struct env *tick, exact;
 	int samples = 0;
@@ -269,7 +335,8 @@ static bool test_tick_clock_same_samples(void)
 }
 
 DEFINE_TESTS(tick_clock,
-	{ "tick_clock_interval_edge", test_tick_clock_interval_edge },
+	{ "tick_clock_stalled_jiffy", test_tick_clock_stalled_jiffy },
 	{ "tick_clock_xdp_reply", test_tick_clock_xdp_reply },
+	{ "tick_clock_event_times", test_tick_clock_event_times },
 	{ "tick_clock_same_samples", test_tick_clock_same_samples }
 );
