@@ -57,6 +57,20 @@ static void unpin_cpu(struct pin *pin)
 	pin->pinned = false;
 }
 
+/* body on the fixture of cfg, pinned to one CPU while it runs. */
+static bool pinned(const struct env_cfg *cfg, bool (*body)(struct env *e))
+{
+	struct pin pin = {};
+	struct env *e;
+	bool ok;
+
+	CHECK(fixture_env(&e, cfg));
+	CHECK(pin_cpu(&pin));
+	ok = body(e);
+	unpin_cpu(&pin);
+	return ok;
+}
+
 /* Ticks of 10 ms (HZ 100): the bound is 60 ms. ENV_CLOCK_START is a
  * multiple of it. */
 static const struct env_cfg CFG_TICK = {
@@ -126,15 +140,7 @@ static bool stalled(struct env *e)
 
 static bool test_tick_clock_stalled_jiffy(void)
 {
-	struct pin pin = {};
-	struct env *e;
-	bool ok;
-
-	CHECK(fixture_env(&e, &CFG_TICK));
-	CHECK(pin_cpu(&pin));
-	ok = stalled(e);
-	unpin_cpu(&pin);
-	return ok;
+	return pinned(&CFG_TICK, stalled);
 }
 
 /* A reply through XDP in a tick tc egress timed: one exact read, for the
@@ -166,15 +172,7 @@ static bool xdp_reply(struct env *e)
 
 static bool test_tick_clock_xdp_reply(void)
 {
-	struct pin pin = {};
-	struct env *e;
-	bool ok;
-
-	CHECK(fixture_env(&e, &CFG_TICK_XDP));
-	CHECK(pin_cpu(&pin));
-	ok = xdp_reply(e);
-	unpin_cpu(&pin);
-	return ok;
+	return pinned(&CFG_TICK_XDP, xdp_reply);
 }
 
 /* Opening and closing events carry exact times, though the tick was
@@ -217,17 +215,10 @@ static bool test_tick_clock_event_times(void)
 {
 	/* The rate limit settles the FIN by the tick: only the closing
 	 * reads the clock for it. */
-	struct env_cfg cfg = { .tc = true, .test_clock = true,
-			       .rate_limit_ns = 100 * MS };
-	struct pin pin = {};
-	struct env *e;
-	bool ok;
+	static const struct env_cfg cfg = { .tc = true, .test_clock = true,
+					    .rate_limit_ns = 100 * MS };
 
-	CHECK(fixture_env(&e, &cfg));
-	CHECK(pin_cpu(&pin));
-	ok = event_times(e);
-	unpin_cpu(&pin);
-	return ok;
+	return pinned(&cfg, event_times);
 }
 
 /* The events each environment gave since the last step, compared whole,
