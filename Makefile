@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) $(WARN) \
 CFLAGS     ?= -g -O2
 CFLAGS     += $(WARN) -Iheaders -Iuser -I$(OUT) -DPPING_VERSION='"$(VERSION)"' \
               $(shell $(PKG_CONFIG) --cflags libbpf libxdp 2>/dev/null)
-LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lmicrohttpd -lpcap -lm -lpthread
+LDLIBS     += $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null || echo -lxdp -lbpf -lelf -lz) -lz -lmicrohttpd -lpcap -lm -lpthread
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer

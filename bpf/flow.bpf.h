@@ -12,6 +12,7 @@
 #include "events.bpf.h"
 #include "admission.bpf.h"
 #include "identifiers.bpf.h"
+#include "clock.bpf.h"
 
 static __always_inline void flow_key_from_pkt(struct flow_key *key,
 					      const struct pkt_info *p,
@@ -73,7 +74,7 @@ static __always_inline bool flow_is_reused(const struct flow_state *fs,
  */
 static __always_inline struct flow_state *
 flow_get(const struct flow_key *key, const struct pkt_info *p,
-	 const struct hook_pkt *h, struct pping_counters *cnt)
+	 struct hook_pkt *h, struct pping_counters *cnt)
 {
 	struct flow_state *fs, *init;
 	__u32 zero = 0;
@@ -93,6 +94,9 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 	init = bpf_map_lookup_elem(&flow_template, &zero);
 	if (!init)
 		return NULL;
+	/* The opening event's time, and the age cleanup judges a young
+	 * flow by: exact. */
+	pkt_now(h, cnt);
 	init->last_seen = h->now;
 	init->opened = (__u32)(h->now >> PPING_OPENED_SHIFT);
 	err = bpf_map_update_elem(&flow_map, key, init, BPF_NOEXIST);
@@ -100,7 +104,7 @@ flow_get(const struct flow_key *key, const struct pkt_info *p,
 		flow_count_add(1);
 		cnt->flows_opened++;
 		emit_flow_event(key, NULL, PPING_FLOW_OPENING, opening_reason(p),
-				h->dir, h->now, h->pkt_seq, cnt);
+				h->dir, h->now, hook_pkt_seq(h), cnt);
 	} else if (err != -EEXIST) {
 		cnt->flow_map_full++;
 		return NULL;
@@ -123,8 +127,11 @@ static __always_inline void flow_account(struct flow_state *fs,
 	st->bytes += h->len;
 	/* Both hooks pass here, usually on different CPUs: a store on every
 	 * packet would move the line between them each time. Cleanup reads
-	 * last_seen to a second, so a millisecond's staleness is free. */
-	if (h->now - *(volatile __u64 *)&fs->last_seen > LAST_SEEN_GRAIN_NS)
+	 * last_seen to a second, so a millisecond's staleness is free, and
+	 * so is a tick's: now may be the tick clock's, which can lag an exact
+	 * time another CPU stored (hence signed). */
+	if ((__s64)(h->now - *(volatile __u64 *)&fs->last_seen) >
+	    (__s64)LAST_SEEN_GRAIN_NS)
 		fs->last_seen = h->now;
 }
 
@@ -136,7 +143,7 @@ static __always_inline void flow_account(struct flow_state *fs,
 static __always_inline void flow_close(const struct flow_key *key,
 				       struct flow_state *fs,
 				       const struct pkt_info *p,
-				       const struct hook_pkt *h,
+				       struct hook_pkt *h,
 				       struct pping_counters *cnt)
 {
 	bool rst = p->tcp_flags & TCP_FLAG_RST_B;
@@ -150,9 +157,10 @@ static __always_inline void flow_close(const struct flow_key *key,
 	old = __sync_fetch_and_or(&fs->flags, bit | PPING_FLOW_CLOSING);
 	if (!(old & PPING_FLOW_CLOSING)) {
 		cnt->flows_closed++;
+		pkt_now(h, cnt);
 		emit_flow_event(key, fs, PPING_FLOW_CLOSING_EV,
 				rst ? PPING_REASON_RST : PPING_REASON_FIN,
-				h->dir, h->now, h->pkt_seq, cnt);
+				h->dir, h->now, hook_pkt_seq(h), cnt);
 	}
 	if (rst)
 		flow_delete(key);

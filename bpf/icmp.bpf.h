@@ -18,14 +18,14 @@
 static __always_inline void icmp_sample(const struct flow_key *key,
 					struct flow_state *fs,
 					const struct pkt_info *p,
-					const struct hook_pkt *h,
+					struct hook_pkt *h,
 					struct pping_counters *cnt)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
 	struct ts_value tv;
 	struct ts_key tk;
 
-	tv.burst = claim_slot(st, h->now, cnt);
+	tv.burst = claim_slot(st, h, cnt);
 	if (!tv.burst)
 		return;
 	tv.sent = h->now;
@@ -37,7 +37,7 @@ static __always_inline void icmp_sample(const struct flow_key *key,
 static __always_inline void icmp_match(const struct flow_key *key,
 				       struct flow_state *fs,
 				       const struct pkt_info *p,
-				       const struct hook_pkt *h,
+				       struct hook_pkt *h,
 				       struct pping_counters *cnt)
 {
 	__u8 req_dir = (h->dir ^ 1) & 1;   /* where the request went */
@@ -68,6 +68,7 @@ __noinline int icmp_process(struct pkt_info *p, struct hook_pkt *h)
 	cnt = get_counters(h->iface);
 	if (!cnt)
 		return 0;
+	pkt_clock_start(h, cnt);
 	out = h->dir == PPING_DIR_OUT;
 	flow_key_from_pkt(&key, p, h);
 	if (p->echo_reply) {

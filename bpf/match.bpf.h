@@ -63,13 +63,16 @@ static __always_inline bool claim_report(struct flow_dir_state *st, __u64 burst)
 }
 
 /* A sample from an identifier sent at sent: not one left over from before
- * the TSval clock wrapped (stale), nor from a later clock than ours. */
-static __always_inline bool sample_fresh(__u64 sent, const struct hook_pkt *h,
+ * the TSval clock wrapped (stale), nor from a later clock than ours. Reads
+ * the exact time the sample ends at into h->now. */
+static __always_inline bool sample_fresh(__u64 sent, struct hook_pkt *h,
 					 struct pping_counters *cnt)
 {
+	__u64 now = pkt_now(h, cnt);
+
 	/* Either way the identifier is gone: counted, so every one is
 	 * accounted for (matched, stale, passed or outstanding). */
-	if (h->now < sent || h->now - sent >= PPING_TS_STALE_NS) {
+	if (now < sent || now - sent >= PPING_TS_STALE_NS) {
 		cnt->ts_stale++;
 		return false;
 	}
@@ -83,7 +86,7 @@ static __always_inline bool sample_fresh(__u64 sent, const struct hook_pkt *h,
  * or sequence clock wrapped).
  */
 static __always_inline bool take_identifier(const struct ts_key *tk,
-					    const struct hook_pkt *h,
+					    struct hook_pkt *h,
 					    struct pping_counters *cnt,
 					    struct ts_value *sent)
 {
@@ -101,7 +104,7 @@ static __always_inline bool take_identifier(const struct ts_key *tk,
 /*
  * A sample of direction id_dir's identifiers, by any method: into the
  * direction's RTT statistics and the counters, and printed if it is the
- * first match of its burst.
+ * first match of its burst. h->now is exact: the caller took the RTT from it.
  */
 static __always_inline void report_sample(const struct flow_key *key,
 					  struct flow_state *fs, __u8 id_dir,
@@ -124,7 +127,7 @@ static __always_inline void report_sample(const struct flow_key *key,
 	}
 	emit_rtt_event(key, fs, id_dir, rtt, h->now, method,
 		       h->hook == PPING_HOOK_EGRESS ? PPING_EV_MATCH_ON_EGRESS : 0,
-		       h->pkt_seq, cnt);
+		       hook_pkt_seq(h), cnt);
 }
 
 /*
@@ -195,7 +198,7 @@ static __always_inline bool ts_slot_take(struct flow_dir_state *st, __u32 tsecr,
 static __always_inline void match_packet(const struct flow_key *key,
 					 struct flow_state *fs,
 					 const struct pkt_info *p,
-					 const struct hook_pkt *h,
+					 struct hook_pkt *h,
 					 struct pping_counters *cnt)
 {
 	__u8 ts_dir = (h->dir ^ 1) & 1;   /* whose TSvals this packet echoes */

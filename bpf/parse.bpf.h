@@ -30,6 +30,8 @@
 #define TCPOPT_NOP_KIND    1
 #define TCPOPT_TS_KIND     8
 #define TCPOPT_TS_LEN      10
+/* NOP, NOP, kind 8, length 10 as one big-endian word */
+#define TCPOPT_NOP_NOP_TS  0x0101080aU
 
 #define TCP_FLAG_FIN_B  0x01
 #define TCP_FLAG_SYN_B  0x02
@@ -276,6 +278,17 @@ static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
 	__u32 off = 0;
 	int i;
 
+	/* What almost every segment of a connection with timestamps starts
+	 * its options with (Linux, BSD, Windows): NOP, NOP, then the
+	 * timestamp, whole within the option area. The walk below reads the
+	 * same from these 12 bytes; this takes it in one comparison instead
+	 * of three steps of the loop. */
+	if (opt_len >= 12 && (void *)(opts + 12) <= end &&
+	    load_be32(opts) == TCPOPT_NOP_NOP_TS) {
+		*tsval = load_be32(opts + 4);
+		*tsecr = load_be32(opts + 8);
+		return 0;
+	}
 	for (i = 0; i < MAX_TCP_OPT_BYTES; i++) {
 		__u8 *opt, kind, len;
 

@@ -58,7 +58,7 @@ static __always_inline int flow_method(struct flow_state *fs,
 /* --method ts: a packet without timestamps only counts, except a reset,
  * which still ends its flow. */
 static __always_inline void process_ts_only_untimed(const struct pkt_info *p,
-						    const struct hook_pkt *h,
+						    struct hook_pkt *h,
 						    struct pping_counters *cnt)
 {
 	struct flow_state *fs;
@@ -107,6 +107,7 @@ __noinline int pping_process(struct pkt_info *p, struct hook_pkt *h)
 	cnt = get_counters(h->iface);
 	if (!cnt)
 		return 0;
+	pkt_clock_start(h, cnt);
 	out = h->dir == PPING_DIR_OUT;
 
 	if (!p->has_ts) {

@@ -9,7 +9,8 @@
 
 static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 {
-	__u32 len, seq = 0;
+	__u32 len, seq = 0, tick = 0;
+	__u8 exact = 1;
 	__u64 now;
 
 	if (config.replay) {
@@ -26,6 +27,13 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 		 * (PPING_TEST_RUN_WIRE_LEN_MAX, a BIG TCP packet); cb[1]:
 		 * the packet's place in its batch, which its events carry. */
 		len = big_len ? big_len : wire_len;
+	} else if (config.tick_clock) {
+		/* Timed later, if at all (clock.bpf.h): a unit test's
+		 * injected time is passed on in now until then. */
+		now = config.test_clock ? skb->tstamp : 0;
+		tick = tc_tick(skb);
+		exact = 0;
+		len = skb->len;
 	} else {
 		/* bpf_ktime_get_ns() unless the unit tests inject the time
 		 * (clock.bpf.h): a load-time switch, so the verifier drops
@@ -42,7 +50,8 @@ static __always_inline int run_tc(struct __sk_buff *skb, __u8 hook, __u8 dir)
 		.hook = hook,
 		.dir = dir,
 		.iface = iface_slot(skb->ifindex),
-		.pkt_seq = seq,
+		.exact = exact,
+		.pkt_seq = config.replay ? seq : tick,
 	};
 
 	handle_packet((void *)(long)skb->data,

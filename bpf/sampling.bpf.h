@@ -18,6 +18,7 @@
 #include "parse.bpf.h"
 #include "packet.bpf.h"
 #include "identifiers.bpf.h"
+#include "clock.bpf.h"
 
 static __always_inline bool can_elicit_reply(const struct pkt_info *p)
 {
@@ -64,19 +65,47 @@ static __always_inline __u64 effective_interval(const struct flow_dir_state *st)
 }
 
 /*
- * Claim the right to create an identifier at time now: either the first of
- * a new burst (the interval since the current burst began has passed) or
- * one more within the burst (fewer than runtime.burst so far, and still
+ * With only the tick clock's time (h->now a lower bound, the exact time
+ * less than config.tick_bound_ns later), is the slot closed at any time the
+ * packet can have? Then the packet is rate limited without reading the
+ * clock, as most packets of a flow are: a new burst cannot begin even at
+ * the latest time, and the burst has no room or its window has passed
+ * even at the earliest.
+ */
+static __always_inline bool slot_surely_closed(const struct flow_dir_state *st,
+					       const struct hook_pkt *h)
+{
+	__u64 old = *(volatile __u64 *)&st->slot;
+	__u64 start = old & ~PPING_SLOT_COUNT_MASK;
+
+	if (h->exact || !old)
+		return false;
+	if (elapsed_since(h->now + config.tick_bound_ns, start) >= effective_interval(st))
+		return false;
+	return (old & PPING_SLOT_COUNT_MASK) >= runtime.burst ||
+	       elapsed_since(h->now, start) >= runtime.burst_window_ns;
+}
+
+/*
+ * Claim the right to create an identifier for the packet: either the first
+ * of a new burst (the interval since the current burst began has passed)
+ * or one more within the burst (fewer than runtime.burst so far, and still
  * inside the burst window). Start and count share one word, so exactly one
  * CPU wins each claim. Returns the burst's start time (its id, never 0),
- * or 0 if not claimed.
+ * or 0 if not claimed; h->now is exact once it returns a burst.
  */
-static __always_inline __u64 claim_slot(struct flow_dir_state *st, __u64 now,
+static __always_inline __u64 claim_slot(struct flow_dir_state *st,
+					struct hook_pkt *h,
 					struct pping_counters *cnt)
 {
-	__u64 old, start, count, new;
+	__u64 old, start, count, new, now;
 	int i;
 
+	if (slot_surely_closed(st, h)) {
+		cnt->rate_limited++;
+		return 0;
+	}
+	now = pkt_now(h, cnt);
 	for (i = 0; i < CLAIM_TRIES; i++) {
 		old = *(volatile __u64 *)&st->slot;
 		start = old & ~PPING_SLOT_COUNT_MASK;
@@ -168,7 +197,7 @@ static __always_inline void publish_identifier(struct flow_dir_state *st,
 static __always_inline void sample_packet(const struct flow_key *key,
 					  struct flow_state *fs,
 					  const struct pkt_info *p,
-					  const struct hook_pkt *h,
+					  struct hook_pkt *h,
 					  struct pping_counters *cnt)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
@@ -179,7 +208,7 @@ static __always_inline void sample_packet(const struct flow_key *key,
 		return;
 	if (!claim_newer_ts(&st->last_tsval, p->tsval))
 		return;
-	tv.burst = claim_slot(st, h->now, cnt);
+	tv.burst = claim_slot(st, h, cnt);
 	if (!tv.burst)
 		return;
 	tv.sent = h->now;

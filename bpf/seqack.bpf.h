@@ -183,13 +183,13 @@ static __always_inline int seq_track(struct flow_state *fs,
  */
 static __always_inline void seq_sample(struct flow_state *fs,
 				       const struct pkt_info *p,
-				       const struct hook_pkt *h,
+				       struct hook_pkt *h,
 				       struct pping_counters *cnt)
 {
 	struct flow_dir_state *st = &fs->dir[h->dir & 1];
 	__u64 burst;
 
-	burst = claim_slot(st, h->now, cnt);
+	burst = claim_slot(st, h, cnt);
 	if (!burst)
 		return;
 	if (id_slot_store(st, seq_end(p), 0, h->now, burst))
@@ -208,7 +208,7 @@ static __always_inline void seq_sample(struct flow_state *fs,
 static __always_inline void seq_match(const struct flow_key *key,
 				      struct flow_state *fs,
 				      const struct pkt_info *p,
-				      const struct hook_pkt *h,
+				      struct hook_pkt *h,
 				      struct pping_counters *cnt)
 {
 	__u8 data_dir = (h->dir ^ 1) & 1;   /* whose data this ACK covers */
@@ -242,7 +242,7 @@ static __always_inline void seq_match(const struct flow_key *key,
 			burst = pping_id_slot_burst(sent, tag_ago);
 		}
 	}
-	if (!first || h->now < first)
+	if (!first || pkt_now(h, cnt) < first)
 		return;
 
 	report_sample(key, fs, data_dir, h->now - first, burst ? burst : 1,

@@ -22,6 +22,23 @@
 #define PPING_TEST_RUN_WIRE_LEN_MAX 65536
 
 /*
+ * A replay by XDP test runs (pping_xdp_replay): what tc takes from the
+ * __sk_buff of its test runs travels in the packet's metadata, in front of
+ * the frame. 24 bytes: XDP metadata is a multiple of 4, at most 32.
+ */
+struct pping_replay_meta {
+	__u64 time_ns;        /* the packet's capture time (its `now`) */
+	__u32 len;            /* its original length */
+	__u32 seq;            /* its place in its batch, for its events */
+	__u8 dir;             /* enum pping_dir, or PPING_REPLAY_PROBE */
+	__u8 pad[7];
+};
+
+/* pping_replay_meta.dir of a run that only asks whether XDP test runs with
+ * metadata work here: the program returns at once, touching nothing. */
+#define PPING_REPLAY_PROBE 0xff
+
+/*
  * Directions of a connection, seen from the monitored interface. "Out" is a
  * packet leaving through the interface (tc egress), "in" one arriving
  * (ingress). The side that sends "out" packets is called local below, even on
@@ -88,6 +105,21 @@ struct ts_key {
 #define PPING_SLOT_COUNT_BITS 8
 #define PPING_SLOT_COUNT_MASK ((1ULL << PPING_SLOT_COUNT_BITS) - 1)
 #define PPING_BURST_MAX       PPING_SLOT_COUNT_MASK
+
+/*
+ * The tick clock's bound (bpf/clock.bpf.h): the jiffies counter may lag
+ * the time by the tick it is in, and by the ticks the kernel lets it stall
+ * before another CPU takes over its update (MAX_STALLED_JIFFIES, 5: the
+ * timekeeping CPU held by stop_machine or by its hypervisor). Without the
+ * kernel's HZ, the lowest there is, 100.
+ */
+#define PPING_TICK_STALLED 5
+#define PPING_HZ_MIN 100
+
+static inline __u64 pping_tick_bound_ns(unsigned int hz)
+{
+	return (PPING_TICK_STALLED + 1) * 1000000000ULL / (hz ? hz : PPING_HZ_MIN);
+}
 
 /* RTTs kept per flow are u32 ns and saturate here (4.29 s). */
 #define PPING_RTT_SAT 0xffffffffU
@@ -347,6 +379,16 @@ struct pping_counters {
 					   * table does not track (overflow in -a records) */
 	__u64 agg_late;                   /* ... added while the daemon turned the
 					   * generation: lost, or read a read later */
+	__u64 clock_reads;                /* tick clock: packets that read the exact
+					   * clock (the others were timed by their tick) */
+	__u64 tick_overrun;               /* ... that found it tick_bound_ns or more
+					   * past their tick's time (a stalled jiffy) */
+	/* Not counters, and left out of the sums (counters.c): this CPU's
+	 * tick clock (clock.bpf.h), the tick it last saw and the exact time
+	 * it read in that tick; and a unit test's injected time. */
+	__u64 tick;
+	__u64 tick_ns;
+	__u64 test_now;
 };
 
 /*
@@ -499,8 +541,12 @@ struct pping_config {
 	__u8 ts_slots;          /* TSval identifiers in the flow's slots first
 				 * (0: all in ts_map; unit tests of the map) */
 	__u8 agg_kernel;        /* -a live: RTTs into agg_hists, no RTT events */
-	__u8 pad[4];
+	__u8 tick_clock;        /* read the clock only where the tick cannot
+				 * decide (clock.bpf.h); not in a replay */
+	__u8 pad[3];
 	__u64 qdelay_slot_ns;   /* agg_kernel: --qdelay-window / PPING_AGG_WINDOW_SLOTS */
+	__u64 tick_bound_ns;    /* tick_clock: a packet's exact time is less than
+				 * this after its tick's time (pping_tick_bound_ns) */
 };
 
 /*

@@ -14,8 +14,8 @@ mkdir -p build
 	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
 	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
 	echo
-	echo "## Flow scale: map memory, ns per packet, ns per RTT sample under -a (build/tests/bench_flow_scale -a)"
-	./build/tests/bench_flow_scale -a ${BENCH_FLOW_SIZES:-1000 100000 1000000}
+	echo "## Flow scale: map memory, ns per packet, ns per RTT sample under -a, the tick clock (build/tests/bench_flow_scale -a -c)"
+	./build/tests/bench_flow_scale -a -c ${BENCH_FLOW_SIZES:-1000 100000 1000000}
 	echo
 	echo "## Flow scale with the flow map allocated as flows come (build/tests/bench_flow_scale -p)"
 	./build/tests/bench_flow_scale -p ${BENCH_FLOW_SIZES:-1000 100000 1000000}

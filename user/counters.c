@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -7,7 +8,8 @@
 
 #include "counters.h"
 
-#define N_FIELDS (sizeof(struct pping_counters) / sizeof(__u64))
+/* The counters proper: the tick clock's fields after them are no sums. */
+#define N_FIELDS (offsetof(struct pping_counters, tick) / sizeof(__u64))
 
 /* Add every CPU's counters of one interface slot to sum. */
 static int add_slot(int map_fd, __u32 key, struct pping_counters *sum)
@@ -95,7 +97,8 @@ void counters_print_summary(FILE *f, const char *ifname,
 		"identifiers in the identifier map %llu (flow slots taken, or ICMP), "
 		"timestamp identifiers passed by a newer echo %llu; "
 		"SEQ/ACK identifiers stored %llu (no free slot %llu, dropped by retransmissions %llu); "
-		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu\n",
+		"TCP segments retransmitted %llu, out of order %llu; ICMP echoes egress %llu ingress %llu; "
+		"exact clock reads %llu (past the tick's bound %llu)\n",
 		ifname ? ifname : "", ifname ? ": " : "",
 		(unsigned long long)c->samples[PPING_METHOD_TS],
 		(unsigned long long)c->samples[PPING_METHOD_SEQ],
@@ -108,5 +111,7 @@ void counters_print_summary(FILE *f, const char *ifname,
 		(unsigned long long)c->retrans,
 		(unsigned long long)c->reordered,
 		(unsigned long long)c->icmp_echo[PPING_HOOK_EGRESS],
-		(unsigned long long)c->icmp_echo[PPING_HOOK_INGRESS]);
+		(unsigned long long)c->icmp_echo[PPING_HOOK_INGRESS],
+		(unsigned long long)c->clock_reads,
+		(unsigned long long)c->tick_overrun);
 }

@@ -457,8 +457,10 @@ static void datapath_config(const struct daemon *d, struct datapath_config *cfg)
 	cfg->subnet_prefix_v6 = o->agg_prefix_v6;
 	cfg->agg_kernel = d->agg_in_kernel;
 	cfg->qdelay_window_ns = o->qdelay_window_ns;
-	if (d->replaying)
+	if (d->replaying) {
 		replay_datapath_config(cfg);
+		cfg->replay_xdp = o->replay_runs != REPLAY_RUNS_TC;
+	}
 }
 
 /* Once running: a live daemon keeps only what detaching needs; a replay

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "kernel_hz.h"
 #include "loader.h"
 #include "log.h"
 #include "subnet_mask.h"
@@ -50,6 +52,10 @@ int pping_bpf_open_xdp(struct pping_bpf *b)
 	b->xdp = x;
 	x->rodata->config = b->config;
 	x->data->runtime = b->tc->data->runtime;
+	/* The object's one program for the configuration: the ingress hook
+	 * live, both directions' test runs in a replay. */
+	bpf_program__set_autoload(x->progs.pping_xdp_ingress, !b->config.replay);
+	bpf_program__set_autoload(x->progs.pping_xdp_replay, b->config.replay);
 
 	/* One state for all hooks: the XDP object uses the tc object's maps,
 	 * including .data, so runtime changes reach both. */
@@ -218,6 +224,9 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->include_local = cfg->include_local;
 	c->replay = cfg->replay;
 	c->test_clock = cfg->test_clock;
+	c->tick_clock = !cfg->replay && !cfg->exact_clock;
+	if (c->tick_clock)
+		c->tick_bound_ns = pping_tick_bound_ns(cfg->tick_hz ?: kernel_hz());
 	c->tcp_method = cfg->tcp_method;
 	c->icmp = !cfg->no_icmp;
 	c->ts_slots = !cfg->ts_map_only;
@@ -292,6 +301,79 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	return 0;
 }
 
+/* Does an XDP test run with metadata work here? One run that the program
+ * returns from at once (PPING_REPLAY_PROBE). 0 or -errno. */
+static int probe_xdp_runs(int prog_fd)
+{
+	struct {
+		struct pping_replay_meta meta;
+		__u8 frame[ETH_HLEN];   /* the least a test run takes */
+	} run = { .meta = { .dir = PPING_REPLAY_PROBE } };
+	struct xdp_md ctx = {
+		.data = sizeof(run.meta),
+		.data_end = sizeof(run),
+	};
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
+			    .data_in = &run,
+			    .data_size_in = sizeof(run),
+			    .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
+}
+
+/* pping_xdp_replay loaded on the tc object's maps, and one probe run of
+ * it: its fd, or -errno. */
+static int load_replay_xdp(struct pping_bpf *b)
+{
+	int err = pping_bpf_open_xdp(b);
+
+	err = err ?: pping_xdp__load(b->xdp);
+	if (!err) {
+		err = bpf_program__fd(b->xdp->progs.pping_xdp_replay);
+		err = probe_xdp_runs(err) ?: err;
+	}
+	if (err < 0) {
+		pping_xdp__destroy(b->xdp);
+		b->xdp = NULL;
+	}
+	return err;
+}
+
+/* The tc programs of a replay whose XDP runs the kernel refused: a second
+ * tc object, its maps those of the first (which loaded none). */
+static int load_replay_tc(struct pping_bpf *b)
+{
+	struct pping_tc *t = pping_tc__open();
+	int err;
+
+	if (!t)
+		return -errno;
+	b->tc_runs = t;
+	t->rodata->config = b->config;
+	err = pping_bpf_share_maps(t->obj, b->tc->obj);
+	err = err ?: bpf_map__reuse_fd(t->maps.data, bpf_map__fd(b->tc->maps.data));
+	err = err ?: pping_tc__load(t);
+	if (err)
+		pr_warn("cannot load the tc programs for the replay: %s\n",
+			strerror(-err));
+	return err;
+}
+
+/* A replay: XDP test runs where the kernel takes them, else the tc
+ * programs (its choice said by the replay). */
+static int load_replay(struct pping_bpf *b, const struct datapath_config *cfg)
+{
+	int fd = cfg->refuse_replay_xdp ? -EPERM : load_replay_xdp(b);
+
+	b->replay_xdp_fd = fd >= 0 ? fd : -1;
+	if (fd >= 0)
+		return 0;
+	b->replay_xdp_err = fd;
+	return load_replay_tc(b);
+}
+
 int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 {
 	struct pping_tc *tc;
@@ -316,6 +398,13 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 		return err;
 	if (cfg->xdp_ingress)
 		bpf_program__set_autoload(tc->progs.pping_tc_ingress, false);
+	/* A replay by XDP test runs runs no tc program: the tc object then
+	 * only makes the maps (load_replay). */
+	b->replay_xdp_fd = -1;
+	if (cfg->replay && cfg->replay_xdp) {
+		bpf_program__set_autoload(tc->progs.pping_tc_egress, false);
+		bpf_program__set_autoload(tc->progs.pping_tc_ingress, false);
+	}
 
 	err = pping_tc__load(tc);
 	if (err) {
@@ -329,11 +418,15 @@ int pping_bpf_load(struct pping_bpf *b, const struct datapath_config *cfg)
 	pping_bpf_map_memory(b, true);
 	if (cfg->xdp_ingress)
 		err = pping_bpf_open_xdp(b);
+	else if (cfg->replay && cfg->replay_xdp)
+		err = load_replay(b, cfg);
 	return err;
 }
 
 void pping_bpf_destroy(struct pping_bpf *b)
 {
+	pping_tc__destroy(b->tc_runs);
+	b->tc_runs = NULL;
 	pping_xdp__destroy(b->xdp);
 	pping_tc__destroy(b->tc);
 	b->xdp = NULL;

@@ -22,6 +22,11 @@ struct datapath_config {
 				   * (BPF_F_NO_PREALLOC): measured by
 				   * bench_flow_scale -p, not the daemon's choice */
 	bool test_clock;      /* unit tests: time from the test run */
+	bool exact_clock;     /* read the clock for every packet, not by the
+			       * tick (clock.bpf.h): the unit tests unless
+			       * they test the tick clock; benchmarks */
+	unsigned int tick_hz; /* the tick clock's HZ; 0: the kernel's (tests
+			       * inject their own ticks) */
 	__u8 tcp_method;      /* --method: enum pping_tcp_method */
 	bool no_icmp;         /* --no-icmp */
 	bool ts_map_only;     /* tests: every TSval identifier in ts_map, none in
@@ -41,6 +46,11 @@ struct datapath_config {
 	__u8 subnet_prefix_v6;
 	bool agg_kernel;      /* -a: RTTs into the datapath's histograms, no
 			       * RTT events (bpf/aggregate.bpf.h) */
+	bool replay_xdp;      /* a replay by XDP test runs (pping_xdp_replay)
+			       * where the kernel takes them: see
+			       * pping_bpf.replay_xdp_fd */
+	bool refuse_replay_xdp;   /* tests: take XDP test runs as refused, so
+				   * the tc fallback runs */
 	__u64 qdelay_window_ns;   /* agg_kernel: --qdelay-window */
 };
 
@@ -48,6 +58,16 @@ struct pping_bpf {
 	struct pping_tc *tc;      /* egress, ingress unless XDP; owns the maps */
 	struct pping_xdp *xdp;    /* XDP ingress: opened here, loaded by libxdp */
 	struct pping_config config;   /* every object's rodata */
+	/*
+	 * A replay with datapath_config.replay_xdp: pping_xdp_replay's fd if
+	 * an XDP test run with metadata worked (the tc object then loads no
+	 * program, only the maps), else -1, with the refusal in
+	 * replay_xdp_err and the tc programs in tc_runs, a second tc object
+	 * on the same maps. Without replay_xdp the tc programs are tc's.
+	 */
+	int replay_xdp_fd;
+	int replay_xdp_err;
+	struct pping_tc *tc_runs;
 };
 
 /*

@@ -139,6 +139,12 @@ static const struct opt_name agg_wheres[] = {
 	{ "events", AGG_EVENTS, NULL },
 };
 
+static const struct opt_name replay_runss[] = {
+	{ "auto", REPLAY_RUNS_AUTO, NULL },
+	{ "xdp", REPLAY_RUNS_XDP, "no sk_buff per packet" },
+	{ "tc", REPLAY_RUNS_TC, NULL },
+};
+
 static const struct opt_name tc_attaches[] = {
 	{ "auto", TC_ATTACH_AUTO, NULL },
 	{ "tcx", TC_ATTACH_TCX, "bpf_link" },
@@ -360,6 +366,9 @@ static const struct opt_entry opts[] = {
 	{ "xdp-mode", 'x', "MODE", OPT_CHOICE, FIELD(xdp_mode), NAMES(xdp_modes),
 	  .def = XDP_MODE_NATIVE,
 	  .help = "how the XDP program attaches with -I xdp" },
+	{ "replay-runs", 0, "HOW", OPT_CHOICE, FIELD(replay_runs),
+	  NAMES(replay_runss), .def = REPLAY_RUNS_AUTO,
+	  .help = "with --read, the test runs that feed packets to the programs (the same results either way)" },
 	{ "duration", 'd', "DUR", OPT_DURATION, FIELD(duration_ns),
 	  .min = 1, .max = 366ULL * 24 * 3600 * NS_PER_S, .def = 0,
 	  .zero = "run until SIGINT/SIGTERM", .hide_range = true,

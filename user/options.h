@@ -18,6 +18,13 @@ enum ingress_hook {
 	INGRESS_XDP,
 };
 
+/* --replay-runs: the test runs a replay feeds packets through. */
+enum replay_runs {
+	REPLAY_RUNS_AUTO,     /* XDP where the kernel takes them, else tc */
+	REPLAY_RUNS_XDP,      /* pping_xdp_replay: no sk_buff per packet */
+	REPLAY_RUNS_TC,       /* the tc programs, as a live packet */
+};
+
 /* How the tc programs attach: the first the kernel allows, or forced. */
 enum tc_attach_how {
 	TC_ATTACH_AUTO,
@@ -92,6 +99,7 @@ struct pping_opts {
 	bool probe;                   /* --probe: report and exit */
 	enum cleanup_mech cleanup_mech;
 	enum tc_attach_how tc_attach;
+	enum replay_runs replay_runs;
 	enum xdp_attach_how xdp_attach;
 };
 

@@ -131,16 +131,42 @@ static int drain(struct daemon *d)
 	return deliver(d);
 }
 
+/*
+ * --replay-runs: XDP test runs where the kernel takes them (no sk_buff
+ * and no socket built per packet), else the tc programs' runs, which is
+ * said once; forced, a refusal is an error. The loader tried them while
+ * privileged (pping_bpf_load). Sets the programs' fds; returns 0, or -1
+ * if the forced choice cannot be had (printed).
+ */
+static int replay_runner(struct daemon *d, int *xdp_fd, int *out_fd, int *in_fd)
+{
+	const struct pping_tc *tc = d->bpf.tc_runs ? d->bpf.tc_runs : d->bpf.tc;
+
+	*xdp_fd = d->bpf.replay_xdp_fd;
+	*out_fd = bpf_program__fd(tc->progs.pping_tc_egress);
+	*in_fd = bpf_program__fd(tc->progs.pping_tc_ingress);
+	if (d->o->replay_runs == REPLAY_RUNS_TC || *xdp_fd >= 0)
+		return 0;
+	if (d->o->replay_runs == REPLAY_RUNS_XDP) {
+		pr_warn("--replay-runs xdp: the kernel refused XDP test runs with metadata: %s\n",
+			strerror(-d->bpf.replay_xdp_err));
+		return -1;
+	}
+	pr_info("replaying by tc test runs: the kernel refused XDP ones with metadata (%s)\n",
+		strerror(-d->bpf.replay_xdp_err));
+	return 0;
+}
+
 int replay_loop(struct daemon *d)
 {
 	static struct capture_pkt p;
 	struct replay *r = &d->rp;
 	__u64 started = mono_ns();
-	int ret = EXIT_OK, n, err;
+	int ret = EXIT_OK, n, err, xdp_fd, out_fd, in_fd;
 
-	err = replay_pool_init(&r->pool, r->threads,
-			       bpf_program__fd(d->bpf.tc->progs.pping_tc_egress),
-			       bpf_program__fd(d->bpf.tc->progs.pping_tc_ingress));
+	if (replay_runner(d, &xdp_fd, &out_fd, &in_fd))
+		return EXIT_FAIL;
+	err = replay_pool_init(&r->pool, r->threads, out_fd, in_fd, xdp_fd);
 	if (err) {
 		pr_warn("cannot start %d replay threads: %s\n", r->threads,
 			strerror(-err));

@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "replay_pool.h"
 
@@ -98,32 +100,89 @@ int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
 	return 0;
 }
 
+/* The metadata and the frame of an XDP test run, contiguous. */
+struct xdp_run {
+	struct pping_replay_meta meta;
+	__u8 frame[CAPTURE_SNAP];
+};
+
+static int xdp_run(int prog_fd, struct xdp_run *run, __u32 frame_len)
+{
+	struct xdp_md ctx = {
+		/* the metadata's length: the test run puts that much of
+		 * data_in in front of data */
+		.data = sizeof(run->meta),
+		.data_end = sizeof(run->meta) + frame_len,
+	};
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
+			    .data_in = run,
+			    .data_size_in = ctx.data_end,
+			    .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	return 0;
+}
+
+int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
+{
+	struct xdp_run run = {
+		.meta = {
+			.time_ns = pkt->time_ns,
+			.len = pkt->big_len ? pkt->big_len : pkt->wire_len,
+			.seq = seq,
+			.dir = pkt->dir & 1,
+		},
+	};
+
+	memcpy(run.frame, pkt->frame, pkt->data_len);
+	return xdp_run(prog_fd, &run, pkt->data_len);
+}
+
 /* The batch that runs: the one not being filled. */
 static struct replay_batch *run_batch_of(struct replay_pool *p)
 {
 	return &p->batch[!p->fill];
 }
 
-/* A worker's share of the running batch; it stops at its first failure. */
-static void work(struct replay_worker *w)
+/* One shard's packets in order; the shard stops at its first failure,
+ * which the worker keeps if it is its earliest in the batch. */
+static void run_shard(struct replay_worker *w, const struct replay_batch *b,
+		      __u32 s)
 {
-	struct replay_pool *p = w->pool;
-	const struct replay_batch *b = run_batch_of(p);
 	const struct capture_pkt *pkt;
 	__u32 k, i;
 	int err;
 
-	for (k = 0; k < b->cnt[w->id]; k++) {
-		i = b->idx[w->id][k];
+	for (k = 0; k < b->cnt[s]; k++) {
+		i = b->idx[s][k];
 		pkt = &b->pkts[i];
 		/* 1 + the place in the batch, which the packet's events carry. */
-		err = replay_test_run(p->prog_fd[pkt->dir & 1], pkt, i + 1);
+		err = w->pool->xdp_fd >= 0 ?
+		      replay_test_run_xdp(w->pool->xdp_fd, pkt, i + 1) :
+		      replay_test_run(w->pool->prog_fd[pkt->dir & 1], pkt, i + 1);
 		if (err) {
-			w->err = err;
-			w->err_at = i;
-			break;
+			if (!w->err || i < w->err_at) {
+				w->err = err;
+				w->err_at = i;
+			}
+			return;
 		}
 	}
+}
+
+/* Take shards of the running batch until none is left. */
+static void work(struct replay_worker *w)
+{
+	struct replay_pool *p = w->pool;
+	struct replay_batch *b = run_batch_of(p);
+	__u32 s;
+
+	while ((s = __atomic_fetch_add(&b->next_shard, 1, __ATOMIC_RELAXED)) <
+	       (__u32)p->n_shards)
+		run_shard(w, b, s);
 }
 
 static void *worker_main(void *arg)
@@ -170,17 +229,21 @@ static void batch_free(struct replay_batch *b, int n)
 	memset(b, 0, sizeof(*b));
 }
 
-int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd)
+int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd,
+		     int xdp_fd)
 {
 	int i, err;
 
 	memset(p, 0, sizeof(*p));
 	p->n_workers = n < 1 ? 1 : n;
+	p->n_shards = p->n_workers == 1 ? 1 :
+		      p->n_workers * REPLAY_POOL_SHARDS_PER_WORKER;
 	p->prog_fd[0] = out_fd;
 	p->prog_fd[1] = in_fd;
+	p->xdp_fd = xdp_fd;
 	p->w = calloc(p->n_workers, sizeof(*p->w));
-	if (!p->w || batch_init(&p->batch[0], p->n_workers) ||
-	    batch_init(&p->batch[1], p->n_workers)) {
+	if (!p->w || batch_init(&p->batch[0], p->n_shards) ||
+	    batch_init(&p->batch[1], p->n_shards)) {
 		replay_pool_free(p);
 		return -ENOMEM;
 	}
@@ -211,12 +274,12 @@ void replay_pool_add(struct replay_pool *p, const struct capture_pkt *pkt)
 {
 	struct replay_batch *b = &p->batch[p->fill];
 	struct capture_pkt *c = &b->pkts[b->n];
-	__u32 w;
+	__u32 s;
 
 	/* Only what the programs read: the frame as far as it goes. */
 	memcpy(c, pkt, offsetof(struct capture_pkt, frame) + pkt->data_len);
-	w = replay_flow_worker(pkt->frame, pkt->data_len, p->n_workers);
-	b->idx[w][b->cnt[w]++] = b->n++;
+	s = replay_flow_worker(pkt->frame, pkt->data_len, p->n_shards);
+	b->idx[s][b->cnt[s]++] = b->n++;
 }
 
 void replay_pool_launch(struct replay_pool *p)
@@ -248,8 +311,10 @@ int replay_pool_wait(struct replay_pool *p, __u32 *failed_at, __u32 *size)
 			at = w->err_at;
 		}
 		w->err = 0;
-		b->cnt[i] = 0;
 	}
+	for (i = 0; i < p->n_shards; i++)
+		b->cnt[i] = 0;
+	b->next_shard = 0;
 	if (failed_at)
 		*failed_at = at;
 	if (size)
@@ -272,8 +337,8 @@ void replay_pool_free(struct replay_pool *p)
 		pthread_barrier_destroy(&p->done);
 		p->started = false;
 	}
-	batch_free(&p->batch[0], p->n_workers);
-	batch_free(&p->batch[1], p->n_workers);
+	batch_free(&p->batch[0], p->n_shards);
+	batch_free(&p->batch[1], p->n_shards);
 	free(p->w);
 	p->w = NULL;
 }

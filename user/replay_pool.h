@@ -2,8 +2,12 @@
 /*
  * Replay on several threads (--read --threads N). The replay loop reads
  * the capture and deals its packets into a batch; each packet goes to the
- * worker its flow hashes to (addresses and ports, the same for both
- * directions), so every flow keeps its packets' order. A batch ends when
+ * shard its flow hashes to (addresses and ports, the same for both
+ * directions), and one worker runs a shard's packets in order, so every
+ * flow keeps its packets' order. Workers take the batch's shards as they
+ * become free, not a fixed share: a worker the loop's thread (or anything
+ * else) holds off the CPU for a while then delays the batch by at most the
+ * shard it holds, while the others take the rest. A batch ends when
  * the daemon's schedule has work due or the batch is full. It is then
  * launched: the workers feed its packets to the programs while the loop
  * reads the next batch and writes out the events of the one before. So
@@ -30,14 +34,20 @@
  * (at most three of 128 bytes each) until the batch's end is read. */
 #define REPLAY_POOL_BATCH 2048
 
+/* Shards per worker: enough that a worker held off the CPU leaves little
+ * for the others to wait for (a batch of 2048 over 2 workers: 16 shards
+ * of about 128 packets), few enough that taking one stays cheap. */
+#define REPLAY_POOL_SHARDS_PER_WORKER 8
+
 struct replay_pool;
 
-/* Packets of the capture in order, each marked with its worker. */
+/* Packets of the capture in order, each marked with its shard. */
 struct replay_batch {
 	struct capture_pkt *pkts;
 	__u32 n;
-	__u32 **idx;          /* per worker: its packets' places, in order */
-	__u32 *cnt;           /* per worker: how many */
+	__u32 **idx;          /* per shard: its packets' places, in order */
+	__u32 *cnt;           /* per shard: how many */
+	__u32 next_shard;     /* the next shard a worker takes (atomic) */
 };
 
 struct replay_worker {
@@ -50,7 +60,9 @@ struct replay_worker {
 
 struct replay_pool {
 	int n_workers;
-	int prog_fd[2];       /* by enum pping_dir */
+	int n_shards;         /* n_workers * REPLAY_POOL_SHARDS_PER_WORKER; 1 alone */
+	int prog_fd[2];       /* by enum pping_dir: tc test runs */
+	int xdp_fd;           /* or both directions by XDP test runs (>= 0) */
 	struct replay_batch batch[2];
 	int fill;             /* the batch being filled; the other one runs */
 	bool running;         /* the other one was launched and not waited for */
@@ -60,8 +72,11 @@ struct replay_pool {
 	bool started;         /* threads running */
 };
 
-/* n workers (1 or more). Returns 0 or -errno. */
-int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd);
+/* n workers (1 or more), running packets through pping_xdp_replay if
+ * xdp_fd >= 0, else through the tc programs out_fd and in_fd. Returns 0
+ * or -errno. */
+int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd,
+		     int xdp_fd);
 
 /* Packets in the batch being filled. */
 static inline __u32 replay_pool_filled(const struct replay_pool *p)
@@ -96,7 +111,14 @@ void replay_pool_free(struct replay_pool *p);
  */
 int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
 
-/* The worker a frame's flow belongs to, of n (exposed for the tests). */
+/*
+ * The same through pping_xdp_replay, its time, length, direction and seq
+ * in the metadata (struct pping_replay_meta). Returns 0 or -errno.
+ */
+int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
+
+
+/* The shard (of n) a frame's flow belongs to (exposed for the tests). */
 __u32 replay_flow_worker(const __u8 *frame, __u32 len, __u32 n);
 
 #endif /* PPING_REPLAY_POOL_H */

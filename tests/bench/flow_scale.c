@@ -53,7 +53,11 @@
  * are allocated as flows come and freed as they go, so the memory is the
  * flows' own, and an insert costs an allocation.
  *
- * Usage: bench_flow_scale [-a] [-p] [-r ROUNDS] [FLOWS...]
+ * -c compares the tick clock (bpf/clock.bpf.h: most packets read no
+ * clock) with the exact clock on every packet: at the first FLOWS and
+ * the 60 s rate limit, the lookup-only path, interleaved runs of each.
+ *
+ * Usage: bench_flow_scale [-a] [-c] [-p] [-r ROUNDS] [FLOWS...]
  *        (default 2 steady rounds; 1000 100000 1000000 flows). Needs root.
  */
 #include <errno.h>
@@ -75,6 +79,8 @@
 
 /* -p: every run's flow map without preallocation */
 static bool no_prealloc;
+/* -c: the run being timed reads the exact clock for every packet */
+static bool exact_clock;
 
 #define MS 1000000ULL
 #define RATE_LIMIT_DEFAULT (100 * MS)   /* pping's --rate-limit default */
@@ -349,6 +355,7 @@ static int bench(__u32 n, __u64 rate_limit_ns, int rounds, int noop_fd,
 		.max_flows = n,
 		.max_timestamps = n,
 		.flows_no_prealloc = no_prealloc,
+		.exact_clock = exact_clock,
 		/* pping's defaults but the rate limit */
 		.sampling = {
 			.rate_limit_ns = rate_limit_ns,
@@ -666,12 +673,78 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [-a] [-p] [-r ROUNDS] [FLOWS...]\n"
+	fprintf(f, "usage: %s [-a] [-c] [-p] [-r ROUNDS] [FLOWS...]\n"
 		"  -p         the flow map without preallocation (BPF_F_NO_PREALLOC)\n"
 		"  -a         also the cost of an RTT sample under -a, by events and in the kernel\n"
+		"  -c         also the tick clock against the exact clock on every packet\n"
 		"  FLOWS      concurrent flows per run, 1..16777216 (default 1000 100000 1000000)\n"
 		"  -r ROUNDS  steady rounds (egress then ingress over every flow), 1..100 (default 2)\n",
 		prog);
+}
+
+/* ========================================================================
+ * -c: the tick clock against the exact clock
+ * ======================================================================== */
+
+enum clock_way { CLOCK_EXACT, CLOCK_TICK, CLOCK_WAYS };
+#define CLOCK_REPS 5
+
+/* Net ns per run of one steady phase (kern minus the no-op's kern), the
+ * median over the repetitions. */
+static double clock_median(struct result r[CLOCK_REPS], int phase)
+{
+	double v[CLOCK_REPS];
+	int i;
+
+	for (i = 0; i < CLOCK_REPS; i++)
+		v[i] = per_run(r[i].t[phase].kern_ns, r[i].t[phase].runs) -
+		       per_run(r[i].t[PH_FLOOR].kern_ns, r[i].t[PH_FLOOR].runs);
+	qsort(v, CLOCK_REPS, sizeof(v[0]), cmp_double);
+	return v[CLOCK_REPS / 2];
+}
+
+static int clock_compare(__u32 n, int rounds, int noop_fd, __u64 rate)
+{
+	static struct result r[CLOCK_WAYS][CLOCK_REPS];
+	struct frames data = {}, ack = {};
+	__u64 reads = 0, pkts = 0;
+	int i, w, err = 0;
+
+	if (frames_build(&data, n, PPING_DIR_OUT) || frames_build(&ack, n, PPING_DIR_IN)) {
+		fprintf(stderr, "no memory for %u flows' packets\n", n);
+		err = -ENOMEM;
+	}
+	for (i = 0; !err && i < CLOCK_REPS; i++)
+		for (w = 0; !err && w < CLOCK_WAYS; w++) {
+			exact_clock = w == CLOCK_EXACT;
+			err = bench(n, rate, rounds, noop_fd, &data, &ack, &r[w][i]);
+		}
+	exact_clock = false;
+	frames_free(&data);
+	frames_free(&ack);
+	if (err)
+		return err;
+	for (i = 0; i < CLOCK_REPS; i++) {
+		reads += r[CLOCK_TICK][i].c[PH_STEADY_OUT].clock_reads +
+			 r[CLOCK_TICK][i].c[PH_STEADY_IN].clock_reads;
+		pkts += r[CLOCK_TICK][i].t[PH_STEADY_OUT].runs +
+			r[CLOCK_TICK][i].t[PH_STEADY_IN].runs;
+	}
+	printf("\nThe tick clock against the exact clock on every packet (bpf/clock.bpf.h):\n"
+	       "%u flows, --rate-limit 60s (steady egress rate limited, steady replies\n"
+	       "lookups that miss), %d rounds, medians of %d runs of each way,\n"
+	       "interleaved; net ns per run above the no-op\n", n, rounds, CLOCK_REPS);
+	printf("%9s %9s %9s %9s %9s %12s\n", "", "exact", "tick", "exact", "tick",
+	       "clock reads");
+	printf("%9s %9s %9s %9s %9s %12s\n", "flows", "s-out", "s-out", "s-in", "s-in",
+	       "per packet");
+	printf("%9u %9.0f %9.0f %9.0f %9.0f %12.4f\n", n,
+	       clock_median(r[CLOCK_EXACT], PH_STEADY_OUT),
+	       clock_median(r[CLOCK_TICK], PH_STEADY_OUT),
+	       clock_median(r[CLOCK_EXACT], PH_STEADY_IN),
+	       clock_median(r[CLOCK_TICK], PH_STEADY_IN),
+	       pkts ? (double)reads / pkts : 0);
+	return 0;
 }
 
 #define RATES 3
@@ -684,15 +757,18 @@ int main(int argc, char **argv)
 	static const __u32 defaults[] = { 1000, 100000, 1000000 };
 	__u32 sizes[MAX_SIZES];
 	int n_sizes = 0, rounds = 2, i, k, c, noop_fd = -1, ret = 1;
-	bool agg = false;
+	bool agg = false, clock_cmp = false;
 	struct agg_result agg_res[AGG_WAYS][AGG_REPS];
 	struct result *res = NULL;
 	struct frames data = {}, ack = {};
 	char *end;
 	unsigned long v;
 
-	while ((c = getopt(argc, argv, "apr:h")) != -1) {
+	while ((c = getopt(argc, argv, "acpr:h")) != -1) {
 		switch (c) {
+		case 'c':
+			clock_cmp = true;
+			break;
 		case 'p':
 			no_prealloc = true;
 			break;
@@ -811,6 +887,10 @@ int main(int argc, char **argv)
 			print_counters(sizes[i], rates[k], &res[i * RATES + k]);
 	if (agg)
 		print_agg(sizes[0], rounds, agg_res);
+	if (clock_cmp && clock_compare(sizes[0], rounds, noop_fd, RATE_LIMIT_MAX)) {
+		fprintf(stderr, "clock comparison failed\n");
+		goto out;
+	}
 	ret = 0;
 out:
 	frames_free(&data);

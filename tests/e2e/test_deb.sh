@@ -138,8 +138,8 @@ nsrc=$(ls bpf/*.bpf.c | wc -l)
 DEF=$X/etc/default/pping
 HELP=$("$X/usr/sbin/pping" --help 2>&1)
 # Options that make no sense in the unit: it gives -i, runs until stopped,
-# and does not replay captures (--read, --threads, --local-net).
-NOT_FOR_UNIT="--interface --read --threads --local-net --probe --duration --version --help"
+# and does not replay captures (--read, --threads, --local-net, --replay-runs).
+NOT_FOR_UNIT="--interface --read --threads --local-net --replay-runs --probe --duration --version --help"
 help_opts=$(grep -oE '^ {2,6}(-[A-Za-z], )?--[a-z0-9-]+' <<<"$HELP" | grep -oE -- '--[a-z0-9-]+' | sort -u)
 def_opts=$(grep -oE '^#   --[a-z0-9-]+' "$DEF" | grep -oE -- '--[a-z0-9-]+' | sort -u)
 p=""

@@ -50,6 +50,11 @@
 #                      at equal capture times, cleanup removing closed and
 #                      idle flows): standard, jsonl, jsonl -a 1s, ppviz
 #   usage-threads-*    --threads without --read, or above 64: exit 2
+#   replay-runs-*      XDP test runs (the default here) and the tc programs'
+#                      runs (--replay-runs tc) give byte for byte the same
+#                      output (standard, jsonl -a 1s; 1 and 2 threads, the
+#                      threads-identical capture); auto says nothing where
+#                      XDP runs work, and a bad value exits 2 naming it
 #   write-error        -w /dev/full: exit 1, "cannot write output"
 #   local-net-both-ends  --local-net covering both ends gives the output of
 #                      naming the lower (client) side
@@ -353,6 +358,38 @@ for args in "-F standard" "-F jsonl" "-F jsonl -a 1s" "-F ppviz"; do
 	fi
 done
 
+# The two ways of feeding packets to the programs: the same processing, so
+# the same output, byte for byte.
+for args in "-F standard --threads 1" "-F jsonl --threads 2" "-F jsonl -a 1s --threads 2"; do
+	name=replay-runs-$(tr -d ' ' <<<"${args#-F }" | tr -s '-' '-')
+	bad=
+	for how in xdp tc; do
+		# shellcheck disable=SC2086 # args is a list of options
+		replay "$WORK/runs-$how.out" "$WORK/runs-$how.err" --read "$WORK/thr.pcap" \
+			--rate-limit 0 --replay-runs $how $args
+		if [ "$RP_STATUS" != 0 ]; then
+			bad="--replay-runs $how: exit $RP_STATUS: $(tail -1 "$WORK/runs-$how.err")"
+			break
+		fi
+	done
+	if [ -z "$bad" ] && ! cmp -s "$WORK/runs-xdp.out" "$WORK/runs-tc.out"; then
+		bad="xdp and tc differ: $(cmp "$WORK/runs-xdp.out" "$WORK/runs-tc.out" 2>&1 | head -1)"
+	fi
+	if [ -n "$bad" ]; then
+		fail "$name" "$bad"
+	elif [ "$(grep -c . "$WORK/runs-tc.out")" -lt 5 ]; then
+		fail "$name" "only $(grep -c . "$WORK/runs-tc.out") lines of output"
+	else
+		pass "$name"
+	fi
+done
+replay "$WORK/runs-auto.out" "$WORK/runs-auto.err" --read "$WORK/thr.pcap" -F jsonl
+if [ "$RP_STATUS" = 0 ] && ! grep -q "replaying by tc test runs" "$WORK/runs-auto.err"; then
+	pass replay-runs-auto-quiet
+else
+	fail replay-runs-auto-quiet "exit $RP_STATUS: $(grep -m1 . "$WORK/runs-auto.err")"
+fi
+
 # -a: the intervals follow the capture's clock: the run spans 6 s of
 # capture time, so there are about 6 global records whatever the wall time.
 replay "$WORK/agg.out" "$WORK/agg.err" --read "$WORK/det.pcap" --rate-limit 0 -F jsonl -a 1s
@@ -550,6 +587,7 @@ expect_usage usage-local-net-empty-prefix "--local-net" --read "$WORK/v4.pcap" -
 expect_usage usage-local-net-without-read "--local-net" -i lo --local-net 10.1.0.0/16
 expect_usage usage-threads-without-read "--threads" -i lo --threads 2
 expect_usage usage-threads-range "--threads" --read "$WORK/v4.pcap" --threads 65
+expect_usage replay-runs-bad-value "--replay-runs" --read "$WORK/v4.pcap" --replay-runs udp
 
 # ---- edge cases --------------------------------------------------------------------
 

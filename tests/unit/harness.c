@@ -9,10 +9,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "harness.h"
@@ -122,6 +124,9 @@ static void datapath_of(const struct env_cfg *cfg, struct datapath_config *dc)
 	dc->include_local = cfg->include_local;
 	dc->replay = cfg->replay;
 	dc->test_clock = cfg->test_clock;
+	dc->exact_clock = cfg->exact_clock;
+	if (cfg->test_clock)
+		dc->tick_hz = (unsigned int)(SECOND / (cfg->tick_ns ?: ENV_TICK_NS));
 	dc->tcp_method = cfg->tcp_method;
 	dc->no_icmp = cfg->no_icmp;
 	dc->ts_map_only = cfg->ts_map_only;
@@ -181,6 +186,8 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 
 	memset(e, 0, sizeof(*e));
 	e->test_clock = cfg->test_clock;
+	e->tick_ns = cfg->test_clock && !cfg->exact_clock ?
+		     cfg->tick_ns ?: ENV_TICK_NS : 0;
 	e->now = ENV_CLOCK_START;
 	datapath_of(cfg, &dc);
 	/* The tc object owns the maps, so it is loaded for XDP tests too. */
@@ -212,28 +219,178 @@ bool env_open(struct env *e, const struct env_cfg *cfg)
 	e->rb = ring_buffer__new(e->events_fd, on_event, e, NULL);
 	if (!e->rb)
 		return fail("ring_buffer__new: %s", strerror(errno));
+	e->runtime0 = e->tc->data->runtime;
 	return true;
 }
 
-static struct env fixture;
-static bool fixture_opened;
+/* Every entry of a hash map deleted. */
+static bool clear_hash(int fd, size_t key_size)
+{
+	__u8 key[256];
+
+	if (fd < 0)
+		return true;
+	if (key_size > sizeof(key))
+		return fail("clear_hash: a %zu-byte key", key_size);
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		if (bpf_map_delete_elem(fd, key))
+			return fail("clear_hash: %s", strerror(errno));
+	return true;
+}
+
+/* Every value of an array map zero (per-CPU ones on every CPU). */
+static bool clear_array(struct bpf_map *map)
+{
+	size_t size = bpf_map__value_size(map);
+	int fd = bpf_map__fd(map);
+	__u32 key, n = bpf_map__max_entries(map);
+	void *zero;
+	bool ok = true;
+
+	if (bpf_map__type(map) == BPF_MAP_TYPE_PERCPU_ARRAY)
+		size = ((size + 7) & ~(size_t)7) * (size_t)libbpf_num_possible_cpus();
+	zero = calloc(1, size);
+	if (!zero)
+		return fail("clear_array: no memory");
+	for (key = 0; key < n && ok; key++)
+		if (bpf_map_update_elem(fd, &key, zero, BPF_ANY))
+			ok = fail("clearing %s: %s", bpf_map__name(map), strerror(errno));
+	free(zero);
+	return ok;
+}
+
+/*
+ * The state a test leaves in an environment wiped, as if it were freshly
+ * loaded with the same configuration: flows, identifiers, counters, the
+ * per-subnet and in-kernel aggregation maps, events, the runtime values,
+ * the injected clock. What a configuration puts in maps (filters,
+ * interface slots) is the same for the same configuration and stays.
+ */
+static bool env_reset(struct env *e)
+{
+	const struct pping_tc *tc = e->tc;
+	const size_t words = bpf_map__max_entries(tc->maps.sampled_flows);
+	__u64 *bits;
+
+	if (ring_buffer__consume(e->rb) < 0)
+		return fail("env_reset: reading the ring buffer");
+	bits = mmap(NULL, words * sizeof(*bits), PROT_READ | PROT_WRITE,
+		    MAP_SHARED, e->sampled_fd, 0);
+	if (bits == MAP_FAILED)
+		return fail("env_reset: mmap sampled_flows: %s", strerror(errno));
+	memset(bits, 0, words * sizeof(*bits));
+	munmap(bits, words * sizeof(*bits));
+	CHECK(clear_hash(e->flow_fd, sizeof(struct flow_key)));
+	CHECK(clear_hash(e->ts_fd, sizeof(struct ts_key)));
+	CHECK(clear_hash(e->subnet_fd, bpf_map__key_size(tc->maps.subnet_map)));
+	CHECK(clear_hash(bpf_map__fd(tc->maps.agg_hists),
+			 bpf_map__key_size(tc->maps.agg_hists)));
+	CHECK(clear_hash(bpf_map__fd(tc->maps.agg_windows),
+			 bpf_map__key_size(tc->maps.agg_windows)));
+	CHECK(clear_hash(bpf_map__fd(tc->maps.agg_tracked),
+			 bpf_map__key_size(tc->maps.agg_tracked)));
+	CHECK(clear_array(tc->maps.counters));
+	CHECK(clear_array(tc->maps.flow_count));
+	e->tc->data->runtime = e->runtime0;
+	e->n_ev = 0;
+	e->ev_overflow = 0;
+	e->hold_events = false;
+	e->now = ENV_CLOCK_START;
+	e->held_tick = 0;
+	return true;
+}
+
+/*
+ * Loading the programs (their verification) is most of what a unit test
+ * costs, and most tests load one of a few configurations. So a fixture a
+ * test is done with stays loaded, and a later fixture of the same
+ * configuration gets it back, reset (env_reset). Not kept: environments
+ * with map cleanup (their cleanup has state of its own), and those with
+ * filters, whose configuration points at prefixes and ports a byte
+ * comparison of it cannot see.
+ */
+#define ENV_KEPT 4
+
+struct kept_env {
+	struct env *e;
+	struct env_cfg cfg;
+};
+
+static struct kept_env kept[ENV_KEPT];
+static struct env *fixture;
+static struct env_cfg fixture_cfg;
+
+static void env_free(struct env *e)
+{
+	if (!e)
+		return;
+	env_close(e);
+	free(e);
+}
+
+static bool keepable(const struct env_cfg *cfg)
+{
+	return !cfg->cleanup && !cfg->includes && !cfg->excludes && !cfg->ports;
+}
 
 static void fixture_close(void)
 {
-	if (fixture_opened)
-		env_close(&fixture);
-	fixture_opened = false;
+	int i;
+
+	if (!fixture)
+		return;
+	if (!keepable(&fixture_cfg)) {
+		env_free(fixture);
+	} else {
+		/* The oldest kept one makes room. */
+		env_free(kept[ENV_KEPT - 1].e);
+		for (i = ENV_KEPT - 1; i > 0; i--)
+			kept[i] = kept[i - 1];
+		kept[0].e = fixture;
+		kept[0].cfg = fixture_cfg;
+	}
+	fixture = NULL;
+}
+
+/* A kept environment of configuration cfg, taken out of the kept ones. */
+static struct env *take_kept(const struct env_cfg *cfg)
+{
+	struct env *e;
+	int i, j;
+
+	if (!keepable(cfg))
+		return NULL;
+	for (i = 0; i < ENV_KEPT; i++) {
+		if (!kept[i].e || memcmp(&kept[i].cfg, cfg, sizeof(*cfg)))
+			continue;
+		e = kept[i].e;
+		for (j = i; j < ENV_KEPT - 1; j++)
+			kept[j] = kept[j + 1];
+		memset(&kept[ENV_KEPT - 1], 0, sizeof(kept[0]));
+		if (env_reset(e))
+			return e;
+		env_free(e);
+		return NULL;
+	}
+	return NULL;
 }
 
 bool fixture_env(struct env **e, const struct env_cfg *cfg)
 {
 	fixture_close();
-	*e = &fixture;
-	if (!env_open(&fixture, cfg)) {
-		env_close(&fixture);
-		return false;
+	fixture = take_kept(cfg);
+	if (!fixture) {
+		fixture = calloc(1, sizeof(*fixture));
+		if (!fixture)
+			return fail("fixture_env: no memory");
+		if (!env_open(fixture, cfg)) {
+			env_free(fixture);
+			fixture = NULL;
+			return false;
+		}
 	}
-	fixture_opened = true;
+	fixture_cfg = *cfg;
+	*e = fixture;
 	return true;
 }
 
@@ -310,8 +467,29 @@ bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
  * ======================================================================== */
 
 /* The injected time in front of an XDP packet, as its metadata. */
+__u32 env_tick_at(const struct env *e, __u64 t)
+{
+	if (e->held_tick)
+		return (__u32)(e->held_tick - 1);
+	return e->tick_ns ? (__u32)(t / e->tick_ns) : 0;
+}
+
+void env_hold_tick(struct env *e, bool hold)
+{
+	e->held_tick = 0;
+	if (hold)
+		e->held_tick = 1 + env_tick_at(e, e->now);
+}
+
+/* The jiffy of the injected time, for the tick clock. */
+static __u64 env_tick(const struct env *e)
+{
+	return env_tick_at(e, e->now);
+}
+
 struct xdp_timed_pkt {
 	__u64 now;
+	__u64 tick;   /* read with the tick clock only */
 	__u8 data[PKT_MAX];
 };
 
@@ -336,10 +514,11 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 		/* ctx_in.data is the metadata's length: BPF_PROG_TEST_RUN
 		 * puts that much of data_in in front of data. */
 		timed_xdp.now = e->now;
+		timed_xdp.tick = env_tick(e);
 		memcpy(timed_xdp.data, p->data, p->len);
 		memset(&xdp_ctx, 0, sizeof(xdp_ctx));
-		xdp_ctx.data = sizeof(timed_xdp.now);
-		xdp_ctx.data_end = sizeof(timed_xdp.now) + (__u32)p->len;
+		xdp_ctx.data = offsetof(struct xdp_timed_pkt, data);
+		xdp_ctx.data_end = xdp_ctx.data + (__u32)p->len;
 		opts.data_in = &timed_xdp;
 		opts.data_size_in = xdp_ctx.data_end;
 		opts.ctx_in = &xdp_ctx;
@@ -347,8 +526,14 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 	} else if (e->test_clock && !skb_ctx) {
 		memset(&timed_skb, 0, sizeof(timed_skb));
 		timed_skb.tstamp = e->now;
+		timed_skb.cb[2] = (__u32)env_tick(e);
 		opts.ctx_in = &timed_skb;
 		opts.ctx_size_in = sizeof(timed_skb);
+	} else if (e->tick_ns && skb_ctx) {
+		/* The caller's time, and the jiffy of it. */
+		timed_skb = *skb_ctx;
+		timed_skb.cb[2] = env_tick_at(e, skb_ctx->tstamp);
+		opts.ctx_in = &timed_skb;
 	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 	if (err)

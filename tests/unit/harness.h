@@ -84,6 +84,12 @@ struct env_cfg {
 	 * the test (env_now), which stands still until the test moves it
 	 * with env_set_time or env_advance. */
 	bool test_clock;
+	/* The tick clock (clock.bpf.h), as the daemon runs: with test_clock
+	 * the jiffy is the injected time divided by tick_ns (0: ENV_TICK_NS),
+	 * and its bound that of that HZ; without, the kernel's jiffies and
+	 * HZ. exact_clock: every packet reads the exact clock instead. */
+	__u64 tick_ns;
+	bool exact_clock;
 	/* rodata tcp_method (enum pping_tcp_method; 0: auto, as the daemon) */
 	__u8 tcp_method;
 	bool no_icmp;        /* rodata icmp off (--no-icmp) */
@@ -157,6 +163,9 @@ struct env {
 	bool hold_events;  /* leave events in the ring buffer (to fill it) */
 	bool test_clock;   /* env_cfg.test_clock */
 	__u64 now;         /* the injected clock (test_clock) */
+	__u64 tick_ns;     /* the injected tick; 0: none (exact or live clock) */
+	__u64 held_tick;   /* env_hold_tick: 1 + the jiffy held; 0: none */
+	struct pping_runtime runtime0;   /* runtime as loaded, for env_reset */
 };
 
 bool env_open(struct env *e, const struct env_cfg *cfg);
@@ -343,6 +352,15 @@ __u64 now_ns(void);
  * 10 minutes back, a whole second (so bursts started there have no bits
  * below the slot's count field), and unrelated to the machine's uptime. */
 #define ENV_CLOCK_START (1000 * SECOND)
+/* The injected tick unless a test asks for another: HZ 250, Debian's. */
+#define ENV_TICK_NS (4 * MS)
+
+/* The jiffy the programs see for injected time t (0 without the tick
+ * clock), for tests that build their own test-run context. */
+__u32 env_tick_at(const struct env *e, __u64 t);
+/* Hold the injected jiffy where it is while the time moves on (a stalled
+ * jiffies counter), or let it follow the time again. */
+void env_hold_tick(struct env *e, bool hold);
 
 /* The time the programs see: the injected clock, or now_ns(). */
 __u64 env_now(const struct env *e);

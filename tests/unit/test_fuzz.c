@@ -30,6 +30,7 @@
  * is printed, and a failure names the packet and how to replay the run.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,7 +208,7 @@ static int run_frame(struct fuzz *fz, const struct shot *s)
 	return RUN_DONE;
 }
 
-#define N_COUNTERS (sizeof(struct pping_counters) / sizeof(__u64))
+#define N_COUNTERS (offsetof(struct pping_counters, tick) / sizeof(__u64))
 
 /* What one run added to every counter. */
 static bool counters_step(struct fuzz *fz, struct pping_counters *delta)

@@ -36,6 +36,7 @@ struct racer {
 	int cpu;
 	__u32 n;
 	__u64 period_ns;   /* injected time between TSvals; 0: the live clock */
+	const struct env *env;   /* the jiffy of the injected time (tick clock) */
 	/* 0: send data with TSval i (egress). Else the peer's ACK echoing
 	 * TSval i - echo_lag (ingress), from step echo_lag + 1 on. */
 	__u32 echo_lag;
@@ -105,6 +106,7 @@ static void *race(void *arg)
 		if (r->period_ns) {
 			memset(&ctx, 0, sizeof(ctx));
 			ctx.tstamp = sent_at(i, r->period_ns);
+			ctx.cb[2] = env_tick_at(r->env, ctx.tstamp);
 			opts.ctx_in = &ctx;
 			opts.ctx_size_in = sizeof(ctx);
 		}
@@ -148,6 +150,7 @@ static bool run_race(struct env *e, __u32 n, __u64 period_ns)
 			.cpu = i % (int)sysconf(_SC_NPROCESSORS_ONLN),
 			.n = n,
 			.period_ns = period_ns,
+			.env = e,
 			.other = &r[1 - i],
 		};
 	if (!run_racers(r))

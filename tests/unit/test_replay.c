@@ -7,7 +7,11 @@
  * clock (rodata test_clock) takes the time from tstamp as well, and only
  * the time.
  */
+#include <errno.h>
+#include <string.h>
 #include "harness.h"
+#include "counters.h"
+#include "loader.h"
 #include "replay_pool.h"
 #include "pping_tc.skel.h"
 
@@ -211,11 +215,174 @@ static bool test_replay_flow_worker(void)
 	return true;
 }
 
+/* ---- XDP test runs against tc ones --------------------------------------- */
+
+#define RUNS_MAX_EVENTS 256
+
+struct runs {
+	struct pping_bpf b;
+	struct ring_buffer *rb;
+	struct pping_event ev[RUNS_MAX_EVENTS];
+	int n_ev;
+};
+
+static int runs_event(void *ctx, void *data, size_t size)
+{
+	struct runs *r = ctx;
+
+	if (size >= sizeof(struct pping_event) && r->n_ev < RUNS_MAX_EVENTS)
+		memcpy(&r->ev[r->n_ev++], data, sizeof(struct pping_event));
+	return 0;
+}
+
+static bool runs_open(struct runs *r, bool xdp, bool refuse)
+{
+	struct datapath_config cfg = {
+		.has_l2 = true,
+		.replay = true,
+		.replay_xdp = xdp,
+		.refuse_replay_xdp = refuse,
+		.sampling = PPING_RUNTIME_DEFAULTS,
+	};
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	cfg.sampling.rate_limit_ns = 0;
+	err = pping_bpf_load(&r->b, &cfg);
+	if (err)
+		return fail("pping_bpf_load: %s", strerror(-err));
+	r->rb = ring_buffer__new(bpf_map__fd(r->b.tc->maps.events), runs_event, r, NULL);
+	return r->rb || fail("ring_buffer__new: %s", strerror(errno));
+}
+
+static void runs_close(struct runs *r)
+{
+	ring_buffer__free(r->rb);
+	pping_bpf_destroy(&r->b);
+}
+
+/* A packet of the scenario as the capture reader gives it. */
+static void capture_of(struct capture_pkt *c, const struct pkt *p, __u8 dir,
+		       __u64 t, __u32 big_len)
+{
+	memset(c, 0, sizeof(*c));
+	c->time_ns = t;
+	c->data_len = (__u32)p->len;
+	c->wire_len = big_len ? PPING_TEST_RUN_WIRE_LEN_MAX : (__u32)p->len;
+	c->big_len = big_len;
+	c->dir = dir;
+	memcpy(c->frame, p->data, p->len);
+}
+
+/*
+ * Both families, a BIG TCP super-packet, a closing FIN: identifiers, RTT
+ * samples, a flow opened and closed, through one datapath's runner (its
+ * XDP program, or its tc programs: tc_runs after a refusal, else tc's).
+ */
+static bool run_scenario(struct runs *r)
+{
+	const struct tuple *flows[] = { &T4, &T6 };
+	struct capture_pkt c;
+	__u32 seq = 0, k;
+	struct pkt p;
+	int err = 0, f;
+	const struct pping_tc *tc = r->b.tc_runs ? r->b.tc_runs : r->b.tc;
+
+	for (k = 0; k < 6 && !err; k++)
+		for (f = 0; f < 2 && !err; f++) {
+			__u64 t = CAPTURE_T0 + k * 10000000ULL + (__u64)f * 1000;
+			__u32 big = k == 3 ? 3 * PPING_TEST_RUN_WIRE_LEN_MAX : 0;
+			__u8 flags = k == 5 ? TCPF_ACK | TCPF_FIN : TCPF_ACK | TCPF_PSH;
+
+			build_ts(&p, flows[f], PPING_DIR_OUT, flags, 1000 + k, 1, 100);
+			if (big && flows[f]->ipv == 4)
+				p.data[p.l3_off + 2] = p.data[p.l3_off + 3] = 0;
+			capture_of(&c, &p, PPING_DIR_OUT, t, flows[f]->ipv == 4 ? big : 0);
+			err = r->b.replay_xdp_fd >= 0 ?
+			      replay_test_run_xdp(r->b.replay_xdp_fd, &c, ++seq) :
+			      replay_test_run(bpf_program__fd(tc->progs.pping_tc_egress), &c, ++seq);
+			if (err)
+				break;
+			build_ts(&p, flows[f], PPING_DIR_IN, TCPF_ACK, 5000 + k, 1000 + k, 0);
+			capture_of(&c, &p, PPING_DIR_IN, t + REPLY_AFTER + k, 0);
+			err = r->b.replay_xdp_fd >= 0 ?
+			      replay_test_run_xdp(r->b.replay_xdp_fd, &c, ++seq) :
+			      replay_test_run(bpf_program__fd(tc->progs.pping_tc_ingress), &c, ++seq);
+		}
+	if (err)
+		return fail("test run: %s", strerror(-err));
+	if (ring_buffer__consume(r->rb) < 0)
+		return fail("reading the ring buffer");
+	return true;
+}
+
+static bool same_runs(const char *what, struct runs *a, struct runs *b)
+{
+	struct pping_counters ca, cb;
+	int i;
+
+	CHECK(expect(a->n_ev == b->n_ev, "%s: %d events against %d", what,
+		     a->n_ev, b->n_ev));
+	for (i = 0; i < a->n_ev; i++)
+		CHECK(expect(!memcmp(&a->ev[i], &b->ev[i], sizeof(a->ev[i])),
+			     "%s: event %d differs (type %u, rtt %llu against %llu)",
+			     what, i, a->ev[i].type, (unsigned long long)a->ev[i].rtt,
+			     (unsigned long long)b->ev[i].rtt));
+	CHECK(!counters_read(bpf_map__fd(a->b.tc->maps.counters), &ca) &&
+	      !counters_read(bpf_map__fd(b->b.tc->maps.counters), &cb));
+	CHECK(expect(!memcmp(&ca, &cb, sizeof(ca)), "%s: counters differ", what));
+	return true;
+}
+
+static bool xdp_runs_as_tc(struct runs *x, struct runs *t, struct runs *f)
+{
+	struct pping_counters c;
+	int rtts = 0, i;
+
+	CHECK(runs_open(x, true, false) && runs_open(t, false, false) &&
+	      runs_open(f, true, true));
+	CHECK(expect(x->b.replay_xdp_fd >= 0, "XDP test runs refused here: %s",
+		     strerror(-x->b.replay_xdp_err)));
+	CHECK(expect(bpf_program__fd(x->b.tc->progs.pping_tc_egress) < 0 && !x->b.tc_runs,
+		     "tc programs loaded for a replay by XDP runs"));
+	CHECK(expect(f->b.replay_xdp_fd < 0 && f->b.replay_xdp_err < 0 && f->b.tc_runs,
+		     "the refusal left no tc programs to fall back on"));
+	CHECK(run_scenario(x) && run_scenario(t) && run_scenario(f));
+	for (i = 0; i < x->n_ev; i++)
+		rtts += x->ev[i].type == PPING_EVENT_RTT;
+	CHECK(expect_eq("RTT events", rtts, 12));
+	CHECK(!counters_read(bpf_map__fd(x->b.tc->maps.counters), &c));
+	CHECK(expect_eq("flows closed", c.flows_closed, 2));
+	CHECK(expect_eq("TCP segments egress", c.tcp[PPING_HOOK_EGRESS], 12));
+	CHECK(same_runs("XDP runs against tc runs", x, t));
+	CHECK(same_runs("the tc fallback against tc runs", f, t));
+	return true;
+}
+
+/*
+ * The replay's XDP entry point does what the tc programs do with the same
+ * packets: byte-identical events and counters over both families, BIG
+ * TCP, samples and a closing; a replay by XDP runs loads no tc program;
+ * and where XDP runs are refused (forced here) the tc programs of a second
+ * object on the same maps do the same again.
+ */
+static bool test_replay_xdp_runs_as_tc(void)
+{
+	static struct runs x, t, f;
+	bool ok = xdp_runs_as_tc(&x, &t, &f);
+
+	runs_close(&x);
+	runs_close(&t);
+	runs_close(&f);
+	return ok;
+}
+
 DEFINE_TESTS(replay,
 	{ "replay_flow_worker", test_replay_flow_worker },
 	{ "replay_capture_time", test_replay_capture_time },
 	{ "replay_wire_len", test_replay_wire_len },
 	{ "replay_big_tcp", test_replay_big_tcp },
+	{ "replay_xdp_runs_as_tc", test_replay_xdp_runs_as_tc },
 	{ "test_clock_takes_only_time", test_clock_takes_only_time },
 	{ "live_ignores_tstamp", test_live_ignores_tstamp }
 );
