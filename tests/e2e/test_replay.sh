@@ -718,10 +718,15 @@ live() {
 		pn=$(grep -c . "$WORK/live$1.pcap_rtt")
 		rn=$(grep -c . "$WORK/live$1.replay.ts")
 		back=$(sed -n 's/.* \([0-9]*\) packets were earlier than the one before.*/\1/p' "$WORK/live$1.replay.err"); back=${back:-0}
-		# "DIFFERING MAX_ABS_DIFF_NS" over the pairs of equal rank
+		# "DIFFERING MAX_ABS_DIFF_NS" over the pairs of equal rank. Epoch
+		# ns have 19 digits, beyond a double's 53 bits (awk would round
+		# a difference to 256 ns): seconds and nanoseconds apart.
 		res=$(paste -d' ' "$WORK/live$1.pcap_rtt" "$WORK/live$1.replay.ts" |
-			awk '{ if ($1 != $3 || $2 != $4) { n++
-				d = $3 - $1; if (d < 0) d = -d; if (d > m) m = d
+			awk 'function ns(a, b,  la, lb, s) { la = length(a); lb = length(b)
+				s = (substr(a, 1, la - 9) - substr(b, 1, lb - 9)) * 1e9
+				return s + (substr(a, la - 8) - substr(b, lb - 8)) }
+			     { if ($1 != $3 || $2 != $4) { n++
+				d = ns($3, $1); if (d < 0) d = -d; if (d > m) m = d
 				d = $4 - $2; if (d < 0) d = -d; if (d > m) m = d } }
 			     END { printf "%d %d\n", n, m }')
 		step=$(tcpdump -r "$cap" -nn --time-stamp-precision nano -tt 2>/dev/null |
