@@ -270,6 +270,12 @@ static void render(FILE *f, const struct stats_view *v)
 	counter(f, "pping_tcp_out_of_order_total",
 		"TCP segments starting beyond the highest sequence seen sent (data lost or reordered before this point).",
 		c->reordered);
+	counter(f, "pping_exact_clock_reads_total",
+		"Packets that read the exact clock; the others were timed by their jiffy (the tick clock).",
+		c->clock_reads);
+	counter(f, "pping_tick_overruns_total",
+		"Exact clock reads that found their jiffy's time older than the tick clock's bound (a stalled jiffies counter: a packet may have been rate limited late).",
+		c->tick_overrun);
 	family(f, "pping_seq_identifiers_total", "counter",
 	       "SEQ/ACK identifiers: stored, not stored for want of a free slot, dropped by a retransmission (Karn's rule).");
 	sample_u64(f, "pping_seq_identifiers_total", "outcome=\"stored\"", c->seq_created);

@@ -34,7 +34,8 @@ pping_packets_excluded_total pping_tcp_retransmits_total pping_retransmits_total
 pping_subnet_tcp_flows_total pping_subnet_tcp_flows_sampled_total
 pping_tcp_out_of_order_total pping_seq_identifiers_total
 pping_subnets pping_subnet_overflow_rtts_total pping_rtt_seconds
-pping_queueing_delay_seconds"
+pping_queueing_delay_seconds pping_exact_clock_reads_total
+pping_tick_overruns_total"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pping-metrics.XXXXXX")
 PROM_PID=
@@ -214,6 +215,8 @@ else
 	cov_seen=$(value "$WORK/c" 'pping_subnet_tcp_flows_total{subnet="10.200.0.0/24"}')
 	cov_sampled=$(value "$WORK/c" 'pping_subnet_tcp_flows_sampled_total{subnet="10.200.0.0/24"}')
 	retrans_tx=$(value "$WORK/c" 'pping_retransmits_total{subnet="10.200.0.0/24",direction="tx"}')
+	clock_reads=$(value "$WORK/c" pping_exact_clock_reads_total)
+	echo "  $name: exact clock reads ${clock_reads:-none} for $((egress + ingress)) packets"
 	echo "  $name: rtt samples ${rtt_samples:-none}, events ${events:-none}," \
 		"packets egress $egress ingress $ingress, 10.200.0.0/24 count ${hist_count:-none}," \
 		"flows sampled ${cov_sampled:-none} of ${cov_seen:-none}, retransmits tx ${retrans_tx:-none}"
@@ -237,6 +240,8 @@ else
 	elif [ "${cov_seen:-0}" -lt 1 ] || [ "${cov_sampled:-0}" -lt 1 ] ||
 	     [ "$cov_sampled" -gt "$cov_seen" ] || [ -z "$retrans_tx" ]; then
 		fail $name "coverage of 10.200.0.0/24: ${cov_sampled:-none} of ${cov_seen:-none} flows sampled; retransmits tx ${retrans_tx:-none}"
+	elif [ "${clock_reads:-0}" -le 0 ] || [ "$clock_reads" -ge $((egress + ingress)) ]; then
+		fail $name "exact clock reads ${clock_reads:-none} for $((egress + ingress)) packets: the tick clock should time most of them"
 	else
 		pass $name
 	fi
