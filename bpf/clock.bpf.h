@@ -24,8 +24,8 @@
  * lower bound of theirs: the exact time is less than config.tick_bound_ns
  * later (the tick, and the ticks a jiffy may stall: pping_tick_bound_ns
  * in pping.h; counted in tick_overrun where it was not). The jiffies
- * counter is a load (the verifier
- * inlines bpf_jiffies64). A packet reads the exact clock when it becomes
+ * counter is a load (the verifier inlines bpf_jiffies64). A packet reads
+ * the exact clock when it becomes
  * an identifier, closes a sample, opens or closes a flow, or when the
  * bound cannot settle its rate limit (pkt_now): every time that goes into
  * an RTT or an event is exact. The unit tests inject the tick as they do

@@ -12,8 +12,8 @@
 /* What a hook knows about the packet besides its headers. */
 struct hook_pkt {
 	__u64 now;     /* ns, monotonic: exact once `exact` is set; before
-			* that (config.tick_clock) a lower bound within one
-			* tick, see clock.bpf.h */
+			* that (config.tick_clock) a lower bound, less than
+			* config.tick_bound_ns early: see clock.bpf.h */
 	__u32 len;     /* frame bytes seen by the hook */
 	__u32 segs;    /* wire packets (a GSO packet counts all its segments) */
 	__u8 hook;     /* enum pping_hook */
