@@ -8,7 +8,7 @@
  * the machine or on its uptime).
  *
  * config.test_clock is a load-time switch like config.replay: the daemon never sets it,
- * so the verifier removes the test branch (and xdp_test_now) and a live
+ * so the verifier removes the test branch (and xdp_test_word) and a live
  * program keeps only the load of the switch itself, as for every other
  * rodata switch. It changes only the time; replay also changes the length
  * and the ring-buffer wake-ups, which the unit tests must see as live.
@@ -25,11 +25,10 @@
  * later (the tick, and the ticks a jiffy may stall: pping_tick_bound_ns
  * in pping.h; counted in tick_overrun where it was not). The jiffies
  * counter is a load (the verifier inlines bpf_jiffies64). A packet reads
- * the exact clock when it becomes
- * an identifier, closes a sample, opens or closes a flow, or when the
- * bound cannot settle its rate limit (pkt_now): every time that goes into
- * an RTT or an event is exact. The unit tests inject the tick as they do
- * the time.
+ * the exact clock when it becomes an identifier, closes a sample, opens or
+ * closes a flow, or when the bound cannot settle its rate limit (pkt_now):
+ * every time that goes into an RTT or an event is exact. The unit tests
+ * inject the tick as they do the time.
  */
 #ifndef PPING_CLOCK_BPF_H
 #define PPING_CLOCK_BPF_H
@@ -38,7 +37,6 @@
 #include <bpf/bpf_helpers.h>
 #include "config.bpf.h"
 #include "packet.bpf.h"
-
 
 /* tc outside a replay: the kernel's clock, or the test's, which it passes
  * as __sk_buff.tstamp (live, tstamp is no clock of ours: EDT on egress
@@ -65,48 +63,36 @@ static __always_inline __u32 tc_tick(const struct __sk_buff *skb)
  * from the start of data_in when ctx_in.data is 8; with the tick clock 16
  * bytes: the time, then the tick). Per run, as on tc, so
  * concurrent test runs each carry their own time. Without the metadata the
- * time reads 0, which no test expects.
+ * word reads 0, which no test expects.
  *
  * A function of its own (not inlined) so the compiler allocates the entry
  * point's registers as if it were not there: both ways are then a call
  * returning r0, and once the verifier has removed the dead call and this
  * function, the live program is the one it was without the switch.
  */
-static __noinline __u64 xdp_test_now(struct xdp_md *ctx)
+static __noinline __u64 xdp_test_word(struct xdp_md *ctx, __u32 i)
 {
 	void *meta = (void *)(long)ctx->data_meta;
 	void *data = (void *)(long)ctx->data;
-	__u64 now;
+	__u64 w;
 
-	if (meta + sizeof(now) > data)
+	if (i > 1 || meta + (i + 1) * sizeof(w) > data)
 		return 0;
-	__builtin_memcpy(&now, meta, sizeof(now));
-	return now;
-}
-
-static __noinline __u32 xdp_test_tick(struct xdp_md *ctx)
-{
-	void *meta = (void *)(long)ctx->data_meta;
-	void *data = (void *)(long)ctx->data;
-	__u64 tick;
-
-	if (meta + 2 * sizeof(tick) > data)
-		return 0;
-	__builtin_memcpy(&tick, meta + sizeof(tick), sizeof(tick));
-	return (__u32)tick;
+	__builtin_memcpy(&w, meta + i * sizeof(w), sizeof(w));
+	return w;
 }
 
 static __always_inline __u64 xdp_now(struct xdp_md *ctx)
 {
 	if (config.test_clock)
-		return xdp_test_now(ctx);
+		return xdp_test_word(ctx, 0);
 	return bpf_ktime_get_ns();
 }
 
 static __always_inline __u32 xdp_tick(struct xdp_md *ctx)
 {
 	if (config.test_clock)
-		return xdp_test_tick(ctx);
+		return (__u32)xdp_test_word(ctx, 1);
 	return (__u32)bpf_jiffies64();
 }
 

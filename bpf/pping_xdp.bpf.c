@@ -17,7 +17,7 @@ int pping_xdp_ingress(struct xdp_md *ctx)
 	if (config.tick_clock) {
 		/* Timed later, if at all (clock.bpf.h): a unit test's
 		 * injected time is passed on in now until then. */
-		now = config.test_clock ? xdp_test_now(ctx) : 0;
+		now = config.test_clock ? xdp_test_word(ctx, 0) : 0;
 		tick = xdp_tick(ctx);
 		exact = 0;
 	} else {

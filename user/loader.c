@@ -3,13 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel_hz.h"
 #include "loader.h"
 #include "log.h"
+#include "replay_pool.h"
 #include "subnet_mask.h"
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
@@ -301,43 +301,21 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 	return 0;
 }
 
-/* Does an XDP test run with metadata work here? One run that the program
- * returns from at once (PPING_REPLAY_PROBE). 0 or -errno. */
-static int probe_xdp_runs(int prog_fd)
-{
-	struct {
-		struct pping_replay_meta meta;
-		__u8 frame[ETH_HLEN];   /* the least a test run takes */
-	} run = { .meta = { .dir = PPING_REPLAY_PROBE } };
-	struct xdp_md ctx = {
-		.data = sizeof(run.meta),
-		.data_end = sizeof(run),
-	};
-	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, opts,
-			    .data_in = &run,
-			    .data_size_in = sizeof(run),
-			    .ctx_in = &ctx,
-			    .ctx_size_in = sizeof(ctx),
-			    .repeat = 1);
-
-	return bpf_prog_test_run_opts(prog_fd, &opts) ? -errno : 0;
-}
-
 /* pping_xdp_replay loaded on the tc object's maps, and one probe run of
- * it: its fd, or -errno. */
+ * it (replay_probe_xdp): its fd, or -errno. */
 static int load_replay_xdp(struct pping_bpf *b)
 {
-	int err = pping_bpf_open_xdp(b);
+	int err = pping_bpf_open_xdp(b), fd = -1;
 
 	err = err ?: pping_xdp__load(b->xdp);
 	if (!err) {
-		err = bpf_program__fd(b->xdp->progs.pping_xdp_replay);
-		err = probe_xdp_runs(err) ?: err;
+		fd = bpf_program__fd(b->xdp->progs.pping_xdp_replay);
+		err = replay_probe_xdp(fd);
 	}
-	if (err < 0) {
-		pping_xdp__destroy(b->xdp);
-		b->xdp = NULL;
-	}
+	if (!err)
+		return fd;
+	pping_xdp__destroy(b->xdp);
+	b->xdp = NULL;
 	return err;
 }
 

@@ -141,6 +141,13 @@ int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
 	return xdp_run(prog_fd, &run, pkt->data_len);
 }
 
+int replay_probe_xdp(int prog_fd)
+{
+	struct xdp_run run = { .meta = { .dir = PPING_REPLAY_PROBE } };
+
+	return xdp_run(prog_fd, &run, ETH_HLEN);   /* the least a run takes */
+}
+
 /* The batch that runs: the one not being filled. */
 static struct replay_batch *run_batch_of(struct replay_pool *p)
 {

@@ -117,6 +117,11 @@ int replay_test_run(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
  */
 int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
 
+/* Does an XDP test run with metadata work here? One run that
+ * pping_xdp_replay returns from at once (PPING_REPLAY_PROBE), through the
+ * same path as the packets'. 0 or -errno. */
+int replay_probe_xdp(int prog_fd);
+
 
 /* The shard (of n) a frame's flow belongs to (exposed for the tests). */
 __u32 replay_flow_worker(const __u8 *frame, __u32 len, __u32 n);
