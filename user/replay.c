@@ -210,10 +210,10 @@ void replay_summary(const struct replay *r)
 	const struct capture *c = &r->cap;
 	double s = r->run_ns / 1e9;
 
-	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s, %d thread%s)\n",
+	pr_info("replayed %llu packets of %llu read from %s in %.3f s (%.0f packets/s, %d thread%s, %s test runs)\n",
 		(unsigned long long)r->fed, (unsigned long long)c->read, c->path,
 		s, s > 0 ? r->fed / s : 0.0, r->pool.n_workers,
-		r->pool.n_workers == 1 ? "" : "s");
+		r->pool.n_workers == 1 ? "" : "s", r->pool.xdp_fd >= 0 ? "XDP" : "tc");
 	if (c->foreign || c->unusable || c->time_back)
 		pr_warn("%s: skipped %llu packets with neither end in --local-net and %llu too short for their link header; %llu packets were earlier than the one before\n",
 			c->path, (unsigned long long)c->foreign,
