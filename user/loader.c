@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "kernel_hz.h"
 #include "loader.h"
 #include "log.h"
+#include "privs.h"
 #include "replay_pool.h"
 #include "subnet_mask.h"
 #include "pping_tc.skel.h"
@@ -94,14 +96,25 @@ static int check_kernel(void)
 	return 0;
 }
 
+/*
+ * EACCES is also the verifier's answer to a program it cannot prove safe:
+ * with the capabilities it needs, that is what it means, and telling a
+ * root user to run as root would send them the wrong way.
+ */
 static void explain_load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	const char *vlog = log_get_level() < LOG_DEBUG ? ", -vv shows the verifier log" : "";
+	bool privileged = privs_have(CAP_SYS_ADMIN) ||
+			  (privs_have(CAP_BPF) && privs_have(CAP_PERFMON));
+
+	if (err == -EPERM || (err == -EACCES && !privileged))
 		pr_warn("not allowed to load BPF programs: run pping as root, or with CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON\n");
+	else if (err == -EACCES)
+		pr_warn("the kernel's verifier refused the BPF programs (pping --probe tells what this kernel allows%s)\n",
+			vlog);
 	else
 		pr_warn("cannot load the BPF programs into the kernel: %s (they need BPF atomic compare-and-exchange, Linux 5.12+; pping --probe tells what this kernel allows%s)\n",
-			strerror(-err),
-			log_get_level() < LOG_DEBUG ? ", -vv shows the verifier log" : "");
+			strerror(-err), vlog);
 }
 
 /* Kernel memory charged for a map, from its fdinfo (what bpftool shows
