@@ -128,15 +128,14 @@ static int xdp_run(int prog_fd, struct xdp_run *run, __u32 frame_len)
 
 int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq)
 {
-	struct xdp_run run = {
-		.meta = {
-			.time_ns = pkt->time_ns,
-			.len = pkt->big_len ? pkt->big_len : pkt->wire_len,
-			.seq = seq,
-			.dir = pkt->dir & 1,
-		},
-	};
+	struct xdp_run run;   /* only what the run reads: not all CAPTURE_SNAP */
 
+	run.meta = (struct pping_replay_meta){
+		.time_ns = pkt->time_ns,
+		.len = pkt->big_len ? pkt->big_len : pkt->wire_len,
+		.seq = seq,
+		.dir = pkt->dir & 1,
+	};
 	memcpy(run.frame, pkt->frame, pkt->data_len);
 	return xdp_run(prog_fd, &run, pkt->data_len);
 }
@@ -248,13 +247,14 @@ int replay_pool_init(struct replay_pool *p, int n, int out_fd, int in_fd,
 	p->prog_fd[0] = out_fd;
 	p->prog_fd[1] = in_fd;
 	p->xdp_fd = xdp_fd;
-	p->w = calloc(p->n_workers, sizeof(*p->w));
+	/* and the loop's thread, which helps with the batch it waits for */
+	p->w = calloc(p->n_workers + 1, sizeof(*p->w));
 	if (!p->w || batch_init(&p->batch[0], p->n_shards) ||
 	    batch_init(&p->batch[1], p->n_shards)) {
 		replay_pool_free(p);
 		return -ENOMEM;
 	}
-	for (i = 0; i < p->n_workers; i++) {
+	for (i = 0; i <= p->n_workers; i++) {
 		p->w[i].pool = p;
 		p->w[i].id = i;
 	}
@@ -307,10 +307,16 @@ int replay_pool_wait(struct replay_pool *p, __u32 *failed_at, __u32 *size)
 
 	if (!p->running)
 		return 0;
-	if (p->started)
+	if (p->started) {
+		/* Done with reading and writing out, the loop's thread takes
+		 * shards too rather than wait: on a machine with as many
+		 * CPUs as workers it would otherwise leave one idle while
+		 * the batch ends. */
+		work(&p->w[p->n_workers]);
 		pthread_barrier_wait(&p->done);
+	}
 	p->running = false;
-	for (i = 0; i < p->n_workers; i++) {
+	for (i = 0; i <= p->n_workers; i++) {
 		struct replay_worker *w = &p->w[i];
 
 		if (w->err && (!err || w->err_at < at)) {

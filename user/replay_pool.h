@@ -10,9 +10,10 @@
  * shard it holds, while the others take the rest. A batch ends when
  * the daemon's schedule has work due or the batch is full. It is then
  * launched: the workers feed its packets to the programs while the loop
- * reads the next batch and writes out the events of the one before. So
- * the reading and the output of one thread overlap with the test runs of
- * the others. Where work is due, the loop waits for every packet before
+ * reads the next batch and writes out the events of the one before, and
+ * then takes the shards still left, as a worker would. So the reading
+ * and the output of one thread overlap with the test runs of the others,
+ * and no CPU waits while shards are left. Where work is due, the loop waits for every packet before
  * it, so periodic work (cleanup, intervals) sees exactly those packets, as
  * with one thread; the events, which reach the ring interleaved, are put
  * back in packet order by the place each packet had in its batch
@@ -66,7 +67,7 @@ struct replay_pool {
 	struct replay_batch batch[2];
 	int fill;             /* the batch being filled; the other one runs */
 	bool running;         /* the other one was launched and not waited for */
-	struct replay_worker *w;
+	struct replay_worker *w;   /* n_workers, then the loop thread's */
 	pthread_barrier_t start, done;   /* the workers and the launching thread */
 	bool quit;
 	bool started;         /* threads running */
