@@ -33,7 +33,7 @@ stop_test() {
 		fail "$name" "did not start"
 		return
 	fi
-	ids=$(pping_new_prog_ids)
+	ids=$(pping_own_prog_ids)
 	if [ -z "$ids" ]; then
 		fail "$name" "no pping programs loaded while running"
 		pping_stop KILL
@@ -88,7 +88,7 @@ for hook in tc xdp; do
 		fail "$name" "did not start"
 		continue
 	fi
-	ids=$(pping_new_prog_ids)
+	ids=$(pping_own_prog_ids)
 	ip -n "$NS_A" link del veth0
 	pping_stop none 5; st=$PP_STATUS
 	if [ "$st" = 1 ] && grep -q "disappeared" "$PP_ERR" &&

@@ -2,7 +2,8 @@
 # Running pping inside a test namespace (sourced).
 #   pping_start NS ARGS...   start it with -v, wait until it is attached
 #   pping_stop SIGNAL [T]    signal it, wait up to T s; status in PP_STATUS
-#   pping_new_prog_ids       ids of the BPF programs this instance loaded
+#   pping_new_prog_ids       ids of the BPF programs loaded since pping_start
+#   pping_own_prog_ids       ids of the BPF programs the running daemon holds
 #   pping_progs_alive IDS    how many of IDS still exist in the kernel
 #   rtt_values FILE          RTTs in ms of the standard-format lines
 
@@ -34,6 +35,13 @@ pping_start() {
 # machine; the BPF ids are never reused while the machine runs).
 pping_new_prog_ids() {
 	comm -13 <(echo "$PP_IDS_BEFORE") <(pping_prog_ids)
+}
+
+# The programs the running daemon holds, through program and link fds:
+# exactly this instance's, whatever other pping instances run meanwhile
+# (make test runs some suites side by side).
+pping_own_prog_ids() {
+	grep -hs '^prog_id:' /proc/"$PP_PID"/fdinfo/* | awk '{ print $2 }' | sort -un
 }
 
 pping_progs_alive() {
