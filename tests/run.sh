@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 # lane; the side lane's output is printed once the main lane is done. The
 # side lane holds suites that need no interface traffic of their own
 # timing (the unit tests on injected clocks, replays of files, offline
-# checks) or that compare only within their own run: about a third of
+# checks) or that compare only within their own run: about a quarter of
 # the time, which the main lane's waits on delayed paths leave the CPUs
 # for. Nothing of either lane may depend on the host being idle: tests
 # find their own programs by the daemon's fds (pping_own_prog_ids), and
@@ -50,6 +50,11 @@ SUITES=(
 	"router:./tests/e2e/test_router.sh"
 	"probe:./tests/e2e/test_probe.sh"
 	"deb:./tests/e2e/test_deb.sh"
+	# The same tests with the ASan+UBSan build (make sanitize-build):
+	# any sanitizer report fails the suite. faults measures RTTs on a
+	# delayed path under load of its own, so it stays in this lane.
+	"faults-asan:./tests/sanitize.sh tests/e2e/test_faults.sh"
+	"lifecycle-asan:./tests/sanitize.sh tests/e2e/test_lifecycle.sh"
 )
 SIDE_SUITES=(
 	"unit:./build/tests/test_bpf"
@@ -58,12 +63,8 @@ SIDE_SUITES=(
 	"plot:./tests/e2e/test_plot.sh"
 	"rules:./tests/e2e/test_rules.sh"
 	"output:./tests/e2e/test_output.sh"
-	# The same tests with the ASan+UBSan build (make sanitize-build):
-	# any sanitizer report fails the suite.
 	"unit-asan:./tests/sanitize.sh unit"
 	"replay-asan:./tests/sanitize.sh tests/e2e/test_replay.sh"
-	"faults-asan:./tests/sanitize.sh tests/e2e/test_faults.sh"
-	"lifecycle-asan:./tests/sanitize.sh tests/e2e/test_lifecycle.sh"
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -74,10 +75,13 @@ fi
 
 passed=0 failed=0 skipped=0
 dir=$(mktemp -d)
-side_pid=
-# On an interrupt the side lane's suite ends too (each suite cleans up
-# after itself on its own signal).
-trap '[ -n "$side_pid" ] && kill -- -"$side_pid" 2>/dev/null; rm -rf "$dir"' EXIT
+side_pid= pid=
+# On an interrupt the running suites end too: each lane's runs in a
+# process group of its own (set -m; started in the background, a suite
+# would otherwise ignore the terminal's SIGINT), which the trap ends
+# whole. Each suite cleans up on its own signal.
+trap '[ -n "$side_pid" ] && kill -- -"$side_pid" 2>/dev/null
+      [ -n "$pid" ] && kill -- -"$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 
 selected() {
 	[ -z "${PPING_TEST_ONLY:-}" ] || [[ $1 =~ ^(${PPING_TEST_ONLY})$ ]]
@@ -135,7 +139,7 @@ set -m
 	for s in "${side[@]}"; do
 		selected "${s%%:*}" && run "${s%%:*}" "${s#*:}"
 	done
-) &
+) </dev/null &
 side_pid=$!
 set +m
 
@@ -144,14 +148,26 @@ for s in "${main[@]}"; do
 	name=${s%%:*}
 	selected "$name" || continue
 	echo "== $name"
+	set -m
 	run "$name" "${s#*:}" &
 	pid=$!
+	set +m
 	while [ ! -e "$dir/$name.out" ] && kill -0 $pid 2>/dev/null; do sleep 0.1; done
 	tail -f --pid=$pid -n +1 "$dir/$name.out" 2>/dev/null | sed 's/^/  /'
 	wait $pid
+	pid=
 	tally "$name"
 done
 
+if [ ${#side[@]} -gt 0 ] && kill -0 "$side_pid" 2>/dev/null; then
+	for s in "${side[@]}"; do
+		name=${s%%:*}
+		if selected "$name" && [ ! -e "$dir/$name.rc" ]; then
+			echo "== waiting for the side lane (now: $name)"
+			break
+		fi
+	done
+fi
 wait "$side_pid"
 side_pid=
 for s in "${side[@]}"; do

@@ -89,6 +89,12 @@ for hook in tc xdp; do
 		continue
 	fi
 	ids=$(pping_own_prog_ids)
+	if [ -z "$ids" ]; then
+		fail "$name" "no pping programs loaded while running"
+		pping_stop KILL
+		pping_cleanup_files
+		continue
+	fi
 	ip -n "$NS_A" link del veth0
 	pping_stop none 5; st=$PP_STATUS
 	if [ "$st" = 1 ] && grep -q "disappeared" "$PP_ERR" &&

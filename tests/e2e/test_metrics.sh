@@ -154,7 +154,7 @@ listening() {   # listening NS ADDR:PORT
 leaked_prog_ids() {
 	local ids held
 	for _ in $(seq 30); do
-		held=$(grep -hs '^prog_id:' /proc/[0-9]*/fdinfo/* | awk '{ print $2 }' | sort -u)
+		held=$(held_prog_ids)
 		ids=$(comm -23 <(pping_new_prog_ids | sort) <(echo "$held"))
 		[ -z "$ids" ] && return
 		sleep 0.1

@@ -4,6 +4,7 @@
 #   pping_stop SIGNAL [T]    signal it, wait up to T s; status in PP_STATUS
 #   pping_new_prog_ids       ids of the BPF programs loaded since pping_start
 #   pping_own_prog_ids       ids of the BPF programs the running daemon holds
+#   held_prog_ids            ids of the BPF programs any process holds
 #   pping_progs_alive IDS    how many of IDS still exist in the kernel
 #   rtt_values FILE          RTTs in ms of the standard-format lines
 
@@ -42,6 +43,12 @@ pping_new_prog_ids() {
 # (make test runs some suites side by side).
 pping_own_prog_ids() {
 	grep -hs '^prog_id:' /proc/"$PP_PID"/fdinfo/* | awk '{ print $2 }' | sort -un
+}
+
+# Every program some process holds (through a program or link fd): a
+# program loaded but held by none was left attached by a process gone.
+held_prog_ids() {
+	grep -hs '^prog_id:' /proc/[0-9]*/fdinfo/* | awk '{ print $2 }' | sort -u
 }
 
 pping_progs_alive() {
