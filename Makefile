@@ -168,7 +168,7 @@ FUZZ_COUNT ?= 1000000
 fuzz: $(OUT)/tests/test_bpf
 	PPING_FUZZ_COUNT=$(FUZZ_COUNT) ./$(OUT)/tests/test_bpf fuzz_datapath
 
-BENCH_BINS := $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
+BENCH_BINS := $(OUT)/tests/bench_load_cost $(OUT)/tests/bench_cleanup_cost $(OUT)/tests/flowgen $(OUT)/tests/delay_relay \
               $(OUT)/tests/bench_flow_scale $(OUT)/tests/pcapgen
 
 bench: deps

@@ -143,13 +143,17 @@ static __always_inline struct agg_entry *agg_entry_of(const struct agg_key *key)
 }
 
 /* Two atomic adds; min and max only change, by compare-and-swap, when the
- * sample is a new extreme, which after the first few is rare. */
-static __always_inline void agg_hist_add(struct agg_hist *h, __u64 v)
+ * sample is a new extreme, which after the first few is rare. Global, so
+ * the verifier checks its loops once, not at each of its two calls. */
+__noinline int agg_hist_add(struct agg_hist *h, __u64 v)
 {
+	if (!h)
+		return 0;
 	agg_store_min(&h->min, v ?: 1);
 	agg_store_max(&h->max, v);
 	__sync_fetch_and_add(&h->bucket[agg_bucket(v)], 1);
 	__sync_fetch_and_add(&h->sum, v);
+	return 0;
 }
 
 /*
@@ -226,25 +230,30 @@ static __always_inline bool agg_window_min(const struct subnet_key *sk,
  * 8 | method, as BPF calls take five arguments): into the histograms of
  * the subnet of the end that replied (the remote one for the usual
  * sample, the local one with -l), as user/aggregate.c's aggregate_rtt does
- * with an RTT event. A function of its own, not inlined: the matchers
- * report samples from four places, and the per-packet path should not
- * carry four copies of code that runs once per sample.
+ * with an RTT event. A global function, not inlined: the matchers report
+ * samples from four places, and the per-packet path should not carry four
+ * copies of code that runs once per sample; and global, the verifier
+ * checks it once on its own instead of once per state it is called in
+ * (with -a in the kernel that was two thirds of what it did for a
+ * program).
  */
-static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
-				  __u64 now, __u32 dir_method,
-				  struct pping_counters *cnt)
+__noinline int agg_sample(const struct flow_key *fk, __u64 rtt, __u64 now,
+			  __u32 dir_method, struct pping_counters *cnt)
 {
 	__u8 dir = dir_method >> 8, method = dir_method & 0xff;
-	const __u8 *addr = dir == PPING_DIR_OUT ? fk->remote_addr : fk->local_addr;
 	__u32 gen = *(volatile __u32 *)&runtime.agg_gen, zero = 0;
 	struct agg_entry *h;
 	struct agg_key *key;
+	const __u8 *addr;
 	__u64 min;
 	bool windowed;
 
+	if (!fk || !cnt)
+		return 0;
+	addr = dir == PPING_DIR_OUT ? fk->remote_addr : fk->local_addr;
 	key = bpf_map_lookup_elem(&agg_scratch, &zero);
 	if (!key)
-		return;
+		return 0;
 	subnet_key_of(&key->subnet, addr, fk->ipv, fk->iface);
 	key->method = 0;
 	key->gen = gen & 1;
@@ -252,7 +261,7 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 	if (*(volatile __u8 *)&runtime.agg_table_full &&
 	    !bpf_map_lookup_elem(&agg_tracked, &key->subnet)) {
 		cnt->agg_untracked++;
-		return;
+		return 0;
 	}
 
 	/* Without a window (the window map full) the sample is its own
@@ -265,7 +274,7 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 	h = agg_entry_of(key);
 	if (!h) {
 		cnt->agg_full++;
-		return;
+		return 0;
 	}
 	if (!windowed)
 		cnt->agg_no_window++;
@@ -279,6 +288,7 @@ static __noinline void agg_sample(const struct flow_key *fk, __u64 rtt,
 	 * are seen too. */
 	if (*(volatile __u32 *)&runtime.agg_gen != gen)
 		cnt->agg_late++;
+	return 0;
 }
 
 #endif /* PPING_AGGREGATE_BPF_H */

@@ -11,6 +11,9 @@ mkdir -p build
 {
 	echo "# pping benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs, pping $(git describe --always --dirty 2>/dev/null)"
 	echo
+	echo "## Loading the datapath: the verifier's work and the time (build/tests/bench_load_cost)"
+	./build/tests/bench_load_cost
+	echo
 	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
 	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
 	echo
