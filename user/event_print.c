@@ -6,8 +6,10 @@
  * packet would (remote first); "from src" means the remote end sent the
  * packet that triggered it.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "clock.h"
 #include "event_print.h"
@@ -52,10 +54,17 @@ static const char *trigger_name(const struct pping_event *e)
 	return e->dir == PPING_DIR_IN ? "src" : "dest";
 }
 
+/* "M.uuuuuu ms", written as format.c writes digits (one thread writes
+ * the output: unlocked). */
 static void print_ms(FILE *f, __u64 ns)
 {
-	fprintf(f, "%llu.%06llu ms", (unsigned long long)(ns / 1000000),
-		(unsigned long long)(ns % 1000000));
+	char buf[32], *p;
+
+	p = format_uint(buf, ns / 1000000);
+	*p++ = '.';
+	p = format_padded(p, ns % 1000000, 6);
+	memcpy(p, " ms", 3);
+	fwrite_unlocked(buf, 1, p + 3 - buf, f);
 }
 
 /*
@@ -75,29 +84,48 @@ static void print_standard(FILE *f, const struct pping_event *e,
 	format_endpoint(remote, sizeof(remote), k->remote_addr, k->remote_port,
 			k->ipv);
 
+	fputs_unlocked(tod, f);
+	putc_unlocked(' ', f);
 	if (e->type == PPING_EVENT_RTT) {
 		bool rem = rtt_src_is_remote(e);
 
-		fprintf(f, "%s ", tod);
 		print_ms(f, e->rtt);
-		fputc(' ', f);
+		putc_unlocked(' ', f);
 		print_ms(f, e->min_rtt);
-		fprintf(f, " %s %s+%s%s", proto_name(k), rem ? remote : local,
-			rem ? local : remote,
-			(e->flags & PPING_EV_MATCH_ON_EGRESS) ? " (local)" : "");
+		putc_unlocked(' ', f);
+		fputs_unlocked(proto_name(k), f);
+		putc_unlocked(' ', f);
+		fputs_unlocked(rem ? remote : local, f);
+		putc_unlocked('+', f);
+		fputs_unlocked(rem ? local : remote, f);
+		if (e->flags & PPING_EV_MATCH_ON_EGRESS)
+			fputs_unlocked(" (local)", f);
 		/* ICMP needs no mark: its protocol field says it. */
-		if (e->method == PPING_METHOD_SEQ)
-			fprintf(f, " (%s)", rtt_method_name(e->method));
+		if (e->method == PPING_METHOD_SEQ) {
+			fputs_unlocked(" (", f);
+			fputs_unlocked(rtt_method_name(e->method), f);
+			putc_unlocked(')', f);
+		}
 	} else {
-		fprintf(f, "%s %s %s+%s %s due to %s", tod, proto_name(k), remote,
-			local, flow_event_name(e->flow_event),
-			flow_reason_name(e->reason));
-		if (!(e->flags & PPING_EV_BY_CLEANUP))
-			fprintf(f, " from %s", trigger_name(e));
+		fputs_unlocked(proto_name(k), f);
+		putc_unlocked(' ', f);
+		fputs_unlocked(remote, f);
+		putc_unlocked('+', f);
+		fputs_unlocked(local, f);
+		putc_unlocked(' ', f);
+		fputs_unlocked(flow_event_name(e->flow_event), f);
+		fputs_unlocked(" due to ", f);
+		fputs_unlocked(flow_reason_name(e->reason), f);
+		if (!(e->flags & PPING_EV_BY_CLEANUP)) {
+			fputs_unlocked(" from ", f);
+			fputs_unlocked(trigger_name(e), f);
+		}
 	}
-	if (dev)
-		fprintf(f, " dev %s", dev);
-	fputc('\n', f);
+	if (dev) {
+		fputs_unlocked(" dev ", f);
+		fputs_unlocked(dev, f);
+	}
+	putc_unlocked('\n', f);
 }
 
 /*

@@ -15,6 +15,12 @@ struct wall_clock {
 void wall_clock_sync(struct wall_clock *c);
 __u64 wall_clock_ns(const struct wall_clock *c, __u64 mono_ns);
 
+/* v in decimal at p, no terminator; returns the end (20 bytes at most). */
+char *format_uint(char *p, __u64 v);
+
+/* v's last width digits, zero-padded, at p; returns the end. */
+char *format_padded(char *p, __u64 v, int width);
+
 /* "HH:MM:SS.nnnnnnnnn" in local time. */
 void format_time_of_day(char *buf, size_t len, __u64 wall_ns);
 /* "addr:port" with the canonical text form of the address (IPv4-mapped

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The text forms of user/format.c, pure logic: no BPF. They write digits
+ * by hand, so each is checked against what libc prints for the same value
+ * (inet_ntop, snprintf, localtime_r), over the edges of every field and
+ * many values in between.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "format.h"
+#include "harness.h"
+
+static bool expect_str(const char *what, const char *got, const char *want)
+{
+	if (strcmp(got, want))
+		return fail("%s: got \"%s\", want \"%s\"", what, got, want);
+	return true;
+}
+
+/* Fixed seed: a failure must reproduce. */
+static __u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+static __u64 rng(void)   /* xorshift64 */
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void mapped(__u8 a[16], __u32 v4)
+{
+	memset(a, 0, 16);
+	a[10] = a[11] = 0xff;
+	a[12] = v4 >> 24;
+	a[13] = v4 >> 16;
+	a[14] = v4 >> 8;
+	a[15] = v4;
+}
+
+/* Addresses and endpoints of both families, as inet_ntop and "%s:%u". */
+static bool test_format_endpoints(void)
+{
+	static const __u32 edges[] = { 0, 1, 9, 10, 99, 100, 255, 0x0a000001,
+				       0x7f000001, 0xc0a80001, 0xffffffff,
+				       0x01020304, 0x0a0b0c0d };
+	static const __u16 ports[] = { 0, 1, 9, 10, 80, 443, 9999, 10000,
+				       65535 };
+	char got[INET6_ADDRSTRLEN + 8], ip[INET6_ADDRSTRLEN], want[sizeof(got)];
+	__u8 a[16];
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		__u32 v4 = i < 13 ? edges[i] : (__u32)rng();
+		__u16 port = i < 9 ? ports[i] : (__u16)rng();
+		int ipv = i & 1 ? 6 : 4;
+		__u32 be;
+
+		if (ipv == 4) {
+			mapped(a, v4);
+			be = htonl(v4);
+			inet_ntop(AF_INET, &be, ip, sizeof(ip));
+		} else {
+			__u64 r = rng();
+
+			/* runs of zero words too, where inet_ntop writes :: */
+			memcpy(a, &r, 8);
+			memset(a + 8, 0, 8);
+			if (i & 2)
+				memcpy(a + 12, &v4, 4);
+			if (i & 4)
+				memset(a, 0, 4);
+			inet_ntop(AF_INET6, a, ip, sizeof(ip));
+		}
+		format_addr(got, sizeof(got), a, ipv);
+		if (!expect_str("format_addr", got, ip))
+			return false;
+		snprintf(want, sizeof(want), "%s:%u", ip, port);
+		format_endpoint(got, sizeof(got), a, htons(port), ipv);
+		if (!expect_str("format_endpoint", got, want))
+			return false;
+	}
+	return true;
+}
+
+/* HH:MM:SS.nnnnnnnnn as localtime_r and snprintf give it, in a zone with
+ * a half-hour offset and one with summer time, across a change of it. */
+static bool test_format_time_of_day(void)
+{
+	static const char *zones[] = { "UTC", "Asia/Kolkata", "Europe/Berlin" };
+	/* 2026-03-29 00:59:58 UTC: Berlin goes to summer time at 01:00 */
+	const __u64 dst = 1774745998ULL;
+	const char *old = getenv("TZ");
+	char got[32], want[32], *saved = old ? strdup(old) : NULL;
+	bool ok = true;
+	struct tm tm;
+	unsigned int z;
+	int i;
+
+	for (z = 0; ok && z < sizeof(zones) / sizeof(zones[0]); z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		for (i = 0; ok && i < 5000; i++) {
+			/* seconds on both sides of the change, a few records
+			 * each (the second's split is kept), and any ns */
+			__u64 secs = i < 4000 ? dst + i / 1000 : rng() % 4102444800ULL;
+			__u64 ns = i % 1000 == 0 ? 0 : i % 1000 == 1 ? 999999999 :
+				   rng() % 1000000000ULL;
+			time_t t = secs;
+
+			localtime_r(&t, &tm);
+			snprintf(want, sizeof(want), "%02d:%02d:%02d.%09llu",
+				 tm.tm_hour, tm.tm_min, tm.tm_sec,
+				 (unsigned long long)ns);
+			format_time_of_day(got, sizeof(got),
+					   secs * 1000000000ULL + ns);
+			ok = expect_str(zones[z], got, want);
+		}
+	}
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+	return ok;
+}
+
+/* The digit writers at their bounds. */
+static bool test_format_digits(void)
+{
+	static const __u64 vals[] = { 0, 1, 9, 10, 999999, 1000000, 4294967295ULL,
+				      18446744073709551615ULL };
+	char got[32], want[32];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		*format_uint(got, vals[i]) = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)vals[i]);
+		if (!expect_str("format_uint", got, want))
+			return false;
+		*format_padded(got, vals[i], 9) = '\0';
+		snprintf(want, sizeof(want), "%09llu",
+			 (unsigned long long)(vals[i] % 1000000000ULL));
+		if (!expect_str("format_padded", got, want))
+			return false;
+	}
+	return true;
+}
+
+DEFINE_TESTS(format,
+	{ "format_endpoints", test_format_endpoints },
+	{ "format_time_of_day", test_format_time_of_day },
+	{ "format_digits", test_format_digits }
+);
