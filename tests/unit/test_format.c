@@ -13,6 +13,7 @@
 
 #include "format.h"
 #include "harness.h"
+#include "json.h"
 
 static bool expect_str(const char *what, const char *got, const char *want)
 {
@@ -153,8 +154,71 @@ static bool test_format_digits(void)
 	return true;
 }
 
+/* A JSON string as the writer must give it, escaped the plain way. */
+static void ref_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Records of every kind of field, with strings needing every escape and
+ * one longer than the writer's buffer, against the reference. */
+static bool test_format_json(void)
+{
+	char odd[] = "a\"b\\c\x01d\x1f\n\te", big[3000], *got = NULL, *want = NULL;
+	size_t got_len = 0, want_len = 0;
+	FILE *g = open_memstream(&got, &got_len);
+	FILE *w = open_memstream(&want, &want_len);
+	struct json_obj j;
+	bool ok;
+	int r;
+
+	if (!g || !w)
+		return fail("open_memstream failed");
+	for (r = 0; r < (int)sizeof(big) - 1; r++)
+		big[r] = r % 97 == 0 ? '"' : 'a' + r % 26;
+	big[sizeof(big) - 1] = '\0';
+	for (r = 0; r < 3; r++) {
+		const char *v = r == 0 ? odd : r == 1 ? big : "";
+
+		json_begin(&j, g);
+		json_u64(&j, "zero", 0);
+		json_u64(&j, "max", 18446744073709551615ULL);
+		json_str(&j, "s\"name", v);
+		json_bool(&j, "t", true);
+		json_bool(&j, "f", false);
+		json_null(&j, "n");
+		json_end(&j);
+		fputc('\n', g);
+
+		fprintf(w, "{\"zero\":0,\"max\":18446744073709551615,");
+		ref_string(w, "s\"name");
+		fputc(':', w);
+		ref_string(w, v);
+		fprintf(w, ",\"t\":true,\"f\":false,\"n\":null}\n");
+	}
+	fclose(g);
+	fclose(w);
+	ok = got_len == want_len && !memcmp(got, want, got_len);
+	if (!ok)
+		fail("json records differ: got %zu bytes, want %zu: %.120s", got_len,
+		     want_len, got);
+	free(got);
+	free(want);
+	return ok;
+}
+
 DEFINE_TESTS(format,
 	{ "format_endpoints", test_format_endpoints },
 	{ "format_time_of_day", test_format_time_of_day },
-	{ "format_digits", test_format_digits }
+	{ "format_digits", test_format_digits },
+	{ "format_json", test_format_json }
 );
