@@ -89,6 +89,8 @@ void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv)
 	char *p = buf;
 	int i;
 
+	if (!len)
+		return;
 	if (ipv == 4 && len >= INET_ADDRSTRLEN) {
 		for (i = 12; i < 16; i++) {
 			p = format_uint(p, addr[i]);
@@ -106,6 +108,8 @@ void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
 {
 	size_t n;
 
+	if (!len)
+		return;
 	format_addr(buf, len, addr, ipv);
 	n = strlen(buf);
 	/* ":" and up to five digits */

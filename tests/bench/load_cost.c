@@ -66,6 +66,7 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* 0 where the kernel does not say (before Linux 5.16). */
 static __u32 verified(int fd)
 {
 	struct bpf_prog_info info = {};
@@ -76,6 +77,7 @@ static __u32 verified(int fd)
 	return info.verified_insns;
 }
 
+/* ms to load a no-op program, or -errno. */
 static double load_noop(void)
 {
 	struct bpf_insn insns[] = {
@@ -87,14 +89,19 @@ static double load_noop(void)
 
 	t = now_ms() - t;
 	if (fd < 0)
-		return -1;
+		return -errno;
 	close(fd);
 	return t;
 }
 
 static void print_prog(const char *name, int fd)
 {
-	printf("  %-26s %10u\n", name, verified(fd));
+	__u32 n = verified(fd);
+
+	if (n)
+		printf("  %-26s %10u\n", name, n);
+	else
+		printf("  %-26s %10s (the kernel does not say: Linux 5.16+)\n", name, "n/a");
 }
 
 /* One load of one way; its programs' counts printed on the first. */
@@ -107,23 +114,31 @@ static int load_once(const struct how *h, bool print, double *ms, double *xdp_ms
 	*ms = now_ms() - t;
 	*xdp_ms = 0;
 	if (err)
-		return err;
+		goto out;
 	if (h->xdp_ingress) {
 		t = now_ms();
 		err = pping_xdp__load(b.xdp);
 		*xdp_ms = now_ms() - t;
 	}
 	if (!err && print) {
+		/* A replay the kernel refuses XDP test runs for runs the tc
+		 * programs of a second object (tc_runs). */
+		const struct pping_tc *tc = b.tc_runs ? b.tc_runs : b.tc;
+
 		if (b.replay_xdp_fd >= 0) {
 			print_prog("pping_xdp_replay", b.replay_xdp_fd);
 		} else {
-			print_prog("pping_tc_egress", bpf_program__fd(b.tc->progs.pping_tc_egress));
+			if (b.tc_runs)
+				printf("  (XDP test runs refused: %s; tc test runs)\n",
+				       strerror(-b.replay_xdp_err));
+			print_prog("pping_tc_egress", bpf_program__fd(tc->progs.pping_tc_egress));
 			if (!h->xdp_ingress)
-				print_prog("pping_tc_ingress", bpf_program__fd(b.tc->progs.pping_tc_ingress));
+				print_prog("pping_tc_ingress", bpf_program__fd(tc->progs.pping_tc_ingress));
 		}
 		if (h->xdp_ingress)
 			print_prog("pping_xdp_ingress", bpf_program__fd(b.xdp->progs.pping_xdp_ingress));
 	}
+out:
 	pping_bpf_destroy(&b);
 	return err;
 }
@@ -138,14 +153,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(NULL);
-	for (r = 0; r < reps; r++)
+	for (r = 0; r < reps; r++) {
 		floor_v[r] = load_noop();
-	fl = median(floor_v, reps);
-	if (fl < 0) {
-		fprintf(stderr, "bench_load_cost: cannot load a no-op program: %s\n",
-			strerror(errno));
-		return 1;
+		if (floor_v[r] < 0) {
+			fprintf(stderr, "bench_load_cost: cannot load a no-op program: %s\n",
+				strerror((int)-floor_v[r]));
+			return 1;
+		}
 	}
+	fl = median(floor_v, reps);
 	printf("Loading the datapath, medians of %d loads; floor: a no-op program loads in %.3f ms\n",
 	       reps, fl);
 	for (i = 0; i < (int)(sizeof(hows) / sizeof(hows[0])); i++) {
