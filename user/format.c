@@ -84,23 +84,79 @@ void format_time_of_day(char *buf, size_t len, __u64 wall_ns)
 	buf[TIME_OF_DAY_LEN] = '\0';
 }
 
-void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv)
+/* A dotted quad at p; returns the end (no terminator). */
+static char *put_ipv4(char *p, const __u8 a[4])
 {
-	char *p = buf;
 	int i;
 
+	for (i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = format_uint(p, a[i]);
+	}
+	return p;
+}
+
+/*
+ * The text form inet_ntop gives an IPv6 address (RFC 5952): groups in
+ * lowercase hex without leading zeros, the longest run of two or more
+ * zero groups (the first of equal ones) as "::", and an IPv4-compatible or
+ * IPv4-mapped address with its last 32 bits as a dotted quad.
+ */
+static char *put_ipv6(char *p, const __u8 a[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	int i, base = -1, run = 0, cur = -1, cur_len = 0;
+	unsigned int w[8];
+
+	for (i = 0; i < 8; i++) {
+		w[i] = a[2 * i] << 8 | a[2 * i + 1];
+		if (!w[i]) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > run)
+				base = cur, run = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (run < 2)
+		base = -1;
+	for (i = 0; i < 8; i++) {
+		if (base >= 0 && i >= base && i < base + run) {
+			if (i == base)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && base == 0 &&
+		    (run == 6 || (run == 5 && w[5] == 0xffff)))
+			return put_ipv4(p, a + 12);
+		if (w[i] >> 12)
+			*p++ = hex[w[i] >> 12];
+		if (w[i] >> 8)
+			*p++ = hex[w[i] >> 8 & 0xf];
+		if (w[i] >> 4)
+			*p++ = hex[w[i] >> 4 & 0xf];
+		*p++ = hex[w[i] & 0xf];
+	}
+	if (base >= 0 && base + run == 8)
+		*p++ = ':';
+	return p;
+}
+
+void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv)
+{
 	if (!len)
 		return;
-	if (ipv == 4 && len >= INET_ADDRSTRLEN) {
-		for (i = 12; i < 16; i++) {
-			p = format_uint(p, addr[i]);
-			*p++ = i < 15 ? '.' : '\0';
-		}
+	if (len < INET6_ADDRSTRLEN) {
+		if (!inet_ntop(ipv == 4 ? AF_INET : AF_INET6,
+			       ipv == 4 ? addr + 12 : addr, buf, len))
+			snprintf(buf, len, "?");
 		return;
 	}
-	if (!inet_ntop(ipv == 4 ? AF_INET : AF_INET6, ipv == 4 ? addr + 12 : addr,
-		       buf, len))
-		snprintf(buf, len, "?");
+	*(ipv == 4 ? put_ipv4(buf, addr + 12) : put_ipv6(buf, addr)) = '\0';
 }
 
 void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,

@@ -43,6 +43,31 @@ static void mapped(__u8 a[16], __u32 v4)
 	a[15] = v4;
 }
 
+/* IPv6 addresses whose text form has a rule of its own. */
+static bool test_format_ipv6_forms(void)
+{
+	static const char *forms[] = {
+		"::", "::1", "1::", "::1:0:0:0", "1:0:0:1:0:0:0:1",
+		"1:0:0:1:0:0:1:1", "0:1:0:1:0:1:0:1", "1:0:1:1:1:1:1:1",
+		"::ffff:1.2.3.4", "::1.2.3.4", "::0.0.0.2", "::ffff:0.0.0.0",
+		"::fffe:1.2.3.4", "64:ff9b::1.2.3.4", "fe80::1:2", "2001:db8::",
+		"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "abcd:ef01:2345:6789::a",
+	};
+	char got[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN];
+	unsigned int i;
+	__u8 a[16];
+
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (inet_pton(AF_INET6, forms[i], a) != 1)
+			return fail("inet_pton refused %s", forms[i]);
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		format_addr(got, sizeof(got), a, 6);
+		if (!expect_str(forms[i], got, want))
+			return false;
+	}
+	return true;
+}
+
 /* Addresses and endpoints of both families, as inet_ntop and "%s:%u". */
 static bool test_format_endpoints(void)
 {
@@ -55,7 +80,7 @@ static bool test_format_endpoints(void)
 	__u8 a[16];
 	int i;
 
-	for (i = 0; i < 20000; i++) {
+	for (i = 0; i < 100000; i++) {
 		/* the edges first, all as IPv4; then the families alternate */
 		__u32 v4 = i < 13 ? edges[i] : (__u32)rng();
 		__u16 port = i < 9 ? ports[i] : (__u16)rng();
@@ -67,15 +92,26 @@ static bool test_format_endpoints(void)
 			be = htonl(v4);
 			inet_ntop(AF_INET, &be, ip, sizeof(ip));
 		} else {
-			__u64 r = rng();
+			__u64 r = rng(), r2 = rng();
+			int k;
 
-			/* runs of zero words too, where inet_ntop writes :: */
+			/* each group zero half the time, so runs of zero
+			 * groups of every length and place, where inet_ntop
+			 * writes ::; groups of 1 to 4 digits; and the forms
+			 * it ends with a dotted quad (::a.b.c.d, ::ffff:...) */
 			memcpy(a, &r, 8);
-			memset(a + 8, 0, 8);
-			if (i & 2)
-				memcpy(a + 12, &v4, 4);
-			if (i & 4)
-				memset(a, 0, 4);
+			memcpy(a + 8, &r2, 8);
+			for (k = 0; k < 8; k++) {
+				if (rng() & 1)
+					a[2 * k] = a[2 * k + 1] = 0;
+				else if (rng() & 1)
+					a[2 * k] &= rng() & 1 ? 0 : 0x0f;
+			}
+			if ((i & 6) == 2) {
+				memset(a, 0, 12);
+				if (i & 8)
+					a[10] = a[11] = 0xff;
+			}
 			inet_ntop(AF_INET6, a, ip, sizeof(ip));
 		}
 		format_addr(got, sizeof(got), a, ipv);
@@ -220,6 +256,7 @@ static bool test_format_json(void)
 }
 
 DEFINE_TESTS(format,
+	{ "format_ipv6_forms", test_format_ipv6_forms },
 	{ "format_endpoints", test_format_endpoints },
 	{ "format_time_of_day", test_format_time_of_day },
 	{ "format_digits", test_format_digits },
