@@ -309,9 +309,10 @@ int replay_pool_wait(struct replay_pool *p, __u32 *failed_at, __u32 *size)
 		return 0;
 	if (p->started) {
 		/* Done with reading and writing out, the loop's thread takes
-		 * shards too rather than wait: on a machine with as many
-		 * CPUs as workers it would otherwise leave one idle while
-		 * the batch ends. */
+		 * the shards left rather than wait: one more runner where
+		 * the CPUs outnumber the workers. Where they do not, it
+		 * finds few left (the two-thread ratio on 2 CPUs did not
+		 * move either way). */
 		work(&p->w[p->n_workers]);
 		pthread_barrier_wait(&p->done);
 	}

@@ -12,11 +12,11 @@
  * launched: the workers feed its packets to the programs while the loop
  * reads the next batch and writes out the events of the one before, and
  * then takes the shards still left, as a worker would. So the reading
- * and the output of one thread overlap with the test runs of the others,
- * and no CPU waits while shards are left. Where work is due, the loop waits for every packet before
- * it, so periodic work (cleanup, intervals) sees exactly those packets, as
- * with one thread; the events, which reach the ring interleaved, are put
- * back in packet order by the place each packet had in its batch
+ * and the output of one thread overlap with the test runs of the others.
+ * Where work is due, the loop waits for every packet before it, so
+ * periodic work (cleanup, intervals) sees exactly those packets, as with
+ * one thread; the events, which reach the ring interleaved, are put back
+ * in packet order by the place each packet had in its batch
  * (pping_event.pkt_seq).
  *
  * With one worker no thread is started: a launch runs the batch at once on
@@ -122,7 +122,6 @@ int replay_test_run_xdp(int prog_fd, const struct capture_pkt *pkt, __u32 seq);
  * pping_xdp_replay returns from at once (PPING_REPLAY_PROBE), through the
  * same path as the packets'. 0 or -errno. */
 int replay_probe_xdp(int prog_fd);
-
 
 /* The shard (of n) a frame's flow belongs to (exposed for the tests). */
 __u32 replay_flow_worker(const __u8 *frame, __u32 len, __u32 n);
