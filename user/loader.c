@@ -40,6 +40,16 @@ int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src)
 	return 0;
 }
 
+/* One state for all hooks: another object of the datapath uses the tc
+ * object's maps, including .data, so runtime changes reach all of them. */
+static int share_state(struct bpf_object *obj, struct bpf_map *data,
+		       const struct pping_bpf *b)
+{
+	int err = pping_bpf_share_maps(obj, b->tc->obj);
+
+	return err ?: bpf_map__reuse_fd(data, bpf_map__fd(b->tc->maps.data));
+}
+
 int pping_bpf_open_xdp(struct pping_bpf *b)
 {
 	struct pping_xdp *x;
@@ -59,11 +69,7 @@ int pping_bpf_open_xdp(struct pping_bpf *b)
 	bpf_program__set_autoload(x->progs.pping_xdp_ingress, !b->config.replay);
 	bpf_program__set_autoload(x->progs.pping_xdp_replay, b->config.replay);
 
-	/* One state for all hooks: the XDP object uses the tc object's maps,
-	 * including .data, so runtime changes reach both. */
-	err = pping_bpf_share_maps(x->obj, b->tc->obj);
-	if (!err)
-		err = bpf_map__reuse_fd(x->maps.data, bpf_map__fd(b->tc->maps.data));
+	err = share_state(x->obj, x->maps.data, b);
 	if (err)
 		pr_warn("cannot share the maps with the XDP program: %s\n",
 			strerror(-err));
@@ -343,8 +349,7 @@ static int load_replay_tc(struct pping_bpf *b)
 		return -errno;
 	b->tc_runs = t;
 	t->rodata->config = b->config;
-	err = pping_bpf_share_maps(t->obj, b->tc->obj);
-	err = err ?: bpf_map__reuse_fd(t->maps.data, bpf_map__fd(b->tc->maps.data));
+	err = share_state(t->obj, t->maps.data, b);
 	err = err ?: pping_tc__load(t);
 	if (err)
 		pr_warn("cannot load the tc programs for the replay: %s\n",
