@@ -354,12 +354,13 @@ static __always_inline int parse_tcp_ts(__u8 *opts, __u32 opt_len, void *end,
 	}
 	if (!opt_len)
 		return 1;
-	__builtin_memset(&a, 0, sizeof(a));
 	a.len = opt_len;
 	if ((void *)(opts + MAX_TCP_OPT_BYTES) <= end) {
 		__builtin_memcpy(a.b, opts, MAX_TCP_OPT_BYTES);
 		a.avail = opt_len;
 	} else {
+		/* The walk's argument must be initialised whole. */
+		__builtin_memset(a.b, 0, sizeof(a.b));
 		/* Near the end of the linear data: what there is of it,
 		 * by words, then the bytes of a word cut short (i is a
 		 * constant on each of the verifier's paths, so these are
