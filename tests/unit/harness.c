@@ -466,7 +466,6 @@ bool expect_ts_pass(const struct cleanup_stats *st, __u64 seen,
  * Running the programs
  * ======================================================================== */
 
-/* The injected time in front of an XDP packet, as its metadata. */
 __u32 env_tick_at(const struct env *e, __u64 t)
 {
 	if (e->held_tick)
@@ -481,12 +480,8 @@ void env_hold_tick(struct env *e, bool hold)
 		e->held_tick = 1 + env_tick_at(e, e->now);
 }
 
-/* The jiffy of the injected time, for the tick clock. */
-static __u64 env_tick(const struct env *e)
-{
-	return env_tick_at(e, e->now);
-}
-
+/* The injected time and jiffy in front of an XDP packet, as its
+ * metadata. */
 struct xdp_timed_pkt {
 	__u64 now;
 	__u64 tick;   /* read with the tick clock only */
@@ -514,7 +509,7 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 		/* ctx_in.data is the metadata's length: BPF_PROG_TEST_RUN
 		 * puts that much of data_in in front of data. */
 		timed_xdp.now = e->now;
-		timed_xdp.tick = env_tick(e);
+		timed_xdp.tick = env_tick_at(e, e->now);
 		memcpy(timed_xdp.data, p->data, p->len);
 		memset(&xdp_ctx, 0, sizeof(xdp_ctx));
 		xdp_ctx.data = offsetof(struct xdp_timed_pkt, data);
@@ -526,7 +521,7 @@ bool run_prog(struct env *e, struct bpf_program *prog, const char *name,
 	} else if (e->test_clock && !skb_ctx) {
 		memset(&timed_skb, 0, sizeof(timed_skb));
 		timed_skb.tstamp = e->now;
-		timed_skb.cb[2] = (__u32)env_tick(e);
+		timed_skb.cb[2] = env_tick_at(e, e->now);
 		opts.ctx_in = &timed_skb;
 		opts.ctx_size_in = sizeof(timed_skb);
 	} else if (e->tick_ns && skb_ctx) {
