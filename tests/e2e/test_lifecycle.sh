@@ -26,19 +26,27 @@ xdp_on_link() {
 	ip -n "$NS_A" link show veth0 2>/dev/null | grep -q "prog/xdp"
 }
 
+# start_own NAME HOOK: pping on veth0 of NS_A, the programs it holds in
+# IDS; fails NAME (status 1) if it did not start or holds none.
+start_own() {
+	IDS=
+	if ! pping_start "$NS_A" -i veth0 -I "$2"; then
+		fail "$1" "did not start"
+		return 1
+	fi
+	IDS=$(pping_own_prog_ids)
+	[ -n "$IDS" ] && return 0
+	fail "$1" "no pping programs loaded while running"
+	pping_stop KILL
+	pping_cleanup_files
+	return 1
+}
+
 # stop_test NAME HOOK SIGNAL WANT_STATUS
 stop_test() {
 	local name=$1 hook=$2 sig=$3 want=$4 ids st left i
-	if ! pping_start "$NS_A" -i veth0 -I "$hook"; then
-		fail "$name" "did not start"
-		return
-	fi
-	ids=$(pping_own_prog_ids)
-	if [ -z "$ids" ]; then
-		fail "$name" "no pping programs loaded while running"
-		pping_stop KILL
-		return
-	fi
+	start_own "$name" "$hook" || return
+	ids=$IDS
 	pping_stop "$sig"; st=$PP_STATUS
 	# After SIGKILL the watchdog needs a moment to detach XDP.
 	for i in $(seq 40); do
@@ -84,17 +92,8 @@ fi
 # The monitored interface disappears: exit within 5 s, status 1, a message.
 for hook in tc xdp; do
 	name="interface-vanishes-$hook"
-	if ! pping_start "$NS_A" -i veth0 -I "$hook"; then
-		fail "$name" "did not start"
-		continue
-	fi
-	ids=$(pping_own_prog_ids)
-	if [ -z "$ids" ]; then
-		fail "$name" "no pping programs loaded while running"
-		pping_stop KILL
-		pping_cleanup_files
-		continue
-	fi
+	start_own "$name" "$hook" || continue
+	ids=$IDS
 	ip -n "$NS_A" link del veth0
 	pping_stop none 5; st=$PP_STATUS
 	if [ "$st" = 1 ] && grep -q "disappeared" "$PP_ERR" &&
