@@ -37,10 +37,19 @@ struct {
 	__type(value, struct flow_state);
 } flow_template SEC(".maps");
 
-/* Outstanding identifiers: when each sampled TSval left. */
+/*
+ * Outstanding identifiers that do not fit their flow's slots (a flow
+ * direction with more outstanding than PPING_ID_SLOTS: long RTTs, a short
+ * rate limit), and ICMP echoes: when each left. Unlike the flow map, not
+ * preallocated: every flow takes a flow entry, but few identifiers come
+ * here, so 16 MiB reserved at start would mostly stay unused;
+ * --max-timestamps still bounds the entries. An identifier that comes
+ * here pays for its allocation (bench_flow_scale -m against -m -P).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PPING_DEFAULT_MAX_TIMESTAMPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ts_key);
 	__type(value, struct ts_value);
 } ts_map SEC(".maps");

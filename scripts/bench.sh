@@ -23,6 +23,15 @@ mkdir -p build
 	echo "## Flow scale with the flow map allocated as flows come (build/tests/bench_flow_scale -p)"
 	./build/tests/bench_flow_scale -p ${BENCH_FLOW_SIZES:-1000 100000 1000000}
 	echo
+	echo "## Identifiers beyond the flows' slots: the identifier map allocated as they come (-m) and preallocated (-m -P), interleaved"
+	for rep in 1 2; do
+		for prealloc in "" -P; do
+			echo "bench_flow_scale -m${prealloc:+ $prealloc}, repetition $rep:"
+			./build/tests/bench_flow_scale -m $prealloc ${BENCH_IDMAP_SIZES:-1000 100000} |
+				sed -n '/no-op floor/,/^$/p'
+		done
+	done
+	echo
 	echo "## Coverage under overload (tests/bench/coverage.sh)"
 	./tests/bench/coverage.sh
 	echo

@@ -123,9 +123,7 @@ static void explain_load_error(int err)
 			strerror(-err), vlog);
 }
 
-/* Kernel memory charged for a map, from its fdinfo (what bpftool shows
- * as memlock); 0 if unknown. */
-static unsigned long long map_memory(int fd)
+unsigned long long pping_map_memory(int fd)
 {
 	unsigned long long bytes = 0;
 	char path[64], line[128];
@@ -150,13 +148,17 @@ unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log)
 	bpf_object__for_each_map(m, b->tc->obj) {
 		if (bpf_map__is_internal(m))
 			continue;
-		bytes = map_memory(bpf_map__fd(m));
+		bytes = pping_map_memory(bpf_map__fd(m));
 		total += bytes;
 		if (!log)
 			continue;
 		if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
 			pr_info("map %s: ring buffer, %.1f MiB\n",
 				bpf_map__name(m), bytes / 1048576.0);
+		else if (bpf_map__map_flags(m) & BPF_F_NO_PREALLOC)
+			pr_info("map %s: up to %u entries, %.1f MiB now (entries allocated as they come)\n",
+				bpf_map__name(m), bpf_map__max_entries(m),
+				bytes / 1048576.0);
 		else
 			pr_info("map %s: %u entries, %.1f MiB (%llu bytes per entry)\n",
 				bpf_map__name(m), bpf_map__max_entries(m),
@@ -277,6 +279,10 @@ static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 		err = bpf_map__set_map_flags(tc->maps.flow_map,
 					     bpf_map__map_flags(tc->maps.flow_map) |
 					     BPF_F_NO_PREALLOC);
+	if (!err && cfg->ts_prealloc)
+		err = bpf_map__set_map_flags(tc->maps.ts_map,
+					     bpf_map__map_flags(tc->maps.ts_map) &
+					     ~BPF_F_NO_PREALLOC);
 	if (!err && cfg->max_flows)
 		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
 	if (!err && cfg->max_timestamps)

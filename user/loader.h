@@ -21,6 +21,8 @@ struct datapath_config {
 	bool flows_no_prealloc;   /* the flow map allocates entries as flows come
 				   * (BPF_F_NO_PREALLOC): measured by
 				   * bench_flow_scale -p, not the daemon's choice */
+	bool ts_prealloc;     /* the identifier map preallocated, as before it
+			       * was an overflow store: bench_flow_scale -P */
 	bool test_clock;      /* unit tests: time from the test run */
 	bool exact_clock;     /* read the clock for every packet, not by the
 			       * tick (clock.bpf.h): the unit tests unless
@@ -94,6 +96,11 @@ struct bpf_object;
  * .rodata) are each object's own and are left alone.
  */
 int pping_bpf_share_maps(struct bpf_object *dst, const struct bpf_object *src);
+
+/* Kernel memory charged for a map, from its fdinfo (what bpftool shows
+ * as memlock): a map allocating entries as they come is charged for those
+ * it holds, where the kernel reports it (Linux 6.4+). 0 if unknown. */
+unsigned long long pping_map_memory(int fd);
 
 /* Kernel memory of the shared maps in bytes; logged per map at -v if log. */
 unsigned long long pping_bpf_map_memory(const struct pping_bpf *b, bool log);

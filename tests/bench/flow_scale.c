@@ -3,10 +3,10 @@
  * Flow scale: what N concurrent flows cost pping, in kernel memory and in
  * time per packet, for N = 1k, 100k and 1M by default.
  *
- * For each N the tc object is loaded as `pping --max-flows N
- * --max-timestamps N` loads it (pping_bpf_load: flow map, identifier map
- * and sampled-flows bitmap sized from N), so the memory reported is what
- * the daemon would take. Then N distinct IPv4 TCP flows with the
+ * For each N the tc object is loaded as `pping --max-flows N` loads it
+ * (pping_bpf_load: flow map and sampled-flows bitmap sized from N, the
+ * other maps at their defaults), so the memory reported is what the
+ * daemon would take. Then N distinct IPv4 TCP flows with the
  * timestamp option go through the programs with BPF_PROG_TEST_RUN, one
  * packet per run, in phases:
  *
@@ -53,11 +53,17 @@
  * are allocated as flows come and freed as they go, so the memory is the
  * flows' own, and an insert costs an allocation.
  *
+ * -m puts every TSval identifier in the identifier map (ts_map), none in
+ * the flows' slots, with the map sized N: the path of identifiers that
+ * find both slots taken. -P preallocates the identifier map, as it was
+ * before it held only those (it is allocated as identifiers come): -m
+ * beside -m -P is what that choice costs an identifier.
+ *
  * -c compares the tick clock (bpf/clock.bpf.h: most packets read no
  * clock) with the exact clock on every packet: at the first FLOWS and
  * the 60 s rate limit, the lookup-only path, interleaved runs of each.
  *
- * Usage: bench_flow_scale [-a] [-c] [-p] [-r ROUNDS] [FLOWS...]
+ * Usage: bench_flow_scale [-a] [-c] [-m] [-p] [-P] [-r ROUNDS] [FLOWS...]
  *        (default 2 steady rounds; 1000 100000 1000000 flows). Needs root.
  */
 #include <errno.h>
@@ -79,6 +85,8 @@
 
 /* -p: every run's flow map without preallocation */
 static bool no_prealloc;
+/* -P: the identifier map preallocated; -m: every TSval identifier in it */
+static bool ts_prealloc, ts_map_only;
 /* -c: the run being timed reads the exact clock for every packet */
 static bool exact_clock;
 
@@ -289,30 +297,13 @@ struct result {
 	__s64 flow_count;                  /* flows in the map after "new" */
 };
 
-static __u64 map_memlock(int fd)
-{
-	unsigned long long bytes = 0;
-	char path[64], line[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &bytes) == 1)
-			break;
-	fclose(f);
-	return bytes;
-}
-
 static void read_memory(const struct pping_bpf *b, struct mem *m)
 {
 	m->total = pping_bpf_map_memory(b, false);
-	m->flow_map = map_memlock(bpf_map__fd(b->tc->maps.flow_map));
-	m->ts_map = map_memlock(bpf_map__fd(b->tc->maps.ts_map));
-	m->sampled = map_memlock(bpf_map__fd(b->tc->maps.sampled_flows));
-	m->events = map_memlock(bpf_map__fd(b->tc->maps.events));
+	m->flow_map = pping_map_memory(bpf_map__fd(b->tc->maps.flow_map));
+	m->ts_map = pping_map_memory(bpf_map__fd(b->tc->maps.ts_map));
+	m->sampled = pping_map_memory(bpf_map__fd(b->tc->maps.sampled_flows));
+	m->events = pping_map_memory(bpf_map__fd(b->tc->maps.events));
 	m->rest = m->total - m->flow_map - m->ts_map - m->sampled - m->events;
 }
 
@@ -353,8 +344,10 @@ static int bench(__u32 n, __u64 rate_limit_ns, int rounds, int noop_fd,
 	struct datapath_config cfg = {
 		.has_l2 = true,
 		.max_flows = n,
-		.max_timestamps = n,
+		.max_timestamps = ts_map_only ? n : 0,
 		.flows_no_prealloc = no_prealloc,
+		.ts_prealloc = ts_prealloc,
+		.ts_map_only = ts_map_only,
 		.exact_clock = exact_clock,
 		/* pping's defaults but the rate limit */
 		.sampling = {
@@ -450,7 +443,7 @@ static int agg_bench(__u32 n, int rounds, enum agg_way way,
 	struct datapath_config cfg = {
 		.has_l2 = true,
 		.max_flows = n,
-		.max_timestamps = n,
+		.max_timestamps = ts_map_only ? n : 0,
 		.sampling = {
 			.burst_window_ns = 4 * MS,
 			.burst = 1,
@@ -673,8 +666,10 @@ static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f, "usage: %s [-a] [-c] [-p] [-r ROUNDS] [FLOWS...]\n"
+	fprintf(f, "usage: %s [-a] [-c] [-m] [-p] [-P] [-r ROUNDS] [FLOWS...]\n"
 		"  -p         the flow map without preallocation (BPF_F_NO_PREALLOC)\n"
+		"  -m         every TSval identifier in the identifier map, sized FLOWS\n"
+		"  -P         the identifier map preallocated\n"
 		"  -a         also the cost of an RTT sample under -a, by events and in the kernel\n"
 		"  -c         also the tick clock against the exact clock on every packet\n"
 		"  FLOWS      concurrent flows per run, 1..16777216 (default 1000 100000 1000000)\n"
@@ -764,13 +759,19 @@ int main(int argc, char **argv)
 	char *end;
 	unsigned long v;
 
-	while ((c = getopt(argc, argv, "acpr:h")) != -1) {
+	while ((c = getopt(argc, argv, "acmpPr:h")) != -1) {
 		switch (c) {
 		case 'c':
 			clock_cmp = true;
 			break;
 		case 'p':
 			no_prealloc = true;
+			break;
+		case 'P':
+			ts_prealloc = true;
+			break;
+		case 'm':
+			ts_map_only = true;
 			break;
 		case 'a':
 			agg = true;
@@ -846,11 +847,16 @@ int main(int argc, char **argv)
 	frames_free(&data);
 	frames_free(&ack);
 
-	printf("Map memory as `pping --max-flows N --max-timestamps N` loads it (fdinfo\n"
-	       "memlock, with the N flows in%s): total MiB, total bytes per flow, flow +\n"
+	printf("Map memory as `pping --max-flows N%s` loads it (fdinfo memlock,\n"
+	       "with the N flows in): total MiB, total bytes per flow, flow +\n"
 	       "identifier maps + bitmap bytes per flow, then MiB per map (rest: counters,\n"
 	       "flow_count, subnet_map and the -a maps); <=192M: total within 192 MiB\n",
-	       no_prealloc ? "; the flow map without preallocation" : "");
+	       ts_map_only ? " --max-timestamps N" : "");
+	if (no_prealloc || ts_map_only || ts_prealloc)
+		printf("Here:%s%s%s\n",
+		       no_prealloc ? " the flow map without preallocation;" : "",
+		       ts_map_only ? " every identifier in the identifier map;" : "",
+		       ts_prealloc ? " the identifier map preallocated;" : "");
 	printf("%9s %9s %8s %8s %8s %8s %7s %7s %6s  %s\n", "flows", "MiB", "B/flow",
 	       "marginal", "flow_map", "ts_map", "bitmap", "ringbuf", "rest", "<=192M");
 	for (i = 0; i < n_sizes; i++)
