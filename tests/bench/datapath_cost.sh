@@ -25,6 +25,12 @@
 # one on ingress; TCX (pping) runs first, returns TCX_NEXT, then the clsact
 # filter runs, so both count the same packets.
 #
+# Beside it runs tests/bench/flow_lookup.bpf.c: the least a per-flow
+# monitor does for a packet (find its flow in a hash map keyed as pping's,
+# count the packet there). "lookup" is its ns per run above the same
+# floor: what finding per-flow state costs on these packets, whatever the
+# monitor does besides.
+#
 # Runs are interleaved (for each repetition: GSO on/off x 1/64 flows x each
 # configuration) DATAPATH_REPS times (default 5); the tables show medians
 # over the repetitions. "above floor" is the median of each run's pping
@@ -105,8 +111,11 @@ EOF
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
 if ! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
 	${MULTIARCH:+-I/usr/include/$MULTIARCH} \
-	-c "$WORK/noop.bpf.c" -o "$WORK/noop.o"; then
-	echo "datapath_cost: could not compile the no-op program" >&2
+	-c "$WORK/noop.bpf.c" -o "$WORK/noop.o" ||
+	! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
+	${MULTIARCH:+-I/usr/include/$MULTIARCH} \
+	-c tests/bench/flow_lookup.bpf.c -o "$WORK/flow_lookup.o"; then
+	echo "datapath_cost: could not compile the no-op or the flow lookup program" >&2
 	exit 1
 fi
 
@@ -117,20 +126,27 @@ fi
 STATS_PREV=$(sysctl -n kernel.bpf_stats_enabled) || exit 1
 sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
 
-# One no-op per direction, on a clsact qdisc beside pping's TCX links.
+# One no-op and one flow lookup per direction, on a clsact qdisc beside
+# pping's TCX links (both return TC_ACT_UNSPEC: the next filter runs).
 QDISC=1
 in_cli tc qdisc add dev "$CLI_IF" clsact || exit 1
 for dir in egress ingress; do
-	in_cli tc filter add dev "$CLI_IF" $dir bpf da obj "$WORK/noop.o" sec tc || exit 1
+	for obj in noop flow_lookup; do
+		in_cli tc filter add dev "$CLI_IF" $dir bpf da obj "$WORK/$obj.o" sec tc || exit 1
+	done
 done
-noop_id() {
+# filter_id DIR NAME: the id of the clsact program NAME on DIR.
+filter_id() {
 	in_cli tc -j filter show dev "$CLI_IF" "$1" |
-		jq -r '[.[] | .options.prog.id // empty][0]'
+		jq -r --arg n "$2" '[.[] | select(.options.prog.name == $n) | .options.prog.id][0] // empty'
 }
-NOOP_EGRESS=$(noop_id egress)
-NOOP_INGRESS=$(noop_id ingress)
-if [ -z "$NOOP_EGRESS" ] || [ -z "$NOOP_INGRESS" ]; then
-	echo "datapath_cost: no-op program ids not found" >&2
+NOOP_EGRESS=$(filter_id egress noop)
+NOOP_INGRESS=$(filter_id ingress noop)
+LOOKUP_EGRESS=$(filter_id egress flow_lookup)
+LOOKUP_INGRESS=$(filter_id ingress flow_lookup)
+if [ -z "$NOOP_EGRESS" ] || [ -z "$NOOP_INGRESS" ] ||
+	[ -z "$LOOKUP_EGRESS" ] || [ -z "$LOOKUP_INGRESS" ]; then
+	echo "datapath_cost: no-op or flow lookup program ids not found" >&2
 	exit 1
 fi
 
@@ -181,7 +197,7 @@ set_gso() {
 
 # One run: pping in configuration $1, $2 parallel flows, GSO $4. Appends
 # "cfg flows rep hook runs ns/run noop_runs noop_ns/run mbit insns gso
-# segments" to $WORK/data.
+# segments lookup_runs lookup_ns/run" to $WORK/data.
 run_once() {
 	local cfg=$1 flows=$2 rep=$3 gso=$4 eg in before after mbit scraped=-
 	local pk0 pk1 want_subnets
@@ -193,7 +209,8 @@ run_once() {
 		echo "datapath_cost: pping's tc programs not found" >&2
 		return 1
 	fi
-	before=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS")
+	before=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS" "$LOOKUP_EGRESS" \
+		"$LOOKUP_INGRESS")
 	pk0=$(if_packets)
 	in_cli iperf3 -c "$SRV_IP4" -t "$SECS" -P "$flows" \
 		-b "$(awk -v r="$RATE" -v n="$flows" 'BEGIN { printf "%gM", r / n }')" \
@@ -206,7 +223,8 @@ run_once() {
 	fi
 	wait "$IPERF_PID"
 	IPERF_PID=
-	after=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS")
+	after=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS" "$LOOKUP_EGRESS" \
+		"$LOOKUP_INGRESS")
 	pk1=$(if_packets)
 	if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 1 ]; then
 		echo "datapath_cost: kernel.bpf_stats_enabled was turned off during the run" >&2
@@ -234,16 +252,19 @@ run_once() {
 	pping_cleanup_files
 	awk -v cfg="$cfg" -v flows="$flows" -v rep="$rep" -v mbit="$mbit" \
 		-v gso="$gso" -v pk0="$pk0" -v pk1="$pk1" \
-		-v eg="$eg" -v in_="$in" -v ne="$NOOP_EGRESS" -v ni="$NOOP_INGRESS" '
+		-v eg="$eg" -v in_="$in" -v ne="$NOOP_EGRESS" -v ni="$NOOP_INGRESS" \
+		-v le="$LOOKUP_EGRESS" -v li="$LOOKUP_INGRESS" '
 		NR == FNR { c0[$1] = $2; t0[$1] = $3; next }
 		{ dc[$1] = $2 - c0[$1]; dt[$1] = $3 - t0[$1]; ins[$1] = $4 }
 		function ns(id) { return dc[id] ? dt[id] / dc[id] : 0 }
 		END {
 			split(pk0, a, " "); split(pk1, b, " ")
-			printf "%s %d %d egress %d %.2f %d %.2f %.1f %d %s %d\n", cfg, flows, rep,
-				dc[eg], ns(eg), dc[ne], ns(ne), mbit, ins[eg], gso, b[1] - a[1]
-			printf "%s %d %d ingress %d %.2f %d %.2f %.1f %d %s %d\n", cfg, flows, rep,
-				dc[in_], ns(in_), dc[ni], ns(ni), mbit, ins[in_], gso, b[2] - a[2]
+			printf "%s %d %d egress %d %.2f %d %.2f %.1f %d %s %d %d %.2f\n", cfg, flows,
+				rep, dc[eg], ns(eg), dc[ne], ns(ne), mbit, ins[eg], gso, b[1] - a[1],
+				dc[le], ns(le)
+			printf "%s %d %d ingress %d %.2f %d %.2f %.1f %d %s %d %d %.2f\n", cfg, flows,
+				rep, dc[in_], ns(in_), dc[ni], ns(ni), mbit, ins[in_], gso, b[2] - a[2],
+				dc[li], ns(li)
 		}' <(echo "$before") <(echo "$after") >>"$WORK/data"
 }
 
@@ -260,7 +281,8 @@ set_gso on
 
 # Data columns: 1 cfg, 2 flows, 3 rep, 4 hook, 5 runs, 6 ns/run,
 # 7 no-op runs, 8 no-op ns/run, 9 Mbit/s, 10 program instructions,
-# 11 gso, 12 interface packets (tx for egress, rx for ingress).
+# 11 gso, 12 interface packets (tx for egress, rx for ingress),
+# 13 flow lookup runs, 14 flow lookup ns/run.
 col() {   # col CFG FLOWS GSO HOOK AWK-EXPR: the expression over matching rows
 	awk -v c="$1" -v f="$2" -v g="$3" -v h="$4" \
 		"\$1 == c && \$2 == f && \$11 == g && \$4 == h { print $5 }" "$WORK/data"
@@ -277,9 +299,11 @@ echo "pping on the client veth, tc egress and ingress hooks (TCX), $SECS s of ip
 echo "medians of $REPS interleaved runs; ns per program run (egress: per sk_buff," \
 	"GSO packets included; ingress: per frame); segs/run = interface packets per run;"
 echo "floor = no-op tc program (clsact) on the same packets; target: pping <= floor +" \
-	"$TARGET_NS ns at 64 flows (ePPing: 196-339 ns, no-op 39-44 ns)"
-printf "%-16s %5s %-4s %-8s %6s %7s %8s %8s %8s %11s %-10s %7s\n" config flows gso hook \
-	insns runs segs/run ns/run "no-op ns" "above floor" "<=floor+$TARGET_NS" Mbit/s
+	"$TARGET_NS ns at 64 flows (ePPing: 196-339 ns, no-op 39-44 ns);"
+echo "lookup = a program that only finds the packet's flow in a hash map and counts" \
+	"it (tests/bench/flow_lookup.bpf.c), ns above the same floor"
+printf "%-16s %5s %-4s %-8s %6s %7s %8s %8s %8s %11s %-10s %7s %7s\n" config flows gso hook \
+	insns runs segs/run ns/run "no-op ns" "above floor" "<=floor+$TARGET_NS" lookup Mbit/s
 # shellcheck disable=SC2016 # awk expressions, expanded by awk
 for gso in $GSO_MODES; do
 	for flows in $FLOWS; do
@@ -288,7 +312,7 @@ for gso in $GSO_MODES; do
 				above=$(col "$cfg" "$flows" "$gso" "$hook" '$6 - $8' | median)
 				verdict=$(awk -v a="$above" -v t="$TARGET_NS" \
 					'BEGIN { print ((a <= t) ? "pass" : "MISS") }')
-				printf "%-16s %5d %-4s %-8s %6.0f %7.0f %8.2f %8.1f %8.1f %11.1f %-10s %7.0f\n" \
+				printf "%-16s %5d %-4s %-8s %6.0f %7.0f %8.2f %8.1f %8.1f %11.1f %-10s %7.1f %7.0f\n" \
 					"$(cfg_label "$cfg")" "$flows" "$gso" "$hook" \
 					"$(col "$cfg" "$flows" "$gso" "$hook" '$10' | median)" \
 					"$(col "$cfg" "$flows" "$gso" "$hook" '$5' | median)" \
@@ -296,13 +320,14 @@ for gso in $GSO_MODES; do
 					"$(col "$cfg" "$flows" "$gso" "$hook" '$6' | median)" \
 					"$(col "$cfg" "$flows" "$gso" "$hook" '$8' | median)" \
 					"$above" "$verdict" \
+					"$(col "$cfg" "$flows" "$gso" "$hook" '$14 - $8' | median)" \
 					"$(col "$cfg" "$flows" "$gso" "$hook" '$9' | median)"
 			done
 		done
 	done
 done
-awk '{ n++; if ($5 == $7) same++ }
-	END { printf "pping and the no-op ran equally often in %d of %d measurements\n", same, n }' "$WORK/data"
+awk '{ n++; if ($5 == $7 && $7 == $13) same++ }
+	END { printf "pping, the no-op and the lookup ran equally often in %d of %d measurements\n", same, n }' "$WORK/data"
 
 DIFF_FMT="%+.1f [%+.0f, %+.0f]"   # differences in ns, signed
 agg_cfgs=$(echo "$CONFIGS" | tr ' ' '\n' | grep -v '^default$' | paste -sd' ' -)
