@@ -614,6 +614,26 @@ static void print_memory(__u32 n, const struct mem *m)
 	       m->total <= MEM_TARGET ? "yes" : "NO");
 }
 
+/*
+ * What the kernel charges for a preallocated hash map of n entries keyed
+ * as the flow map whose value is only both directions' identifier slots:
+ * the least a flow map holding the slots (one lookup per reply) can take,
+ * whatever else a flow keeps. 0 if the map cannot be made.
+ */
+static __u64 slots_only_memory(__u32 n)
+{
+	__u32 value = PPING_DIR_MAX * PPING_ID_SLOTS * sizeof(struct id_slot);
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "slots_only",
+				sizeof(struct flow_key), value, n, NULL);
+	__u64 bytes;
+
+	if (fd < 0)
+		return 0;
+	bytes = pping_map_memory(fd);
+	close(fd);
+	return bytes;
+}
+
 static void print_times(__u32 n, __u64 rate, const struct result *r)
 {
 	double floor = per_run(r->t[PH_FLOOR].kern_ns, r->t[PH_FLOOR].runs);
@@ -861,6 +881,20 @@ int main(int argc, char **argv)
 	       "marginal", "flow_map", "ts_map", "bitmap", "ringbuf", "rest", "<=192M");
 	for (i = 0; i < n_sizes; i++)
 		print_memory(sizes[i], &res[i * RATES].mem);
+	printf("The least a flow map with identifier slots takes: a hash map keyed as\n"
+	       "the flow map (%zu bytes) whose value is only both directions' slots\n"
+	       "(%zu bytes), beside 192 MiB less the other maps above:\n",
+	       sizeof(struct flow_key),
+	       PPING_DIR_MAX * PPING_ID_SLOTS * sizeof(struct id_slot));
+	for (i = 0; i < n_sizes; i++) {
+		const struct mem *m = &res[i * RATES].mem;
+		__u64 least = slots_only_memory(sizes[i]);
+		double left = ((double)MEM_TARGET - (m->total - m->flow_map) - least) /
+			      sizes[i];
+
+		printf("%9u %9.1f MiB; left for the rest of each flow's state: %.0f bytes\n",
+		       sizes[i], least / 1048576.0, left);
+	}
 
 	printf("\nns per packet, kernel-reported run time (kern) and wall time of the\n"
 	       "test-run loop (wall, syscall and sk_buff setup included); net: kern minus\n"
