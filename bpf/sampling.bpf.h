@@ -166,6 +166,8 @@ static __always_inline bool store_identifier(const struct ts_key *tk,
 		cnt->ts_in_map++;
 		return true;
 	}
+	/* Full, or no memory for the entry (the map allocates them):
+	 * either way a refusal, which degradation answers. */
 	if (err != -EEXIST) {
 		cnt->ts_map_full++;
 		return false;

@@ -352,7 +352,9 @@ struct pping_counters {
 	__u64 ts_stale;                   /* stale identifiers replaced or refused, and
 					   * those taken by an echo whose CPU read an
 					   * earlier clock than their send time */
-	__u64 ts_map_full;                /* identifier insert failed */
+	__u64 ts_map_full;                /* identifier insert failed: map full, or
+					   * no memory for an entry (ts_map allocates
+					   * them as they come) */
 	__u64 flow_map_full;              /* flow insert failed (or would have: map full) */
 	__u64 flows_deferred;             /* new flow refused: sampled this epoch, map busy */
 	__u64 rate_limited;               /* new identifier skipped by the rate limit */

@@ -28,7 +28,7 @@ mkdir -p build
 		for prealloc in "" -P; do
 			echo "bench_flow_scale -m${prealloc:+ $prealloc}, repetition $rep:"
 			./build/tests/bench_flow_scale -m $prealloc ${BENCH_IDMAP_SIZES:-1000 100000} |
-				sed -n '/no-op floor/,/^$/p'
+				sed -n '/no-op floor/,$p'
 		done
 	done
 	echo

@@ -21,8 +21,9 @@ struct datapath_config {
 	bool flows_no_prealloc;   /* the flow map allocates entries as flows come
 				   * (BPF_F_NO_PREALLOC): measured by
 				   * bench_flow_scale -p, not the daemon's choice */
-	bool ts_prealloc;     /* the identifier map preallocated, as before it
-			       * was an overflow store: bench_flow_scale -P */
+	bool ts_prealloc;     /* the identifier map preallocated instead of
+			       * allocating entries as they come:
+			       * bench_flow_scale -P */
 	bool test_clock;      /* unit tests: time from the test run */
 	bool exact_clock;     /* read the clock for every packet, not by the
 			       * tick (clock.bpf.h): the unit tests unless

@@ -298,7 +298,7 @@ static void render(FILE *f, const struct stats_view *v)
 	counter(f, "pping_rate_limited_total",
 		"Timestamps skipped by the rate limit.", c->rate_limited);
 	family(f, "pping_map_insert_failures_total", "counter",
-	       "Inserts refused because a map was full.");
+	       "Inserts refused because a map was full (or, for timestamps, had no memory for an entry).");
 	sample_u64(f, "pping_map_insert_failures_total", "map=\"flows\"",
 		   c->flow_map_full);
 	sample_u64(f, "pping_map_insert_failures_total", "map=\"timestamps\"",

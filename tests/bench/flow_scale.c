@@ -55,9 +55,9 @@
  *
  * -m puts every TSval identifier in the identifier map (ts_map), none in
  * the flows' slots, with the map sized N: the path of identifiers that
- * find both slots taken. -P preallocates the identifier map, as it was
- * before it held only those (it is allocated as identifiers come): -m
- * beside -m -P is what that choice costs an identifier.
+ * find both slots taken. -P preallocates the identifier map, which
+ * otherwise allocates its entries as identifiers come: -m beside -m -P is
+ * what that choice costs an identifier.
  *
  * -c compares the tick clock (bpf/clock.bpf.h: most packets read no
  * clock) with the exact clock on every packet: at the first FLOWS and
@@ -443,7 +443,6 @@ static int agg_bench(__u32 n, int rounds, enum agg_way way,
 	struct datapath_config cfg = {
 		.has_l2 = true,
 		.max_flows = n,
-		.max_timestamps = ts_map_only ? n : 0,
 		.sampling = {
 			.burst_window_ns = 4 * MS,
 			.burst = 1,
@@ -605,9 +604,11 @@ static void print_rate(__u64 ns)
 
 static void print_memory(__u32 n, const struct mem *m)
 {
+	/* The identifier map is per flow only where it is sized to the flows
+	 * (-m); at its default it is 2 MiB of buckets whatever N. */
 	printf("%9u %9.1f %8.0f %8.0f %8.1f %8.1f %7.2f %7.2f %6.3f  %s\n", n,
 	       m->total / 1048576.0, (double)m->total / n,
-	       (double)(m->flow_map + m->ts_map + m->sampled) / n,
+	       (double)(m->flow_map + (ts_map_only ? m->ts_map : 0) + m->sampled) / n,
 	       m->flow_map / 1048576.0, m->ts_map / 1048576.0,
 	       m->sampled / 1048576.0, m->events / 1048576.0,
 	       m->rest / 1048576.0,
@@ -868,9 +869,10 @@ int main(int argc, char **argv)
 	frames_free(&ack);
 
 	printf("Map memory as `pping --max-flows N%s` loads it (fdinfo memlock,\n"
-	       "with the N flows in): total MiB, total bytes per flow, flow +\n"
-	       "identifier maps + bitmap bytes per flow, then MiB per map (rest: counters,\n"
-	       "flow_count, subnet_map and the -a maps); <=192M: total within 192 MiB\n",
+	       "with the N flows in): total MiB, total bytes per flow, the flow map's\n"
+	       "and the bitmap's bytes per flow (marginal; with -m the identifier\n"
+	       "map's too), then MiB per map (rest: counters, flow_count, subnet_map\n"
+	       "and the -a maps); <=192M: total within 192 MiB\n",
 	       ts_map_only ? " --max-timestamps N" : "");
 	if (no_prealloc || ts_map_only || ts_prealloc)
 		printf("Here:%s%s%s\n",
@@ -892,8 +894,11 @@ int main(int argc, char **argv)
 		double left = ((double)MEM_TARGET - (m->total - m->flow_map) - least) /
 			      sizes[i];
 
-		printf("%9u %9.1f MiB; left for the rest of each flow's state: %.0f bytes\n",
-		       sizes[i], least / 1048576.0, left);
+		if (!least)
+			printf("%9u  n/a: the kernel did not make the map\n", sizes[i]);
+		else
+			printf("%9u %9.1f MiB; left for the rest of each flow's state: %.0f bytes\n",
+			       sizes[i], least / 1048576.0, left);
 	}
 
 	printf("\nns per packet, kernel-reported run time (kern) and wall time of the\n"

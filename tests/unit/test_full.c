@@ -68,6 +68,7 @@ static bool test_ts_map_allocates(void)
 	const unsigned long long entry = sizeof(struct ts_key) + sizeof(struct ts_value);
 	unsigned long long empty, two, one;
 	struct bpf_map_info info = {};
+	struct pping_counters c;
 	__u32 len = sizeof(info), tsval;
 	struct env *e;
 
@@ -87,6 +88,8 @@ static bool test_ts_map_allocates(void)
 	for (tsval = 10; tsval <= 13; tsval++)
 		CHECK(send_data(e, &T4, tsval));
 	CHECK(expect_map_sizes(e, 1, 4));
+	CHECK(read_counters(e, &c));
+	CHECK(expect_eq("ts_in_map", c.ts_in_map, 2));
 	two = pping_map_memory(e->ts_fd);
 	CHECK(expect(two >= empty + 2 * entry && two < empty + 2 * 4 * entry,
 		     "two identifiers took %llu bytes more (%llu each at least)",
