@@ -19,43 +19,7 @@
 #include <stdint.h>
 
 #include "harness.h"
-
-/* ========================================================================
- * Random numbers: xorshift64*, the same sequence on every libc.
- * ======================================================================== */
-
-struct rng {
-	uint64_t s;   /* never 0 */
-};
-
-static inline void rng_seed(struct rng *r, uint64_t seed)
-{
-	r->s = seed ? seed : 0x9e3779b97f4a7c15ULL;
-}
-
-static inline uint64_t rng_next(struct rng *r)
-{
-	r->s ^= r->s >> 12;
-	r->s ^= r->s << 25;
-	r->s ^= r->s >> 27;
-	return r->s * 0x2545f4914f6cdd1dULL;
-}
-
-/* Uniform in [0, n), n > 0 (multiply-shift: no modulo bias worth noting). */
-static inline uint32_t rng_below(struct rng *r, uint32_t n)
-{
-	return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
-}
-
-static inline uint32_t rng_range(struct rng *r, uint32_t lo, uint32_t hi)
-{
-	return lo + rng_below(r, hi - lo + 1);
-}
-
-static inline bool rng_pct(struct rng *r, unsigned int pct)
-{
-	return rng_below(r, 100) < pct;
-}
+#include "rng.h"
 
 /* ========================================================================
  * Frames: a struct pkt's bytes plus the offsets the faults work on. As

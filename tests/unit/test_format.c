@@ -14,6 +14,7 @@
 #include "format.h"
 #include "harness.h"
 #include "json.h"
+#include "rng.h"
 
 static bool expect_str(const char *what, const char *got, const char *want)
 {
@@ -22,16 +23,8 @@ static bool expect_str(const char *what, const char *got, const char *want)
 	return true;
 }
 
-/* Fixed seed: a failure must reproduce. */
-static __u64 rng_state = 0x2545f4914f6cdd1dULL;
-
-static __u64 rng(void)   /* xorshift64 */
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+/* Fixed seed (rng_seed's default): a failure must reproduce. */
+static struct rng rs;
 
 static void mapped(__u8 a[16], __u32 v4)
 {
@@ -80,10 +73,11 @@ static bool test_format_endpoints(void)
 	__u8 a[16];
 	int i;
 
+	rng_seed(&rs, 0);
 	for (i = 0; i < 100000; i++) {
 		/* the edges first, all as IPv4; then the families alternate */
-		__u32 v4 = i < 13 ? edges[i] : (__u32)rng();
-		__u16 port = i < 9 ? ports[i] : (__u16)rng();
+		__u32 v4 = i < 13 ? edges[i] : (__u32)rng_next(&rs);
+		__u16 port = i < 9 ? ports[i] : (__u16)rng_next(&rs);
 		int ipv = i >= 13 && (i & 1) ? 6 : 4;
 		__u32 be;
 
@@ -92,7 +86,7 @@ static bool test_format_endpoints(void)
 			be = htonl(v4);
 			inet_ntop(AF_INET, &be, ip, sizeof(ip));
 		} else {
-			__u64 r = rng(), r2 = rng();
+			__u64 r = rng_next(&rs), r2 = rng_next(&rs);
 			int k;
 
 			/* each group zero half the time, so runs of zero
@@ -102,10 +96,10 @@ static bool test_format_endpoints(void)
 			memcpy(a, &r, 8);
 			memcpy(a + 8, &r2, 8);
 			for (k = 0; k < 8; k++) {
-				if (rng() & 1)
+				if (rng_next(&rs) & 1)
 					a[2 * k] = a[2 * k + 1] = 0;
-				else if (rng() & 1)
-					a[2 * k] &= rng() & 1 ? 0 : 0x0f;
+				else if (rng_next(&rs) & 1)
+					a[2 * k] &= rng_next(&rs) & 1 ? 0 : 0x0f;
 			}
 			if ((i & 6) == 2) {
 				memset(a, 0, 12);
@@ -141,15 +135,16 @@ static bool test_format_time_of_day(void)
 	unsigned int z;
 	int i;
 
+	rng_seed(&rs, 0);
 	for (z = 0; ok && z < sizeof(zones) / sizeof(zones[0]); z++) {
 		setenv("TZ", zones[z], 1);
 		tzset();
 		for (i = 0; ok && i < 5000; i++) {
 			/* seconds on both sides of the change, a few records
 			 * each (the second's split is kept), and any ns */
-			__u64 secs = i < 4000 ? dst + i / 1000 : rng() % 4102444800ULL;
+			__u64 secs = i < 4000 ? dst + i / 1000 : rng_next(&rs) % 4102444800ULL;
 			__u64 ns = i % 1000 == 0 ? 0 : i % 1000 == 1 ? 999999999 :
-				   rng() % 1000000000ULL;
+				   rng_next(&rs) % 1000000000ULL;
 			time_t t = secs;
 
 			localtime_r(&t, &tm);

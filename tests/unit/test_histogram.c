@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "histogram.h"
+#include "rng.h"
 
 #define US 1000ULL
 
@@ -20,27 +21,14 @@
  * only absorbs the rounding of the division below. */
 #define MAX_REL_ERR (1.0 / 64 + 1e-12)
 
-/* Fixed seed: a failure must reproduce. */
-static __u64 rng_state;
-
-static void rng_seed(void)
-{
-	rng_state = 0x9e3779b97f4a7c15ULL;
-}
-
-static __u64 rng(void)   /* xorshift64* */
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
+/* Fixed seed (rng_seed's default): a failure must reproduce. */
+static struct rng rs;
 
 /* Log-uniform in [lo, hi): as many samples per octave everywhere, like RTTs
  * that span orders of magnitude. */
 static __u64 rng_log(__u64 lo, __u64 hi)
 {
-	double u = (double)(rng() >> 11) / (double)(1ULL << 53);
+	double u = (double)(rng_next(&rs) >> 11) / (double)(1ULL << 53);
 	__u64 v = (__u64)((double)lo * exp(u * log((double)hi / (double)lo)));
 
 	return v < lo ? lo : v >= hi ? hi - 1 : v;
@@ -112,9 +100,9 @@ static bool test_histogram_buckets(void)
 				return false;
 		}
 	}
-	rng_seed();
+	rng_seed(&rs, 0);
 	for (i = 0; i < 100000; i++) {
-		v = rng() >> (rng() % 64);
+		v = rng_next(&rs) >> (rng_next(&rs) % 64);
 		snprintf(what, sizeof(what), "hist_bucket(%llu)", (unsigned long long)v);
 		if (!expect_eq(what, hist_bucket(v), ref_bucket(v)))
 			return false;
@@ -179,7 +167,7 @@ static bool test_histogram_relative_error(void)
 		if (!check_value(v, &worst, &worst_v))
 			return false;
 	}
-	rng_seed();
+	rng_seed(&rs, 0);
 	for (i = 0; i < random; i++)
 		if (!check_value(rng_log(lo, hi), &worst, &worst_v))
 			return false;
@@ -329,7 +317,7 @@ static bool test_histogram_merge_reset(void)
 	hist_reset(&a);
 	hist_reset(&b);
 	hist_reset(&all);
-	rng_seed();
+	rng_seed(&rs, 0);
 	for (i = 0; i < 5000; i++) {
 		/* Both sides' min and max move; some samples saturate. */
 		__u64 v = rng_log(1, 1ULL << 38);
@@ -390,7 +378,7 @@ static bool test_histogram_count_below(void)
 		samples[n++] = bounds[i];
 		samples[n++] = bounds[i] + 1;
 	}
-	rng_seed();
+	rng_seed(&rs, 0);
 	while (n < ARRAY_SIZE(samples))
 		samples[n++] = rng_log(1, 1ULL << 37);
 	for (i = 0; i < n; i++)
