@@ -86,8 +86,8 @@ $(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The packet builder (tests/lib/packets.c), shared by the unit tests, the
-# benchmarks and the test tools.
-TESTLIB_OBJS := $(OUT)/tests/lib/packets.o
+# benchmarks and the test tools, and the benchmarks' median.
+TESTLIB_OBJS := $(OUT)/tests/lib/packets.o $(OUT)/tests/lib/median.o
 
 $(OUT)/tests/lib:
 	$(Q)mkdir -p $@

@@ -80,6 +80,7 @@
 #include "aggregate.h"
 #include "counters.h"
 #include "loader.h"
+#include "median.h"
 #include "pping_tc.skel.h"
 #include "packets.h"
 
@@ -526,13 +527,6 @@ out:
 	return err;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The median over the repetitions of what f takes from a result. */
 static double agg_median(const struct agg_result *r,
 			 double (*f)(const struct agg_result *))
@@ -542,8 +536,7 @@ static double agg_median(const struct agg_result *r,
 
 	for (i = 0; i < AGG_REPS; i++)
 		v[i] = f(&r[i]);
-	qsort(v, AGG_REPS, sizeof(v[0]), cmp_double);
-	return v[AGG_REPS / 2];
+	return median(v, AGG_REPS);
 }
 
 static double agg_datapath(const struct agg_result *r)
@@ -715,8 +708,7 @@ static double clock_median(struct result r[CLOCK_REPS], int phase)
 	for (i = 0; i < CLOCK_REPS; i++)
 		v[i] = per_run(r[i].t[phase].kern_ns, r[i].t[phase].runs) -
 		       per_run(r[i].t[PH_FLOOR].kern_ns, r[i].t[PH_FLOOR].runs);
-	qsort(v, CLOCK_REPS, sizeof(v[0]), cmp_double);
-	return v[CLOCK_REPS / 2];
+	return median(v, CLOCK_REPS);
 }
 
 static int clock_compare(__u32 n, int rounds, int noop_fd, __u64 rate)

@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "median.h"
 #include "pping_tc.skel.h"
 #include "pping_xdp.skel.h"
 
@@ -51,19 +52,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* 0 where the kernel does not say (before Linux 5.16). */
@@ -145,7 +133,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	double floor_v[MAX_REPS], ms[MAX_REPS], xms[MAX_REPS], fl;
+	double floor_v[MAX_REPS], ms[MAX_REPS], xms[MAX_REPS], fl, m;
 	int reps = argc > 1 ? atoi(argv[1]) : 5, i, r, err;
 
 	if (reps < 1 || reps > MAX_REPS) {
@@ -176,11 +164,14 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
+		m = median(ms, reps);
 		printf("  load (pping_bpf_load)     %8.1f ms  (%.0f x the floor)\n",
-		       median(ms, reps), median(ms, reps) / fl);
-		if (h->xdp_ingress)
+		       m, m / fl);
+		if (h->xdp_ingress) {
+			m = median(xms, reps);
 			printf("  load of the XDP program   %8.1f ms  (%.0f x the floor)\n",
-			       median(xms, reps), median(xms, reps) / fl);
+			       m, m / fl);
+		}
 	}
 	return 0;
 }
