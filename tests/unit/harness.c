@@ -29,6 +29,7 @@
  * ======================================================================== */
 
 static char fail_msg[512];
+static char skip_msg[256];
 
 bool fail(const char *fmt, ...)
 {
@@ -40,6 +41,16 @@ bool fail(const char *fmt, ...)
 	vsnprintf(fail_msg, sizeof(fail_msg), fmt, ap);
 	va_end(ap);
 	return false;
+}
+
+bool skip_refused(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_msg, sizeof(skip_msg), fmt, ap);
+	va_end(ap);
+	return true;
 }
 
 bool fail_prefix(const char *prefix)
@@ -1052,9 +1063,13 @@ static bool run_test(const struct test *t, const char *name, int argc,
 
 	if (!selected(name, argc, argv))
 		return true;
-	fail_msg[0] = 0;
+	fail_msg[0] = skip_msg[0] = 0;
 	ok = t->fn();
 	fixture_close();
+	if (ok && skip_msg[0]) {
+		printf("SKIP %s: kernel refused %s\n", name, skip_msg);
+		return true;
+	}
 	if (ok) {
 		printf("PASS %s\n", name);
 		return true;

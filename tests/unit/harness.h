@@ -55,6 +55,12 @@
 __attribute__((format(printf, 1, 2)))
 bool fail(const char *fmt, ...);
 
+/* The kernel does not offer what the test checks: it ends as a SKIP that
+ * says so ("kernel refused ..."), the only SKIP make test accepts.
+ * Returns true: a test writes `return skip_refused(...)`. */
+__attribute__((format(printf, 1, 2)))
+bool skip_refused(const char *fmt, ...);
+
 #define REQUIRE(cond) do { if (!(cond)) goto out; } while (0)
 /* The same where there is nothing to clean up (the environment of a test
  * comes from fixture_env, which the harness closes): return at once. */
