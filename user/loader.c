@@ -261,28 +261,25 @@ static void config_of(const struct datapath_config *cfg, struct pping_config *c)
 	c->qdelay_slot_ns = cfg->qdelay_window_ns / PPING_AGG_WINDOW_SLOTS ?: 1;
 }
 
+/* A map's flags as declared, with set added and clear taken away. */
+static int change_map_flags(struct bpf_map *m, __u32 set, __u32 clear)
+{
+	return bpf_map__set_map_flags(m, (bpf_map__map_flags(m) | set) & ~clear);
+}
+
 static int size_maps(struct pping_tc *tc, const struct datapath_config *cfg)
 {
 	__u32 flows = cfg->max_flows ?: bpf_map__max_entries(tc->maps.flow_map);
-	int err = 0;
+	/* A zero seed fixes the order a map is walked in (replay.c); the
+	 * preallocation switches are the benchmarks' (bench_flow_scale -p,
+	 * -P). */
+	__u32 seed = cfg->zero_hash_seed ? BPF_F_ZERO_SEED : 0;
+	int err;
 
-	/* A zero seed fixes the order a map is walked in (replay.c). */
-	if (cfg->zero_hash_seed) {
-		err = bpf_map__set_map_flags(tc->maps.flow_map,
-					     bpf_map__map_flags(tc->maps.flow_map) |
-					     BPF_F_ZERO_SEED);
-		err = err ?: bpf_map__set_map_flags(tc->maps.ts_map,
-						    bpf_map__map_flags(tc->maps.ts_map) |
-						    BPF_F_ZERO_SEED);
-	}
-	if (!err && cfg->flows_no_prealloc)
-		err = bpf_map__set_map_flags(tc->maps.flow_map,
-					     bpf_map__map_flags(tc->maps.flow_map) |
-					     BPF_F_NO_PREALLOC);
-	if (!err && cfg->ts_prealloc)
-		err = bpf_map__set_map_flags(tc->maps.ts_map,
-					     bpf_map__map_flags(tc->maps.ts_map) &
-					     ~BPF_F_NO_PREALLOC);
+	err = change_map_flags(tc->maps.flow_map, seed |
+			       (cfg->flows_no_prealloc ? BPF_F_NO_PREALLOC : 0), 0);
+	err = err ?: change_map_flags(tc->maps.ts_map, seed,
+				      cfg->ts_prealloc ? BPF_F_NO_PREALLOC : 0);
 	if (!err && cfg->max_flows)
 		err = bpf_map__set_max_entries(tc->maps.flow_map, cfg->max_flows);
 	if (!err && cfg->max_timestamps)
