@@ -15,8 +15,6 @@
 #include "event_print.h"
 #include "json.h"
 
-#define ENDPOINT_LEN (INET6_ADDRSTRLEN + 8)
-
 /* The replying end of an RTT event (src) and the timestamping end (dst). */
 static bool rtt_src_is_remote(const struct pping_event *e)
 {
@@ -76,7 +74,7 @@ static void print_standard(FILE *f, const struct pping_event *e,
 			   const struct wall_clock *c, const struct event_where *w)
 {
 	const char *dev = w->ifname;
-	char tod[32], local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
+	char tod[32], local[FORMAT_ENDPOINT_LEN], remote[FORMAT_ENDPOINT_LEN];
 	const struct flow_key *k = &e->flow;
 
 	format_time_of_day(tod, sizeof(tod), wall_clock_ns(c, e->time_ns));
@@ -135,7 +133,7 @@ static void print_standard(FILE *f, const struct pping_event *e,
 static void print_ppviz(FILE *f, const struct pping_event *e,
 			const struct wall_clock *c)
 {
-	char local[ENDPOINT_LEN], remote[ENDPOINT_LEN];
+	char local[FORMAT_ENDPOINT_LEN], remote[FORMAT_ENDPOINT_LEN];
 	const struct flow_key *k = &e->flow;
 	__u64 t = wall_clock_ns(c, e->time_ns);
 	bool rem = rtt_src_is_remote(e);

@@ -146,35 +146,41 @@ static char *put_ipv6(char *p, const __u8 a[16])
 	return p;
 }
 
+/* The address's text at p; returns the end (no terminator). */
+static char *put_addr(char *p, const __u8 addr[16], __u8 ipv)
+{
+	return ipv == 4 ? put_ipv4(p, addr + 12) : put_ipv6(p, addr);
+}
+
+/* The text from tmp to end into buf of len bytes, terminated, if it fits;
+ * else what small stands for, as much of it as fits. */
+static void put_fitting(char *buf, size_t len, const char *tmp,
+			const char *end, const char *small)
+{
+	size_t n = end - tmp;
+
+	if (n < len) {
+		memcpy(buf, tmp, n);
+		buf[n] = '\0';
+	} else if (len) {
+		snprintf(buf, len, "%s", small);
+	}
+}
+
 void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv)
 {
-	if (!len)
-		return;
-	if (len < INET6_ADDRSTRLEN) {
-		if (!inet_ntop(ipv == 4 ? AF_INET : AF_INET6,
-			       ipv == 4 ? addr + 12 : addr, buf, len))
-			snprintf(buf, len, "?");
-		return;
-	}
-	*(ipv == 4 ? put_ipv4(buf, addr + 12) : put_ipv6(buf, addr)) = '\0';
+	char tmp[INET6_ADDRSTRLEN];
+
+	put_fitting(buf, len, tmp, put_addr(tmp, addr, ipv), "?");
 }
 
 void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
 		     __u8 ipv)
 {
-	size_t n;
+	char tmp[FORMAT_ENDPOINT_LEN], *p = put_addr(tmp, addr, ipv);
 
-	if (!len)
-		return;
-	format_addr(buf, len, addr, ipv);
-	n = strlen(buf);
-	/* ":" and up to five digits */
-	if (len - n < 7) {
-		buf[0] = '\0';
-		return;
-	}
-	buf[n] = ':';
-	*format_uint(buf + n + 1, ntohs(port)) = '\0';
+	*p++ = ':';
+	put_fitting(buf, len, tmp, format_uint(p, ntohs(port)), "");
 }
 
 const char *flow_reason_name(__u8 r)

@@ -4,6 +4,7 @@
 #define PPING_FORMAT_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <linux/types.h>
 #include "pping.h"
 
@@ -24,11 +25,13 @@ char *format_padded(char *p, __u64 v, int width);
 /* "HH:MM:SS.nnnnnnnnn" in local time. */
 void format_time_of_day(char *buf, size_t len, __u64 wall_ns);
 /* "addr:port" with the canonical text form of the address (IPv4-mapped
- * addresses print as dotted quads). */
+ * addresses print as dotted quads); "" where len is too small for it. */
+#define FORMAT_ENDPOINT_LEN (INET6_ADDRSTRLEN + 6)   /* ":65535" */
 void format_endpoint(char *buf, size_t len, const __u8 addr[16], __be16 port,
 		     __u8 ipv);
 
-/* The address alone, canonical text form (IPv4-mapped as a dotted quad). */
+/* The address alone, canonical text form (IPv4-mapped as a dotted quad);
+ * "?" where len is too small for it. */
 void format_addr(char *buf, size_t len, const __u8 addr[16], __u8 ipv);
 
 /* Names of flow events as ePPing prints them ("SYN", "opening", ...). */

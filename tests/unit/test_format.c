@@ -116,7 +116,24 @@ static bool test_format_endpoints(void)
 		if (!expect_str("format_endpoint", got, want))
 			return false;
 	}
-	return true;
+
+	/* A buffer too small for the text: "?" for an address, "" for an
+	 * endpoint, never a cut text; one of no length is not written. */
+	mapped(a, 0x0a000001);
+	format_addr(got, 9, a, 4);                      /* "10.0.0.1" fits */
+	format_endpoint(want, 12, a, htons(80), 4);     /* "10.0.0.1:80" fits */
+	if (!expect_str("fitting address", got, "10.0.0.1") ||
+	    !expect_str("fitting endpoint", want, "10.0.0.1:80"))
+		return false;
+	format_addr(got, 8, a, 4);
+	format_endpoint(want, 11, a, htons(80), 4);
+	if (!expect_str("short address", got, "?") ||
+	    !expect_str("short endpoint", want, ""))
+		return false;
+	got[0] = 'x';
+	format_addr(got, 0, a, 4);
+	format_endpoint(got, 0, a, htons(80), 4);
+	return expect(got[0] == 'x', "a zero-length buffer was written");
 }
 
 /* HH:MM:SS.nnnnnnnnn as localtime_r and snprintf give it, in a zone with
