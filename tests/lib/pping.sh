@@ -4,7 +4,7 @@
 #   pping_stop SIGNAL [T]    signal it, wait up to T s; status in PP_STATUS
 #   pping_new_prog_ids       ids of the BPF programs loaded since pping_start
 #   pping_own_prog_ids       ids of the BPF programs the running daemon holds
-#   held_prog_ids            ids of the BPF programs any process holds
+#   held_prog_ids [PID]      ids of the BPF programs any process (or PID) holds
 #   pping_progs_alive IDS    how many of IDS still exist in the kernel
 #   rtt_values FILE          RTTs in ms of the standard-format lines
 
@@ -38,18 +38,20 @@ pping_new_prog_ids() {
 	comm -13 <(echo "$PP_IDS_BEFORE") <(pping_prog_ids)
 }
 
-# The programs the running daemon holds, through program and link fds:
-# exactly this instance's, whatever other pping instances run meanwhile
-# (make test runs some suites side by side).
-pping_own_prog_ids() {
-	grep -hs '^prog_id:' /proc/"$PP_PID"/fdinfo/* | awk '{ print $2 }' | sort -un
+# Every program some process (or process PID) holds, through a program or
+# link fd: a program loaded but held by none was left attached by a
+# process gone.
+held_prog_ids() {
+	local fds=/proc/[0-9]*/fdinfo/*
+
+	[ -n "${1:-}" ] && fds=/proc/$1/fdinfo/*
+	# shellcheck disable=SC2086 # the glob expands here
+	grep -hs '^prog_id:' $fds | awk '{ print $2 }' | sort -u
 }
 
-# Every program some process holds (through a program or link fd): a
-# program loaded but held by none was left attached by a process gone.
-held_prog_ids() {
-	grep -hs '^prog_id:' /proc/[0-9]*/fdinfo/* | awk '{ print $2 }' | sort -u
-}
+# The programs the running daemon holds: exactly this instance's, whatever
+# other pping instances run meanwhile (make test runs suites side by side).
+pping_own_prog_ids() { held_prog_ids "$PP_PID"; }
 
 pping_progs_alive() {
 	local n=0 id all
