@@ -94,30 +94,17 @@ cfg_label() {
 	esac
 }
 
-# The no-op: returns TC_ACT_UNSPEC (-1), so the packet goes on as if there
-# were no filter.
-cat >"$WORK/noop.bpf.c" <<'EOF'
-#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-
-SEC("tc")
-int noop(struct __sk_buff *skb)
-{
-	return -1;
-}
-
-char LICENSE[] SEC("license") = "GPL";
-EOF
+# The reference programs: the no-op (the floor) and the flow lookup.
+REFS="noop flow_lookup"
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
-if ! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
-	${MULTIARCH:+-I/usr/include/$MULTIARCH} \
-	-c "$WORK/noop.bpf.c" -o "$WORK/noop.o" ||
-	! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
-	${MULTIARCH:+-I/usr/include/$MULTIARCH} \
-	-c tests/bench/flow_lookup.bpf.c -o "$WORK/flow_lookup.o"; then
-	echo "datapath_cost: could not compile the no-op or the flow lookup program" >&2
-	exit 1
-fi
+for obj in $REFS; do
+	if ! ${CLANG:-clang} -g -O2 -target bpf -Wall -Werror \
+		${MULTIARCH:+-I/usr/include/$MULTIARCH} \
+		-c "tests/bench/$obj.bpf.c" -o "$WORK/$obj.o"; then
+		echo "datapath_cost: could not compile tests/bench/$obj.bpf.c" >&2
+		exit 1
+	fi
+done
 
 if ! topo_up 1; then
 	echo "datapath_cost: could not build the delayed path" >&2
@@ -131,7 +118,7 @@ sysctl -qw kernel.bpf_stats_enabled=1 || exit 1
 QDISC=1
 in_cli tc qdisc add dev "$CLI_IF" clsact || exit 1
 for dir in egress ingress; do
-	for obj in noop flow_lookup; do
+	for obj in $REFS; do
 		in_cli tc filter add dev "$CLI_IF" $dir bpf da obj "$WORK/$obj.o" sec tc || exit 1
 	done
 done
@@ -144,8 +131,8 @@ NOOP_EGRESS=$(filter_id egress noop)
 NOOP_INGRESS=$(filter_id ingress noop)
 LOOKUP_EGRESS=$(filter_id egress flow_lookup)
 LOOKUP_INGRESS=$(filter_id ingress flow_lookup)
-if [ -z "$NOOP_EGRESS" ] || [ -z "$NOOP_INGRESS" ] ||
-	[ -z "$LOOKUP_EGRESS" ] || [ -z "$LOOKUP_INGRESS" ]; then
+REF_IDS="$NOOP_EGRESS $NOOP_INGRESS $LOOKUP_EGRESS $LOOKUP_INGRESS"
+if [ "$(echo "$REF_IDS" | wc -w)" != 4 ]; then
 	echo "datapath_cost: no-op or flow lookup program ids not found" >&2
 	exit 1
 fi
@@ -209,8 +196,8 @@ run_once() {
 		echo "datapath_cost: pping's tc programs not found" >&2
 		return 1
 	fi
-	before=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS" "$LOOKUP_EGRESS" \
-		"$LOOKUP_INGRESS")
+	# shellcheck disable=SC2086 # a list of ids
+	before=$(prog_stats "$eg" "$in" $REF_IDS)
 	pk0=$(if_packets)
 	in_cli iperf3 -c "$SRV_IP4" -t "$SECS" -P "$flows" \
 		-b "$(awk -v r="$RATE" -v n="$flows" 'BEGIN { printf "%gM", r / n }')" \
@@ -223,8 +210,8 @@ run_once() {
 	fi
 	wait "$IPERF_PID"
 	IPERF_PID=
-	after=$(prog_stats "$eg" "$in" "$NOOP_EGRESS" "$NOOP_INGRESS" "$LOOKUP_EGRESS" \
-		"$LOOKUP_INGRESS")
+	# shellcheck disable=SC2086 # a list of ids
+	after=$(prog_stats "$eg" "$in" $REF_IDS)
 	pk1=$(if_packets)
 	if [ "$(sysctl -n kernel.bpf_stats_enabled)" != 1 ]; then
 		echo "datapath_cost: kernel.bpf_stats_enabled was turned off during the run" >&2
