@@ -95,6 +95,8 @@ static bool exact_clock;
 #define RATE_LIMIT_DEFAULT (100 * MS)   /* pping's --rate-limit default */
 #define RATE_LIMIT_MAX (60000 * MS)     /* the longest --rate-limit */
 #define MEM_TARGET (192ULL << 20)       /* issue 18's bound for 1M flows */
+/* Both directions' identifier slots of a flow entry */
+#define SLOTS_BYTES (PPING_DIR_MAX * sizeof(((struct flow_dir_state *)0)->ids))
 #define TC_ACT_UNSPEC_RET ((__u32)-1)
 /* Runs between two drains of the ring buffer: at most one event per run,
  * and 16 Ki events of 120 bytes (1.9 MiB) fit the 4 MiB ring. */
@@ -616,9 +618,8 @@ static void print_memory(__u32 n, const struct mem *m)
  */
 static __u64 slots_only_memory(__u32 n)
 {
-	__u32 value = PPING_DIR_MAX * PPING_ID_SLOTS * sizeof(struct id_slot);
 	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "slots_only",
-				sizeof(struct flow_key), value, n, NULL);
+				sizeof(struct flow_key), SLOTS_BYTES, n, NULL);
 	__u64 bytes;
 
 	if (fd < 0)
@@ -878,8 +879,7 @@ int main(int argc, char **argv)
 	printf("The least a flow map with identifier slots takes: a hash map keyed as\n"
 	       "the flow map (%zu bytes) whose value is only both directions' slots\n"
 	       "(%zu bytes), beside 192 MiB less the other maps above:\n",
-	       sizeof(struct flow_key),
-	       PPING_DIR_MAX * PPING_ID_SLOTS * sizeof(struct id_slot));
+	       sizeof(struct flow_key), SLOTS_BYTES);
 	for (i = 0; i < n_sizes; i++) {
 		const struct mem *m = &res[i * RATES].mem;
 		__u64 least = slots_only_memory(sizes[i]);
