@@ -16,6 +16,8 @@ mkdir -p build
 	echo
 	echo "## Map cleanup cost (build/tests/bench_cleanup_cost)"
 	./build/tests/bench_cleanup_cost ${BENCH_CLEANUP_SIZES:-131072 1048576}
+	echo "The same with the identifier map preallocated (-P):"
+	./build/tests/bench_cleanup_cost -P 131072
 	echo
 	echo "## Flow scale: map memory, ns per packet, ns per RTT sample under -a, the tick clock (build/tests/bench_flow_scale -a -c)"
 	./build/tests/bench_flow_scale -a -c ${BENCH_FLOW_SIZES:-1000 100000 1000000}

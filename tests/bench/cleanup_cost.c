@@ -9,7 +9,11 @@
  * longest single kernel call of a pass: how long cleanup holds a CPU at
  * once on a kernel that does not preempt it.
  *
- * Usage: bench_cleanup_cost [ENTRIES...]   (default 131072 1048576)
+ * -P preallocates the identifier map, which otherwise allocates its
+ * entries as they come and frees them as they go: what that choice costs
+ * a pass.
+ *
+ * Usage: bench_cleanup_cost [-P] [ENTRIES...]   (default 131072 1048576)
  */
 #include <errno.h>
 #include <stddef.h>
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -26,6 +31,9 @@
 #include "pping_tc.skel.h"
 
 #define BATCH 4096
+
+/* -P: the identifier map preallocated */
+static bool ts_prealloc;
 
 static __u64 now_ns(void)
 {
@@ -149,6 +157,7 @@ static int bench_way(const struct way *w, __u32 n, struct pass_cost pc[PASSES],
 {
 	struct datapath_config cfg = {
 		.has_l2 = true, .max_flows = n, .max_timestamps = n,
+		.ts_prealloc = ts_prealloc,
 		.sampling = { .rate_limit_ns = 100000000, .burst = 1 },
 	};
 	const __u64 later = 1000ULL * 1000000000ULL;   /* past every timeout */
@@ -201,16 +210,27 @@ int main(int argc, char **argv)
 	struct pass_cost pc[PASSES];
 	double empty_ms;
 	char why[200];
-	int i, m, k, n = argc > 1 ? argc - 1 : 2;
+	int i, m, k, n;
 	size_t w;
 	__u32 size;
 
+	while ((i = getopt(argc, argv, "P")) != -1) {
+		if (i != 'P') {
+			fprintf(stderr, "usage: %s [-P] [ENTRIES...]\n", argv[0]);
+			return 2;
+		}
+		ts_prealloc = true;
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	n = argc > 1 ? argc - 1 : 2;
 	libbpf_set_print(quiet);
 	printf("cleanup cost in ns per entry of each map, both maps full. keep: every\n"
 	       "entry young, nothing removed; half: every other flow idle and removed,\n"
 	       "its identifier orphaned; drop: everything removed. call ms: the longest\n"
 	       "single kernel call of the pass (read(), BPF_PROG_TEST_RUN or a batch\n"
-	       "syscall), how long cleanup held a CPU at once\n");
+	       "syscall), how long cleanup held a CPU at once%s\n",
+	       ts_prealloc ? "; the identifier map preallocated" : "");
 	for (w = 0; w < sizeof(ways) / sizeof(ways[0]); w++)
 		if ((w == 0 || ways[w].mech != ways[w - 1].mech) &&
 		    cleanup_probe(ways[w].mech, why, sizeof(why)))
